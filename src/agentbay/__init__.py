@@ -1,0 +1,50 @@
+"""Typed async and sync Python SDK for AgentBay contexts.
+
+Example::
+
+    from agentbay import AgentBay
+
+    with AgentBay(api_key="key") as agent_bay:
+        result = agent_bay.context.get(name="my-context", create=True)
+"""
+
+from ._async._client import AsyncAgentBay
+from ._async.context import AsyncContextService
+from ._config import Config
+from ._errors import AgentBayError, ClearanceTimeoutError
+from ._models import (
+    ApiResponse,
+    ClearContextResult,
+    Context,
+    ContextFileEntry,
+    ContextFileListResult,
+    ContextListParams,
+    ContextListResult,
+    ContextResult,
+    FileUrlResult,
+    OperationResult,
+)
+from ._sync._client import AgentBay
+from ._sync.context import ContextService
+from ._version import __version__
+
+__all__ = [
+    "AgentBay",
+    "AgentBayError",
+    "ApiResponse",
+    "AsyncAgentBay",
+    "AsyncContextService",
+    "ClearContextResult",
+    "ClearanceTimeoutError",
+    "Config",
+    "Context",
+    "ContextFileEntry",
+    "ContextFileListResult",
+    "ContextListParams",
+    "ContextListResult",
+    "ContextResult",
+    "ContextService",
+    "FileUrlResult",
+    "OperationResult",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+"""The async flavour: the one hand-written source of the client and its services."""

@@ -1,0 +1,98 @@
+"""AsyncAgentBay: owns the connection pool and sends one action at a time, with retries."""
+
+from __future__ import annotations
+
+import logging
+import time
+from types import TracebackType
+
+import httpx
+
+from .. import _wire
+from .._config import Config, resolve_api_key
+from .._io_async import AsyncTransport, sleep
+from .context import AsyncContextService
+
+logger = logging.getLogger("agentbay")
+
+
+class AsyncAgentBay:
+    """The async client of AgentBay contexts; ``.context`` is the :class:`AsyncContextService`.
+
+    The API key falls back to ``AGENTBAY_API_KEY``; ``cfg`` to :meth:`Config.from_env`.
+    Pass ``http_client`` to use your own ``httpx.AsyncClient`` (proxies, TLS, mocking).
+
+    Example::
+
+        async with AsyncAgentBay(api_key="key") as agent_bay:
+            result = await agent_bay.context.get(name="my-context", create=True)
+    """
+
+    def __init__(
+        self,
+        api_key: str = "",
+        cfg: Config | None = None,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._api_key = resolve_api_key(api_key)
+        self.config = cfg if cfg is not None else Config.from_env()
+        self._base_url = self.config.base_url
+        self._transport = AsyncTransport(self.config, http_client)
+        self.context = AsyncContextService(self)
+
+    @property
+    def api_key(self) -> str:
+        """The API key in use (never shown in reprs or logs)."""
+        return self._api_key
+
+    @property
+    def region_id(self) -> str | None:
+        """The region sent as LoginRegionId when creating contexts."""
+        return self.config.region_id
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(endpoint={self.config.endpoint!r})"
+
+    async def _call(self, action: str, params: _wire.Params) -> _wire.Reply:
+        """Send ``action`` with ``params``; retry transient failures with backoff."""
+        body = _wire.encode_form(params, self._api_key)
+        headers = _wire.call_headers(action)
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            url = _wire.call_url(self._base_url, action)
+            reply = await self._transport.post(url, body, headers)
+            if reply.ok or not reply.retryable or attempt >= self.config.max_retries:
+                break
+            delay = _wire.backoff_delay(attempt, reply)
+            logger.debug(
+                "%s failed (%s); retry %d in %.2fs", action, reply.error, attempt + 1, delay
+            )
+            await sleep(delay)
+            attempt += 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s in %.1f ms, RequestId=%s%s",
+                action,
+                "ok" if reply.ok else "failed",
+                (time.monotonic() - started) * 1000,
+                reply.request_id or "-",
+                "" if reply.ok else f": {reply.error}",
+            )
+        return reply
+
+    async def aclose(self) -> None:
+        """Close the connection pool (not an ``http_client`` you passed in)."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncAgentBay:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

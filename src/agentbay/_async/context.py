@@ -1,0 +1,248 @@
+"""AsyncContextService: the seed's context methods, each a check, one action and a parse."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import TYPE_CHECKING
+
+from .. import _wire
+from .._errors import AgentBayError, ClearanceTimeoutError
+from .._io_async import sleep
+from .._models import (
+    ClearContextResult,
+    Context,
+    ContextFileListResult,
+    ContextListParams,
+    ContextListResult,
+    ContextResult,
+    FileUrlResult,
+    OperationResult,
+)
+
+if TYPE_CHECKING:
+    from ._client import AsyncAgentBay
+
+
+def _check_context(context: object) -> Context:
+    if not isinstance(context, Context):
+        raise AgentBayError(f"context must be a Context, got {type(context).__name__}")
+    _wire.check_text("context.id", context.id)
+    return context
+
+
+class AsyncContextService:
+    """Manage persistent contexts: create, find, list, rename, clear and delete them, and reach
+    their files through presigned URLs.
+
+    Example::
+
+        result = await agent_bay.context.get(name="my-context", create=True)
+        print(result.context_id)
+    """
+
+    def __init__(self, agent_bay: AsyncAgentBay) -> None:
+        self.agent_bay = agent_bay
+
+    async def list(self, params: ContextListParams | None = None) -> ContextListResult:
+        """List one page of contexts (10 per page unless ``params.max_results`` says otherwise).
+
+        Example::
+
+            page = await agent_bay.context.list(ContextListParams(max_results=20))
+            more = await agent_bay.context.list(ContextListParams(next_token=page.next_token))
+        """
+        params = params if params is not None else ContextListParams()
+        max_results = 10 if params.max_results is None else params.max_results
+        reply = await self.agent_bay._call(
+            "ListContexts",
+            {
+                "MaxResults": _wire.check_positive("max_results", max_results),
+                "NextToken": params.next_token or None,
+                "SessionId": params.session_id or None,
+            },
+        )
+        return _wire.context_list_result(reply)
+
+    async def get(
+        self, name: str | None = None, create: bool = False, context_id: str | None = None
+    ) -> ContextResult:
+        """Get a context by name or by id; with ``create=True``, create the named one if missing.
+
+        Raises :class:`AgentBayError`, before sending anything, when neither ``name`` nor
+        ``context_id`` is given or when ``create=True`` comes with ``context_id``.
+
+        Example::
+
+            result = await agent_bay.context.get(name="my-context", create=True)
+        """
+        params = _wire.get_context_params(name, create, context_id, self.agent_bay.region_id)
+        return _wire.context_result(await self.agent_bay._call("GetContext", params))
+
+    async def create(self, name: str) -> ContextResult:
+        """Create a context named ``name`` (or get it if it exists): ``get(name, create=True)``.
+
+        Example::
+
+            result = await agent_bay.context.create("my-new-context")
+        """
+        return await self.get(name=name, create=True)
+
+    async def update(self, context: Context) -> OperationResult:
+        """Rename ``context`` to its current ``name`` (ModifyContext).
+
+        Raises :class:`AgentBayError` when the service could not be reached; a refusal by the
+        service (say, a taken name) is a failed result.
+
+        Example::
+
+            result = await agent_bay.context.get(name="old-name")
+            result.context.name = "new-name"
+            await agent_bay.context.update(result.context)
+        """
+        context = _check_context(context)
+        params = {"Id": context.id, "Name": _wire.check_text("context.name", context.name)}
+        reply = await self.agent_bay._call("ModifyContext", params)
+        _wire.raise_for(reply, f"update context {context.id}", api_errors=False)
+        return _wire.operation_result(reply)
+
+    async def delete(self, context: Context) -> OperationResult:
+        """Delete ``context`` and its files (DeleteContext).
+
+        Raises :class:`AgentBayError` when the service could not be reached.
+
+        Example::
+
+            await agent_bay.context.delete(result.context)
+        """
+        context = _check_context(context)
+        reply = await self.agent_bay._call("DeleteContext", {"Id": context.id})
+        _wire.raise_for(reply, f"delete context {context.id}", api_errors=False)
+        return _wire.operation_result(reply)
+
+    async def get_file_download_url(self, context_id: str, file_path: str) -> FileUrlResult:
+        """A presigned URL to GET ``file_path`` of the context.
+
+        Example::
+
+            url = (await agent_bay.context.get_file_download_url(ctx_id, "/data/a.txt")).url
+        """
+        return await self._file_url("GetContextFileDownloadUrl", context_id, file_path)
+
+    async def get_file_upload_url(self, context_id: str, file_path: str) -> FileUrlResult:
+        """A presigned URL to PUT ``file_path`` of the context.
+
+        Example::
+
+            url = (await agent_bay.context.get_file_upload_url(ctx_id, "/data/a.txt")).url
+        """
+        return await self._file_url("GetContextFileUploadUrl", context_id, file_path)
+
+    async def _file_url(self, action: str, context_id: str, file_path: str) -> FileUrlResult:
+        params = {
+            "ContextId": _wire.check_text("context_id", context_id),
+            "FilePath": _wire.check_text("file_path", file_path),
+        }
+        return _wire.file_url_result(await self.agent_bay._call(action, params))
+
+    async def delete_file(self, context_id: str, file_path: str) -> OperationResult:
+        """Delete ``file_path`` from the context.
+
+        Example::
+
+            await agent_bay.context.delete_file(ctx_id, "/data/a.txt")
+        """
+        params = {
+            "ContextId": _wire.check_text("context_id", context_id),
+            "FilePath": _wire.check_text("file_path", file_path),
+        }
+        return _wire.operation_result(await self.agent_bay._call("DeleteContextFile", params))
+
+    async def list_files(
+        self, context_id: str, parent_folder_path: str, page_number: int = 1, page_size: int = 50
+    ) -> ContextFileListResult:
+        """List one page of the files and folders directly under ``parent_folder_path``.
+
+        Example::
+
+            files = await agent_bay.context.list_files(ctx_id, "/")
+            print(f"Found {len(files.entries)} of {files.count} entries")
+        """
+        params = {
+            "ContextId": _wire.check_text("context_id", context_id),
+            "ParentFolderPath": _wire.check_text("parent_folder_path", parent_folder_path),
+            "PageNumber": _wire.check_positive("page_number", page_number),
+            "PageSize": _wire.check_positive("page_size", page_size),
+        }
+        return _wire.file_list_result(await self.agent_bay._call("DescribeContextFiles", params))
+
+    async def clear_async(self, context_id: str) -> ClearContextResult:
+        """Start clearing the context's data and return at once, with status ``"clearing"``.
+
+        Raises :class:`AgentBayError` when the service refuses (say, an unknown id) or cannot
+        be reached.
+
+        Example::
+
+            await agent_bay.context.clear_async(ctx_id)
+        """
+        params = {"Id": _wire.check_text("context_id", context_id)}
+        reply = await self.agent_bay._call("ClearContext", params)
+        _wire.raise_for(reply, f"start clearing context {context_id}")
+        return _wire.clear_started_result(reply, context_id)
+
+    async def start_clear(self, context_id: str) -> ClearContextResult:
+        """Deprecated alias of :meth:`clear_async`."""
+        warnings.warn(
+            "start_clear() is deprecated; use clear_async()", DeprecationWarning, stacklevel=2
+        )
+        return await self.clear_async(context_id)
+
+    async def get_clear_status(self, context_id: str) -> ClearContextResult:
+        """The context's State as a clearing status (``"clearing"``, ``"available"``, ...).
+
+        Example::
+
+            print((await agent_bay.context.get_clear_status(ctx_id)).status)
+        """
+        params = {"ContextId": _wire.check_text("context_id", context_id), "AllowCreate": False}
+        return _wire.clear_status_result(await self.agent_bay._call("GetContext", params))
+
+    async def clear(
+        self, context_id: str, timeout: int = 60, poll_interval: float = 2.0
+    ) -> ClearContextResult:
+        """Clear the context's data and wait, polling every ``poll_interval`` s, until it reads
+        ``"available"``.
+
+        Raises :class:`ClearanceTimeoutError` after ``timeout`` seconds, and
+        :class:`AgentBayError` when starting or polling fails.
+
+        Example::
+
+            result = await agent_bay.context.clear(ctx_id, timeout=60)
+        """
+        wait = _wire.check_duration("timeout", timeout)
+        interval = _wire.check_duration("poll_interval", poll_interval)
+        started = await self.clear_async(context_id)
+        deadline = time.monotonic() + wait
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ClearanceTimeoutError(
+                    f"Context {context_id} was still clearing after {wait:g} s",
+                    request_id=started.request_id,
+                )
+            await sleep(min(interval, remaining))
+            status = await self.get_clear_status(context_id)
+            if not status.success:
+                raise AgentBayError(
+                    f"Failed to read the clearing status of {context_id}: {status.error_message}",
+                    request_id=status.request_id,
+                )
+            if status.status == "available":
+                return ClearContextResult(
+                    request_id=started.request_id,
+                    success=True,
+                    status=status.status,
+                    context_id=context_id,
+                )

@@ -1,0 +1,83 @@
+"""Client configuration: endpoint, timeouts, retries, pool size, and their environment fallbacks."""
+
+from __future__ import annotations
+
+import os
+
+import attrs
+
+from ._errors import AgentBayError
+
+DEFAULT_ENDPOINT = "wuyingai.cn-shanghai.aliyuncs.com"
+DEFAULT_TIMEOUT_MS = 60_000
+
+
+def _check_config(instance: Config, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AgentBayError(f"Config.{attribute.name} must be an int, got {value!r}")
+    lowest = 0 if attribute.name == "max_retries" else 1
+    if value < lowest:
+        raise AgentBayError(f"Config.{attribute.name} must be >= {lowest}, got {value}")
+
+
+@attrs.define
+class Config:
+    """Where and how the client talks to the service.
+
+    ``endpoint`` is a bare host (HTTPS) or a full URL used as is (``http://127.0.0.1:8765``).
+    ``timeout_ms`` bounds every attempt of every call; ``max_retries`` transient failures are
+    retried with backoff (0 disables); ``max_connections`` sizes the connection pool.
+
+    Example::
+
+        cfg = Config(endpoint="http://127.0.0.1:8765", timeout_ms=10_000, max_retries=5)
+        agent_bay = AgentBay(api_key="key", cfg=cfg)
+    """
+
+    endpoint: str
+    timeout_ms: int = attrs.field(validator=_check_config)
+    region_id: str | None = None
+    max_retries: int = attrs.field(default=3, validator=_check_config, kw_only=True)
+    max_connections: int = attrs.field(default=100, validator=_check_config, kw_only=True)
+
+    @classmethod
+    def from_env(cls) -> Config:
+        """Build a Config from ``AGENTBAY_ENDPOINT``, ``AGENTBAY_TIMEOUT_MS`` and
+        ``AGENTBAY_REGION_ID``, with the cloud defaults for whatever is unset."""
+        raw_timeout = os.environ.get("AGENTBAY_TIMEOUT_MS") or str(DEFAULT_TIMEOUT_MS)
+        try:
+            timeout_ms = int(raw_timeout)
+        except ValueError:
+            raise AgentBayError(
+                f"AGENTBAY_TIMEOUT_MS must be an integer, got {raw_timeout!r}"
+            ) from None
+        return cls(
+            endpoint=os.environ.get("AGENTBAY_ENDPOINT") or DEFAULT_ENDPOINT,
+            timeout_ms=timeout_ms,
+            region_id=os.environ.get("AGENTBAY_REGION_ID") or None,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The URL calls are POSTed to: ``https://<host>/`` for a bare host, else the URL given."""
+        endpoint = self.endpoint.strip()
+        if not endpoint:
+            raise AgentBayError("Config.endpoint must not be empty")
+        if "://" not in endpoint:
+            endpoint = "https://" + endpoint
+        scheme, _, rest = endpoint.partition("://")
+        if scheme.lower() not in ("http", "https"):
+            raise AgentBayError(f"Config.endpoint must be http or https, got {self.endpoint!r}")
+        return endpoint if "/" in rest else endpoint + "/"
+
+
+def resolve_api_key(api_key: str) -> str:
+    """Return ``api_key``, else ``AGENTBAY_API_KEY``; raise :class:`AgentBayError` if neither."""
+    key = api_key or os.environ.get("AGENTBAY_API_KEY", "")
+    if not isinstance(key, str) or not key.strip():
+        raise AgentBayError(
+            "No API key: pass api_key=... or set the AGENTBAY_API_KEY environment variable"
+        )
+    if any(c in key for c in "\r\n\0"):
+        raise AgentBayError("The API key contains a control character")
+    return key

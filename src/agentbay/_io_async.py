@@ -1,0 +1,54 @@
+"""What only the async flavour has: its sleep and its HTTP carrier."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from ._config import Config
+from ._wire import Reply, decode_reply, failure
+
+
+async def sleep(seconds: float) -> None:
+    """Sleep without blocking the event loop."""
+    await asyncio.sleep(seconds)
+
+
+class AsyncTransport:
+    """Sends one form POST and returns the decoded :class:`Reply`; never raises for I/O errors.
+
+    Uses ``http_client`` when given (and leaves closing it to its owner), else a pooled client
+    of its own sized by ``config.max_connections``.
+    """
+
+    def __init__(self, config: Config, http_client: httpx.AsyncClient | None = None) -> None:
+        self._timeout_ms = config.timeout_ms
+        self._timeout = httpx.Timeout(config.timeout_ms / 1000)
+        self._owned = http_client is None
+        self.http_client = http_client or httpx.AsyncClient(
+            timeout=self._timeout,
+            limits=httpx.Limits(
+                max_connections=config.max_connections,
+                max_keepalive_connections=config.max_connections,
+            ),
+        )
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Reply:
+        """POST ``body`` to ``url``; a timeout or network error becomes a failed Reply."""
+        try:
+            response = await self.http_client.post(
+                url, content=body, headers=headers, timeout=self._timeout
+            )
+        except httpx.TimeoutException:
+            return failure(f"Request timed out after {self._timeout_ms} ms", retryable=True)
+        except httpx.TransportError as exc:
+            return failure(f"Network error: {type(exc).__name__}: {exc}", retryable=True)
+        return decode_reply(
+            response.status_code, response.content, response.headers.get("retry-after")
+        )
+
+    async def aclose(self) -> None:
+        """Close the pooled client if this transport created it."""
+        if self._owned:
+            await self.http_client.aclose()

@@ -1,0 +1,130 @@
+"""Result and model types: attrs classes with the seed's constructors, shared by both flavours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "ApiResponse",
+    "ClearContextResult",
+    "Context",
+    "ContextFileEntry",
+    "ContextFileListResult",
+    "ContextListParams",
+    "ContextListResult",
+    "ContextResult",
+    "FileUrlResult",
+    "OperationResult",
+]
+
+
+@attrs.define
+class ApiResponse:
+    """Base of every result: the service's RequestId."""
+
+    request_id: str = ""
+
+
+@attrs.define
+class OperationResult(ApiResponse):
+    """Outcome of an operation: ``success``, optional ``data`` and ``error_message``."""
+
+    success: bool = False
+    data: Any = None
+    error_message: str = ""
+
+
+@attrs.define
+class Context:
+    """A persistent storage context, as the service describes it.
+
+    Example: ``Context(id="ctx-1", name="my-context")``; ``name`` may be reassigned before
+    ``update()``.
+    """
+
+    id: str
+    name: str
+    created_at: str | None = None
+    last_used_at: str | None = None
+
+
+@attrs.define
+class ContextResult(ApiResponse):
+    """Result of ``get``/``create``: the context and its id."""
+
+    success: bool = False
+    context_id: str = ""
+    context: Context | None = None
+    error_message: str = ""
+
+
+def _list_or_empty(value: list[Any] | None) -> list[Any]:
+    return [] if value is None else value
+
+
+@attrs.define
+class ContextListResult(ApiResponse):
+    """One page of contexts, with the token of the next page (``None`` on the last)."""
+
+    success: bool = False
+    contexts: list[Context] = attrs.field(default=None, converter=_list_or_empty)
+    next_token: str | None = None
+    max_results: int | None = None
+    total_count: int | None = None
+    error_message: str = ""
+
+
+@attrs.define
+class ContextFileEntry:
+    """A file or folder inside a context (``file_type`` tells which)."""
+
+    file_id: str
+    file_name: str
+    file_path: str
+    file_type: str | None = None
+    gmt_create: str | None = None
+    gmt_modified: str | None = None
+    size: int | None = None
+    status: str | None = None
+
+
+@attrs.define
+class FileUrlResult(ApiResponse):
+    """A presigned URL (PUT to upload, GET to download) and its ``expire_time``."""
+
+    success: bool = False
+    url: str = ""
+    expire_time: int | None = None
+    error_message: str = ""
+
+
+@attrs.define
+class ContextFileListResult(ApiResponse):
+    """One page of the entries of a folder, and ``count``, the total number of entries."""
+
+    success: bool = False
+    entries: list[ContextFileEntry] = attrs.field(default=None, converter=_list_or_empty)
+    count: int | None = None
+    error_message: str = ""
+
+
+@attrs.define
+class ClearContextResult(OperationResult):
+    """Progress of a clearing task: ``status`` is the context's State (``"clearing"``, ...)."""
+
+    # Redeclared so the positional order is the seed's: request_id, success, error_message, ...
+    error_message: str = ""
+    status: str | None = None
+    context_id: str | None = None
+    data: Any = attrs.field(default=None, kw_only=True)
+
+
+@attrs.define
+class ContextListParams:
+    """Paging parameters of ``list()``: page size (10 when None), page token, session filter."""
+
+    max_results: int | None = None
+    next_token: str | None = None
+    session_id: str | None = None
