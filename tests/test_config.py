@@ -1,0 +1,95 @@
+"""Config, environment fallbacks and the client constructor, for both flavours."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentbay import AgentBay, AgentBayError, AsyncAgentBay, Config
+from tests.helpers import API_KEY
+
+CLIENTS = [AgentBay, AsyncAgentBay]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "AGENTBAY_API_KEY",
+        "AGENTBAY_ENDPOINT",
+        "AGENTBAY_TIMEOUT_MS",
+        "AGENTBAY_REGION_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "url"),
+    [
+        ("wuyingai.cn-shanghai.aliyuncs.com", "https://wuyingai.cn-shanghai.aliyuncs.com/"),
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765/"),
+        ("https://proxy.example/agentbay/", "https://proxy.example/agentbay/"),
+    ],
+)
+def test_endpoint_normalisation(endpoint: str, url: str) -> None:
+    assert Config(endpoint, 1000).base_url == url
+
+
+def test_from_env_defaults() -> None:
+    cfg = Config.from_env()
+    assert cfg.endpoint == "wuyingai.cn-shanghai.aliyuncs.com"
+    assert (cfg.timeout_ms, cfg.region_id, cfg.max_retries) == (60000, None, 3)
+
+
+def test_from_env_reads_the_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTBAY_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("AGENTBAY_TIMEOUT_MS", "1500")
+    monkeypatch.setenv("AGENTBAY_REGION_ID", "cn-hangzhou")
+    cfg = Config.from_env()
+    assert (cfg.base_url, cfg.timeout_ms, cfg.region_id) == (
+        "http://127.0.0.1:9/",
+        1500,
+        "cn-hangzhou",
+    )
+
+
+def test_bad_timeout_env_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTBAY_TIMEOUT_MS", "soon")
+    with pytest.raises(AgentBayError, match="AGENTBAY_TIMEOUT_MS"):
+        Config.from_env()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"timeout_ms": 0}, {"timeout_ms": -5}, {"max_retries": -1}, {"max_connections": 0}],
+)
+def test_config_refuses_bad_numbers(kwargs: dict[str, int]) -> None:
+    values = {"endpoint": "h", "timeout_ms": 1000, **kwargs}
+    with pytest.raises(AgentBayError, match=next(iter(kwargs))):
+        Config(**values)  # type: ignore[arg-type]
+
+
+def test_config_refuses_other_schemes() -> None:
+    with pytest.raises(AgentBayError, match="http or https"):
+        _ = Config("ftp://host", 1000).base_url
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_key_falls_back_to_the_environment(
+    client_class: type[AgentBay], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(AgentBayError, match="AGENTBAY_API_KEY"):
+        client_class()
+    monkeypatch.setenv("AGENTBAY_API_KEY", API_KEY)
+    client = client_class()
+    assert client.api_key == API_KEY
+    assert API_KEY not in repr(client)
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+def test_cfg_wins_over_the_environment(
+    client_class: type[AgentBay], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTBAY_ENDPOINT", "http://env.example")
+    client = client_class(API_KEY, Config("http://cfg.example", 1000, region_id="r"))
+    assert client.config.base_url == "http://cfg.example/"
+    assert client.region_id == "r"
+    assert client_class(API_KEY).config.base_url == "http://env.example/"
