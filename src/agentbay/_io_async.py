@@ -23,7 +23,6 @@ class AsyncTransport:
     """
 
     def __init__(self, config: Config, http_client: httpx.AsyncClient | None = None) -> None:
-        self._timeout_ms = config.timeout_ms
         self._timeout = httpx.Timeout(config.timeout_ms / 1000)
         self._owned = http_client is None
         self.http_client = http_client or httpx.AsyncClient(
@@ -34,14 +33,15 @@ class AsyncTransport:
             ),
         )
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Reply:
-        """POST ``body`` to ``url``; a timeout or network error becomes a failed Reply."""
+    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
+        """POST ``body`` to ``url`` within ``timeout`` s; a timeout or network error becomes a
+        failed Reply."""
         try:
             response = await self.http_client.post(
-                url, content=body, headers=headers, timeout=self._timeout
+                url, content=body, headers=headers, timeout=timeout
             )
         except httpx.TimeoutException:
-            return failure(f"Request timed out after {self._timeout_ms} ms", retryable=True)
+            return failure(f"Request timed out after {timeout * 1000:.0f} ms", retryable=True)
         except httpx.TransportError as exc:
             return failure(f"Network error: {type(exc).__name__}: {exc}", retryable=True)
         return decode_reply(

@@ -7,6 +7,7 @@ import logging
 import time
 from types import TracebackType
 
+import attrs
 import httpx
 
 from .. import _wire
@@ -39,6 +40,7 @@ class AgentBay:
         self._api_key = resolve_api_key(api_key)
         self.config = cfg if cfg is not None else Config.from_env()
         self._base_url = self.config.base_url
+        self._timeout_s = self.config.timeout_ms / 1000
         self._transport = SyncTransport(self.config, http_client)
         self.context = ContextService(self)
 
@@ -55,23 +57,38 @@ class AgentBay:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self.config.endpoint!r})"
 
-    def _call(self, action: str, params: _wire.Params) -> _wire.Reply:
-        """Send ``action`` with ``params``; retry transient failures with backoff."""
+    def _call(
+        self, action: str, params: _wire.Params, deadline: float | None = None
+    ) -> _wire.Reply:
+        """Send ``action`` with ``params``; retry transient failures with backoff.
+
+        ``deadline`` (a ``time.monotonic()`` instant) bounds all attempts and waits together.
+        """
         body = _wire.encode_form(params, self._api_key)
         headers = _wire.call_headers(action)
         started = time.monotonic()
         attempt = 0
         while True:
+            timeout = self._timeout_s
+            if deadline is not None:
+                timeout = min(timeout, deadline - time.monotonic())
+                if timeout <= 0:
+                    reply = _wire.failure(f"{action} ran out of time", retryable=True)
+                    break
             url = _wire.call_url(self._base_url, action)
-            reply = self._transport.post(url, body, headers)
+            reply = self._transport.post(url, body, headers, timeout)
             if reply.ok or not reply.retryable or attempt >= self.config.max_retries:
                 break
             delay = _wire.backoff_delay(attempt, reply)
+            if deadline is not None and time.monotonic() + delay >= deadline:
+                break
             logger.debug(
                 "%s failed (%s); retry %d in %.2fs", action, reply.error, attempt + 1, delay
             )
             sleep(delay)
             attempt += 1
+        if not reply.ok and self._api_key in reply.error:
+            reply = attrs.evolve(reply, error=reply.error.replace(self._api_key, "<redacted>"))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s in %.1f ms, RequestId=%s%s",

@@ -32,6 +32,10 @@ def _check_context(context: object) -> Context:
     return context
 
 
+def _status_params(context_id: str) -> dict[str, object]:
+    return {"ContextId": _wire.check_text("context_id", context_id), "AllowCreate": False}
+
+
 class ContextService:
     """Manage persistent contexts: create, find, list, rename, clear and delete them, and reach
     their files through presigned URLs.
@@ -206,14 +210,14 @@ class ContextService:
 
             print((agent_bay.context.get_clear_status(ctx_id)).status)
         """
-        params = {"ContextId": _wire.check_text("context_id", context_id), "AllowCreate": False}
-        return _wire.clear_status_result(self.agent_bay._call("GetContext", params))
+        reply = self.agent_bay._call("GetContext", _status_params(context_id))
+        return _wire.clear_status_result(reply)
 
     def clear(
         self, context_id: str, timeout: int = 60, poll_interval: float = 2.0
     ) -> ClearContextResult:
         """Clear the context's data and wait, polling every ``poll_interval`` s, until it reads
-        ``"available"``.
+        ``"available"``. Transient polling failures are retried until ``timeout``.
 
         Raises :class:`ClearanceTimeoutError` after ``timeout`` seconds, and
         :class:`AgentBayError` when starting or polling fails.
@@ -224,18 +228,20 @@ class ContextService:
         """
         wait = _wire.check_duration("timeout", timeout)
         interval = _wire.check_duration("poll_interval", poll_interval)
-        started = self.clear_async(context_id)
         deadline = time.monotonic() + wait
+        started = self.clear_async(context_id)
+        timed_out = ClearanceTimeoutError(
+            f"Context {context_id} was still clearing after {wait:g} s",
+            request_id=started.request_id,
+        )
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ClearanceTimeoutError(
-                    f"Context {context_id} was still clearing after {wait:g} s",
-                    request_id=started.request_id,
-                )
+                raise timed_out
             sleep(min(interval, remaining))
-            status = self.get_clear_status(context_id)
-            if not status.success:
+            reply = self.agent_bay._call("GetContext", _status_params(context_id), deadline)
+            status = _wire.clear_status_result(reply)
+            if not status.success and not reply.retryable:
                 raise AgentBayError(
                     f"Failed to read the clearing status of {context_id}: {status.error_message}",
                     request_id=status.request_id,
