@@ -62,7 +62,7 @@ def test_any_json_builds_a_result_without_raising(body: Any, status: int) -> Non
     for build in BUILDERS:
         result = build(reply)
         assert isinstance(result, ApiResponse)
-        success = getattr(result, "success")
+        success = result.success
         assert success is reply.ok or not success
         if not success:
             assert result.error_message  # type: ignore[attr-defined]

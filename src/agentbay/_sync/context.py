@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import _wire
+import httpx
+
+from .. import _transfer, _wire
 from .._errors import AgentBayError, ClearanceTimeoutError
 from .._io_sync import sleep
 from .._models import (
     ClearContextResult,
     Context,
+    ContextFileEntry,
     ContextFileListResult,
     ContextListParams,
     ContextListResult,
@@ -253,3 +258,184 @@ class ContextService:
                     status=status.status,
                     context_id=context_id,
                 )
+
+    def iter_contexts(
+        self, page_size: int = 50, session_id: str | None = None
+    ) -> Iterator[Context]:
+        """Every context, fetched ``page_size`` at a time by following ``next_token``.
+
+        Raises :class:`AgentBayError` for a bad ``page_size`` (before sending anything) and for
+        a page that fails (with the service's ``code``).
+
+        Example::
+
+            for context in agent_bay.context.iter_contexts(page_size=100):
+                print(context.id, context.name)
+        """
+        size = _wire.check_positive("page_size", page_size)
+        params = ContextListParams(max_results=size, session_id=session_id)
+        while True:
+            page = self.list(params)
+            if not page.success:
+                raise self._page_error("list contexts", page.error_message, page.request_id)
+            for context in page.contexts:
+                yield context
+            if not page.next_token:
+                return
+            params = ContextListParams(size, page.next_token, session_id)
+
+    def iter_files(
+        self, context_id: str, parent_folder_path: str, page_size: int = 50
+    ) -> Iterator[ContextFileEntry]:
+        """Every entry directly under ``parent_folder_path``, fetched page by page.
+
+        Raises :class:`AgentBayError` for bad arguments (before sending anything) and for a
+        page that fails (with the service's ``code``).
+
+        Example::
+
+            for entry in agent_bay.context.iter_files(ctx_id, "/data"):
+                print(entry.file_path, entry.size)
+        """
+        size = _wire.check_positive("page_size", page_size)
+        page_number, seen = 1, 0
+        while True:
+            page = self.list_files(context_id, parent_folder_path, page_number, size)
+            if not page.success:
+                raise self._page_error("list files", page.error_message, page.request_id)
+            for entry in page.entries:
+                yield entry
+            seen += len(page.entries)
+            if len(page.entries) < size or (page.count is not None and seen >= page.count):
+                return
+            page_number += 1
+
+    @staticmethod
+    def _page_error(doing: str, error_message: str, request_id: str) -> AgentBayError:
+        """The error a failed page raises; ``code`` is read back from ``[Code] Message``."""
+        code = re.match(r"\[([^\]]+)\] ", error_message)
+        return AgentBayError(
+            f"Failed to {doing}: {error_message}",
+            code=code.group(1) if code else None,
+            request_id=request_id,
+        )
+
+    def upload_file(
+        self,
+        context_id: str,
+        file_path: str,
+        source: _transfer.Source,
+        *,
+        progress: _transfer.ProgressCallback | None = None,
+    ) -> OperationResult:
+        """Upload ``source`` to ``file_path`` of the context, streamed in 1 MiB chunks.
+
+        ``source`` is a path, bytes, or a binary file object (read from its current position).
+        ``progress(bytes_done, total)`` is called as bytes move (``total`` None when unknown).
+        Raises :class:`AgentBayError` for bad arguments or an unreadable file, before sending;
+        every later failure is a failed result. On success ``data`` is the byte count.
+
+        Example::
+
+            result = agent_bay.context.upload_file(ctx_id, "/data/a.bin", "a.bin")
+        """
+        _wire.check_text("context_id", context_id)
+        _wire.check_text("file_path", file_path)
+        _transfer.check_progress(progress)
+        with _transfer.open_source(source) as (reader, size):
+            url = self.get_file_upload_url(context_id, file_path)
+            if not url.success:
+                return _transfer.url_failure(url)
+            return self._put(url, reader, _transfer.Progress(progress, size))
+
+    def _put(
+        self, url: FileUrlResult, reader: _transfer.BinaryReader, progress: _transfer.Progress
+    ) -> OperationResult:
+        headers = {} if progress.total is None else {"content-length": str(progress.total)}
+        client = self.agent_bay._transport.http_client
+        try:
+            with client.stream(
+                "PUT",
+                url.url,
+                content=self._chunks(reader, progress),
+                headers=headers,
+                timeout=self.agent_bay.config.timeout_ms / 1000,
+            ) as response:
+                if not response.is_success:
+                    head = self._head(response)
+                    return _transfer.storage_failure(url, response.status_code, head)
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            return _transfer.error_failure(url, exc)
+        return _transfer.succeeded(url, progress.done)
+
+    @staticmethod
+    def _chunks(
+        reader: _transfer.BinaryReader, progress: _transfer.Progress
+    ) -> Iterator[bytes]:
+        progress.start()
+        for chunk in _transfer.read_chunks(reader, progress.total):
+            yield chunk
+            progress.advance(len(chunk))
+
+    @staticmethod
+    def _head(response: httpx.Response) -> bytes:
+        """The first bytes of an error body, for the message."""
+        for chunk in response.iter_bytes(_transfer.HEAD_LENGTH):
+            return chunk
+        return b""
+
+    def download_file(
+        self,
+        context_id: str,
+        file_path: str,
+        destination: _transfer.Destination,
+        *,
+        progress: _transfer.ProgressCallback | None = None,
+    ) -> OperationResult:
+        """Download ``file_path`` of the context to ``destination``, streamed in 1 MiB chunks.
+
+        ``destination`` is a path (written to a temporary file in its folder and renamed into
+        place only on success) or a writable binary file object. ``progress(bytes_done, total)``
+        is called as bytes move. Raises :class:`AgentBayError` for bad arguments or an
+        unwritable folder, before sending; every later failure is a failed result, and leaves
+        a destination path untouched. On success ``data`` is the byte count.
+
+        Example::
+
+            result = agent_bay.context.download_file(ctx_id, "/data/a.bin", "a.bin")
+        """
+        _wire.check_text("context_id", context_id)
+        _wire.check_text("file_path", file_path)
+        _transfer.check_progress(progress)
+        with _transfer.open_destination(destination) as sink:
+            url = self.get_file_download_url(context_id, file_path)
+            if not url.success:
+                return _transfer.url_failure(url)
+            return self._get(url, sink, progress)
+
+    def _get(
+        self,
+        url: FileUrlResult,
+        sink: _transfer.Sink,
+        callback: _transfer.ProgressCallback | None,
+    ) -> OperationResult:
+        client = self.agent_bay._transport.http_client
+        try:
+            with client.stream(
+                "GET",
+                url.url,
+                headers={"accept-encoding": "identity"},
+                timeout=self.agent_bay.config.timeout_ms / 1000,
+            ) as response:
+                if not response.is_success:
+                    head = self._head(response)
+                    return _transfer.storage_failure(url, response.status_code, head)
+                progress = _transfer.Progress(callback, _transfer.content_length(response.headers))
+                progress.start()
+                for chunk in response.iter_bytes(_transfer.CHUNK_SIZE):
+                    sink.write(chunk)
+                    progress.advance(len(chunk))
+                sink.commit()
+                return _transfer.succeeded(url, progress.done)
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            return _transfer.error_failure(url, exc)

@@ -18,7 +18,6 @@ from .store import ContextNotFoundError, ContextRecord, FileRecord, NameTakenErr
 from .wire import (
     DEFAULT_PAGE,
     MAX_PAGE,
-    ApiError,
     Params,
     context_not_found,
     decode_token,
@@ -28,6 +27,7 @@ from .wire import (
     iso_time,
     missing_parameter,
     name_exists,
+    unknown_action,
 )
 
 DEFAULT_FILE_PAGE = 50
@@ -309,9 +309,5 @@ def run_action(name: str, env: ActionEnv, params: Params) -> dict[str, Any]:
     """Run one action; raises ApiError for failures (and for an unknown name)."""
     action = ACTIONS.get(name)
     if action is None:
-        raise ApiError(
-            "InvalidAction.NotFound",
-            f"Specified api {name!r} is not found, please check your url and method.",
-            status=404,
-        )
+        raise unknown_action(name)
     return action(env, params)

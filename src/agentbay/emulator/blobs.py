@@ -35,7 +35,7 @@ class BlobStore:
 
     def open(self, blob_id: str) -> BinaryIO:
         """Open a content for reading (raises FileNotFoundError)."""
-        return open(self.path(blob_id), "rb")  # noqa: SIM115 - the caller closes it
+        return open(self.path(blob_id), "rb")
 
     def new_writer(self) -> BlobWriter:
         """Start writing a new content."""

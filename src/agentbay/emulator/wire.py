@@ -85,6 +85,15 @@ def file_not_found(path: str) -> ApiError:
     )
 
 
+def unknown_action(name: str) -> ApiError:
+    """HTTP 404 for an action the service does not have."""
+    return ApiError(
+        "InvalidAction.NotFound",
+        f"Specified api {name!r} is not found, please check your url and method.",
+        status=404,
+    )
+
+
 def new_request_id() -> str:
     """A request id in the service's style (an upper-case UUID)."""
     return str(uuid.uuid4()).upper()

@@ -1,0 +1,246 @@
+"""File transfers, the parts both flavours share: sources, destinations, progress, messages.
+
+A source is opened (and checked) before anything is sent and read in :data:`CHUNK_SIZE`
+chunks. A download to a path is written to a temporary file next to the destination and renamed
+into place only by :meth:`TempFileSink.commit`; leaving :func:`open_destination` without
+committing removes it. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import secrets
+import stat
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+import httpx
+
+from ._errors import AgentBayError
+from ._models import FileUrlResult, OperationResult
+
+CHUNK_SIZE = 1 << 20
+SNIPPET_LENGTH = 200
+HEAD_LENGTH = 1024
+# A field of a JSON ({"Code": "x"}) or XML (<Code>x</Code>) error body of object storage.
+_FIELD = r'"{name}"\s*:\s*"([^"]*)"|<{name}>([^<]*)</{name}>'
+
+ProgressCallback = Callable[[int, int | None], object]
+
+
+class BinaryReader(Protocol):
+    """What an upload reads from: any object with a binary ``read(size)``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class BinaryWriter(Protocol):
+    """What a download writes to: any object with a binary ``write(data)``."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryReader
+Destination = str | os.PathLike[str] | BinaryWriter
+
+
+class Progress:
+    """Reports ``(bytes_done, total)`` to an optional callback, starting with ``(0, total)``."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int | None) -> None:
+        self._callback = callback
+        self.total = total
+        self.done = 0
+
+    def start(self) -> None:
+        """Report that nothing has moved yet."""
+        if self._callback is not None:
+            self._callback(0, self.total)
+
+    def advance(self, count: int) -> None:
+        """Report ``count`` more bytes moved."""
+        self.done += count
+        if self._callback is not None:
+            self._callback(self.done, self.total)
+
+
+def check_progress(callback: object) -> None:
+    """Raise :class:`AgentBayError` unless ``callback`` is None or callable."""
+    if callback is not None and not callable(callback):
+        raise AgentBayError(f"progress must be callable, got {type(callback).__name__}")
+
+
+def _remaining_size(reader: Any) -> int | None:
+    """Bytes left from the current position of a seekable file object, else None."""
+    try:
+        if not reader.seekable():
+            return None
+        position: int = reader.tell()
+        end: int = reader.seek(0, os.SEEK_END)
+        reader.seek(position)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return max(end - position, 0)
+
+
+def _has_method(value: object, name: str) -> bool:
+    return not isinstance(value, io.TextIOBase) and callable(getattr(value, name, None))
+
+
+@contextlib.contextmanager
+def open_source(source: Source) -> Iterator[tuple[BinaryReader, int | None]]:
+    """Yield a reader of ``source`` and its size (None when unknown); close what it opened.
+
+    Raises :class:`AgentBayError` for a source of the wrong type or a file that cannot be read.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield io.BytesIO(source), memoryview(source).nbytes
+    elif isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        try:
+            file = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise AgentBayError(f"Cannot read {path}: {exc.strerror or exc}") from None
+        with file:
+            status = os.fstat(file.fileno())
+            yield file, status.st_size if stat.S_ISREG(status.st_mode) else None
+    elif _has_method(source, "read"):
+        yield source, _remaining_size(source)
+    else:
+        raise AgentBayError(
+            f"source must be a path, bytes or a binary file object, got {type(source).__name__}"
+        )
+
+
+class Sink:
+    """Where downloaded chunks go: here, a file object written as is."""
+
+    def __init__(self, writer: BinaryWriter) -> None:
+        self._writer = writer
+
+    def write(self, chunk: bytes) -> None:
+        """Write one chunk."""
+        self._writer.write(chunk)
+
+    def commit(self) -> None:
+        """Mark the download complete (a file object needs nothing more)."""
+
+    def discard(self) -> None:
+        """Undo an incomplete download (a file object keeps what was written)."""
+
+
+class TempFileSink(Sink):
+    """Writes to a temporary file next to ``path``, renamed onto ``path`` by :meth:`commit`."""
+
+    def __init__(self, path: str) -> None:
+        if os.path.isdir(path):
+            raise AgentBayError(f"Cannot write {path}: it is a directory")
+        folder, name = os.path.split(os.path.abspath(path))
+        self._path = path
+        self.temp_path = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.part")
+        try:
+            self._file = open(self.temp_path, "xb")  # noqa: SIM115 - closed by commit/discard
+        except OSError as exc:
+            raise AgentBayError(f"Cannot write {path}: {exc.strerror or exc}") from None
+        self._committed = False
+        super().__init__(self._file)
+
+    def commit(self) -> None:
+        """Close the temporary file and rename it onto the destination."""
+        self._file.close()
+        os.replace(self.temp_path, self._path)
+        self._committed = True
+
+    def discard(self) -> None:
+        """Close and remove the temporary file unless it was committed."""
+        if not self._committed:
+            self._file.close()
+            with contextlib.suppress(OSError):
+                os.unlink(self.temp_path)
+
+
+@contextlib.contextmanager
+def open_destination(destination: Destination) -> Iterator[Sink]:
+    """Yield a :class:`Sink` for ``destination``; whatever was not committed is discarded.
+
+    Raises :class:`AgentBayError` for a destination of the wrong type or a folder that cannot be
+    written.
+    """
+    if isinstance(destination, (str, os.PathLike)):
+        sink: Sink = TempFileSink(os.fspath(destination))
+    elif _has_method(destination, "write"):
+        sink = Sink(destination)
+    else:
+        raise AgentBayError(
+            f"destination must be a path or a binary file object, got {type(destination).__name__}"
+        )
+    try:
+        yield sink
+    finally:
+        sink.discard()
+
+
+def url_failure(url: FileUrlResult) -> OperationResult:
+    """The failed result of a transfer whose presigned URL could not be had."""
+    return OperationResult(
+        request_id=url.request_id, success=False, error_message=url.error_message
+    )
+
+
+def _field(name: str, text: str) -> str:
+    match = re.search(_FIELD.format(name=name), text)
+    return (match.group(1) or match.group(2) or "") if match else ""
+
+
+def _describe(head: bytes) -> str:
+    """``[Code] Message`` from a JSON or XML error body, else its first characters."""
+    text = " ".join(head.decode("utf-8", "replace").split())
+    code, message = _field("Code", text), _field("Message", text)
+    return f"[{code}] {message}" if code and message else text[:SNIPPET_LENGTH]
+
+
+def storage_failure(url: FileUrlResult, status: int, head: bytes) -> OperationResult:
+    """The failed result of a transfer that storage answered with an HTTP error status."""
+    reason = _describe(head) or httpx.codes.get_reason_phrase(status) or "no details"
+    return OperationResult(
+        request_id=url.request_id,
+        success=False,
+        error_message=f"Storage answered HTTP {status}: {reason}",
+    )
+
+
+def error_failure(url: FileUrlResult, exc: Exception) -> OperationResult:
+    """The failed result of a transfer cut short by a network or local I/O error."""
+    if isinstance(exc, httpx.TimeoutException):
+        message = f"Storage timed out: {type(exc).__name__}"
+    elif isinstance(exc, OSError):
+        message = f"Local I/O error: {exc}"
+    else:
+        message = f"Network error: {type(exc).__name__}: {exc}"
+    return OperationResult(request_id=url.request_id, success=False, error_message=message)
+
+
+def succeeded(url: FileUrlResult, size: int) -> OperationResult:
+    """The result of a complete transfer: ``data`` is the number of bytes moved."""
+    return OperationResult(request_id=url.request_id, success=True, data=size)
+
+
+def read_chunks(reader: BinaryReader, total: int | None) -> Iterator[bytes]:
+    """Chunks of ``reader`` up to its end, or up to ``total`` bytes when that is known."""
+    left = total
+    while left is None or left > 0:
+        chunk = reader.read(CHUNK_SIZE if left is None else min(CHUNK_SIZE, left))
+        if not chunk:
+            return
+        if left is not None:
+            left -= len(chunk)
+        yield chunk
+
+
+def content_length(headers: httpx.Headers) -> int | None:
+    """The Content-Length of a response, None when absent or unreadable."""
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else None

@@ -1,0 +1,353 @@
+"""The emulator as a Starlette ASGI application.
+
+Routes:
+
+* ``POST /`` (``GET /`` too): the RPC actions, chosen by the ``Action`` query parameter (or the
+  ``x-acs-action`` header), parameters form-encoded in the body, the API key in the body as
+  ``Authorization=Bearer <key>`` (an ``Authorization`` header is accepted as a fallback).
+* ``PUT``/``GET``/``HEAD /files/{context_id}?acct=&path=&method=&exp=&sig=``: presigned
+  transfers, streamed in both directions (see :mod:`agentbay.emulator.signing`).
+* ``GET /_emulator/health``: readiness probe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import parse_qsl, urlsplit
+
+import anyio
+import anyio.to_thread
+import attrs
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .actions import ACTIONS, ActionEnv, run_action
+from .faults import Fault, FaultInjector, FaultSpec
+from .paths import InvalidPathError, normalize_file_path
+from .signing import Grant, Signer, Verdict, load_or_create_secret
+from .store import ContextNotFoundError, Store, Upload, open_store
+from .wire import (
+    API_VERSION,
+    ApiError,
+    Params,
+    error_body,
+    new_request_id,
+    success_body,
+    unknown_action,
+)
+
+logger = logging.getLogger("agentbay.emulator")
+
+MAX_RPC_BODY = 1 << 20
+CHUNK_SIZE = 1 << 20
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+@attrs.define
+class Emulator:
+    """The state behind one app: storage, signing, faults and settings."""
+
+    store: Store
+    signer: Signer
+    faults: FaultInjector
+    url_ttl: int = 3600
+    clear_delay: float = 1.0
+    api_keys: frozenset[str] | None = None
+    clock: Callable[[], float] = time.time
+
+    def account_of(self, key: str) -> str:
+        """The account an API key stands for (keys themselves are never stored)."""
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+
+def create_app(
+    data_dir: str | Path | None = None,
+    *,
+    url_ttl: int = 3600,
+    clear_delay: float = 1.0,
+    api_keys: Iterable[str] | None = None,
+    faults: str | FaultSpec | None = None,
+    clock: Callable[[], float] | None = None,
+    store: Store | None = None,
+) -> Starlette:
+    """Build the emulator app over ``data_dir`` (a fresh temporary directory when None).
+
+    ``api_keys`` restricts access to those keys (any non-empty key is its own account when
+    None); ``faults`` is a spec like ``throttle=0.1,error=0.05,latency=20ms,seed=1``;
+    ``clock`` (POSIX seconds) is for tests. The app's ``state.emulator`` is the
+    :class:`Emulator`; the store is closed at lifespan shutdown.
+    """
+    if data_dir is None:
+        data_dir = tempfile.mkdtemp(prefix="agentbay-emulator-")
+    root = Path(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    if url_ttl < 1:
+        raise ValueError("url_ttl must be at least 1 second")
+    if clear_delay < 0:
+        raise ValueError("clear_delay must not be negative")
+    spec = FaultSpec.parse(faults) if isinstance(faults, str) else (faults or FaultSpec())
+    emulator = Emulator(
+        store=store if store is not None else open_store(root),
+        signer=Signer(load_or_create_secret(root)),
+        faults=FaultInjector(spec),
+        url_ttl=url_ttl,
+        clear_delay=clear_delay,
+        api_keys=frozenset(api_keys) if api_keys is not None else None,
+        clock=clock or time.time,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            emulator.close()
+
+    app = Starlette(
+        routes=[
+            Route("/", _rpc, methods=["GET", "POST"]),
+            Route("/files/{context_id}", _files, methods=["GET", "HEAD", "PUT"]),
+            Route("/_emulator/health", _health, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.emulator = emulator
+    return app
+
+
+def _emulator(request: Request) -> Emulator:
+    emulator: Emulator = request.app.state.emulator
+    return emulator
+
+
+async def _health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+# RPC
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        body, status_code=status, headers={"x-acs-request-id": body["RequestId"], **(headers or {})}
+    )
+
+
+async def _read_body(request: Request) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_RPC_BODY:
+            raise ApiError("RequestEntityTooLarge", "The request body is too large.", status=413)
+    return bytes(body)
+
+
+def _base_url(request: Request) -> str:
+    """Scheme and host the client used, so presigned URLs work through the same endpoint."""
+    scheme = request.url.scheme
+    host = request.headers.get("host", "")
+    if "://" in host:  # some clients send the whole endpoint URL as Host
+        parts = urlsplit(host)
+        scheme, host = parts.scheme or scheme, parts.netloc
+    if not _HOST.match(host):
+        server = request.scope.get("server") or ("127.0.0.1", 80)
+        address = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        host = f"{address}:{server[1]}"
+    return f"{scheme}://{host}"
+
+
+def _account(emulator: Emulator, request: Request, form: dict[str, str]) -> str:
+    value = form.get("Authorization") or request.headers.get("authorization") or ""
+    scheme, _, key = value.strip().partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise ApiError(
+            "Unauthorized",
+            "An API key is required: send Authorization=Bearer <key> in the form body.",
+            status=401,
+        )
+    if emulator.api_keys is not None and key not in emulator.api_keys:
+        raise ApiError("InvalidApiKey", "The API key is not valid.", status=401)
+    return emulator.account_of(key)
+
+
+async def _rpc(request: Request) -> Response:
+    emulator = _emulator(request)
+    request_id = new_request_id()
+    try:
+        raw = await _read_body(request)
+        if emulator.faults.spec.latency:
+            await anyio.sleep(emulator.faults.spec.latency)
+        fault = emulator.faults.draw()  # before anything runs: a faulted request has no effect
+        if fault is Fault.THROTTLE:
+            error = ApiError(
+                "Throttling", "Request was denied due to request throttling.", status=503
+            )
+            return _json(503, error_body(request_id, error), {"Retry-After": "0"})
+        if fault is Fault.ERROR:
+            error = ApiError(
+                "InternalError",
+                "The request processing has failed due to some unknown error.",
+                status=500,
+            )
+            return _json(500, error_body(request_id, error))
+        query = {k: v for k, v in request.query_params.items() if k != "Authorization"}
+        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        action = query.get("Action") or request.headers.get("x-acs-action") or ""
+        if not action:
+            raise ApiError(
+                "MissingParameter", "The input parameter 'Action' is not supplied.", status=400
+            )
+        if action not in ACTIONS:
+            raise unknown_action(action)
+        version = query.get("Version") or request.headers.get("x-acs-version")
+        if version and version != API_VERSION:
+            raise ApiError(
+                "InvalidVersion",
+                f"Specified parameter Version {version!r} is not valid.",
+                status=400,
+            )
+        env = ActionEnv(
+            store=emulator.store,
+            signer=emulator.signer,
+            account=_account(emulator, request, form),
+            now=emulator.clock(),
+            base_url=_base_url(request),
+            url_ttl=emulator.url_ttl,
+            clear_delay=emulator.clear_delay,
+        )
+        params = Params({**query, **form})
+        fields = await anyio.to_thread.run_sync(run_action, action, env, params)
+        return _json(200, success_body(request_id, **fields))
+    except ApiError as failure:
+        return _json(failure.status, error_body(request_id, failure))
+    except ClientDisconnect:
+        return Response(status_code=400)
+    except Exception:
+        logger.exception("request %s failed", request_id)
+        crash = ApiError("InternalError", "The emulator failed unexpectedly.", status=500)
+        return _json(500, error_body(request_id, crash))
+
+
+# Presigned transfers
+
+
+def _transfer_error(status: int, code: str, message: str) -> Response:
+    request_id = new_request_id()
+    return _json(status, {"RequestId": request_id, "Code": code, "Message": message})
+
+
+async def _files(request: Request) -> Response:
+    emulator = _emulator(request)
+    query = request.query_params
+    method = "GET" if request.method == "HEAD" else request.method
+    account, raw_path = query.get("acct", ""), query.get("path", "")
+    signed_method, signature = query.get("method", ""), query.get("sig", "")
+    try:
+        expires = int(query.get("exp", ""))
+    except ValueError:
+        return _transfer_error(403, "AccessDenied", "The URL is not a presigned URL.")
+    if not (account and signature):
+        return _transfer_error(403, "AccessDenied", "The URL is not a presigned URL.")
+    try:
+        path = normalize_file_path(raw_path)
+    except InvalidPathError as exc:
+        return _transfer_error(400, "InvalidObjectName", str(exc))
+    if signed_method.upper() != method:
+        return _transfer_error(
+            403, "SignatureDoesNotMatch", f"The URL was signed for {signed_method}, not {method}."
+        )
+    context_id = request.path_params["context_id"]
+    grant = Grant(account=account, context_id=context_id, path=path, method=method, expires=expires)
+    verdict = emulator.signer.check(grant, signature, emulator.clock())
+    if verdict is Verdict.BAD_SIGNATURE:
+        return _transfer_error(
+            403, "SignatureDoesNotMatch", "The request signature does not match."
+        )
+    if verdict is Verdict.EXPIRED:
+        return _transfer_error(403, "AccessDenied", "Request has expired.")
+    if method == "PUT":
+        return await _upload(emulator, request, grant)
+    return await _download(emulator, request, grant)
+
+
+async def _download(emulator: Emulator, request: Request, grant: Grant) -> Response:
+    try:
+        opened = await anyio.to_thread.run_sync(
+            emulator.store.open_file, grant.account, grant.context_id, grant.path
+        )
+    except ContextNotFoundError:
+        opened = None
+    if opened is None:
+        return _transfer_error(404, "NoSuchKey", "The specified key does not exist.")
+    record, reader = opened
+    headers = {"content-length": str(record.size), "last-modified": _http_date(record.modified)}
+    if request.method == "HEAD":
+        reader.close()
+        return Response(status_code=200, headers=headers, media_type="application/octet-stream")
+    return StreamingResponse(
+        _chunks(reader), headers=headers, media_type="application/octet-stream"
+    )
+
+
+async def _chunks(reader: BinaryIO) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await anyio.to_thread.run_sync(reader.read, CHUNK_SIZE):
+            yield chunk
+    finally:
+        reader.close()
+
+
+def _http_date(seconds: float) -> str:
+    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(seconds))
+
+
+async def _upload(emulator: Emulator, request: Request, grant: Grant) -> Response:
+    try:
+        upload: Upload = await anyio.to_thread.run_sync(
+            emulator.store.begin_upload, grant.account, grant.context_id, grant.path
+        )
+    except ContextNotFoundError:
+        return _transfer_error(404, "NoSuchBucket", "The context of this URL no longer exists.")
+    digest = hashlib.md5(usedforsecurity=False)
+    buffer = bytearray()
+    received = 0
+    try:
+        async for chunk in request.stream():
+            digest.update(chunk)
+            buffer += chunk
+            received += len(chunk)
+            if len(buffer) >= CHUNK_SIZE:
+                data, buffer = bytes(buffer), bytearray()
+                await anyio.to_thread.run_sync(upload.write, data)
+        expected = request.headers.get("content-length")
+        if expected is not None and expected.isdigit() and int(expected) != received:
+            raise ClientDisconnect()
+        if buffer:
+            await anyio.to_thread.run_sync(upload.write, bytes(buffer))
+        await anyio.to_thread.run_sync(upload.commit, emulator.clock())
+    except ClientDisconnect:
+        await anyio.to_thread.run_sync(upload.abort)
+        return _transfer_error(400, "IncompleteBody", "The upload was interrupted.")
+    except ContextNotFoundError:
+        await anyio.to_thread.run_sync(upload.abort)
+        return _transfer_error(404, "NoSuchBucket", "The context of this URL no longer exists.")
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(upload.abort)
+        raise
+    return Response(status_code=200, headers={"etag": f'"{digest.hexdigest()}"'})

@@ -1,0 +1,109 @@
+"""Running the emulator in-process: uvicorn in a background thread on a free port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .faults import FaultSpec
+
+STARTUP_TIMEOUT = 15.0
+SHUTDOWN_TIMEOUT = 10.0
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: any free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets of that
+    # protocol, and without it every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        if os.name != "nt":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def endpoint_url(sock: socket.socket) -> str:
+    """``http://host:port`` for a bound socket (a wildcard address is reached via loopback)."""
+    host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+@contextlib.contextmanager
+def running(
+    data_dir: str | Path | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    url_ttl: int = 3600,
+    clear_delay: float = 1.0,
+    api_keys: Iterable[str] | None = None,
+    faults: str | FaultSpec | None = None,
+) -> Iterator[str]:
+    """Run an emulator in a background thread; yield its endpoint URL, stop it on exit.
+
+    ``data_dir`` None uses a temporary directory removed afterwards; otherwise the data
+    persists there across runs. Example::
+
+        with running() as endpoint:  # "http://127.0.0.1:54321"
+            ...
+    """
+    temporary = data_dir is None
+    root = (
+        Path(tempfile.mkdtemp(prefix="agentbay-emulator-")) if data_dir is None else Path(data_dir)
+    )
+    sock: socket.socket | None = None
+    try:
+        app = create_app(
+            root, url_ttl=url_ttl, clear_delay=clear_delay, api_keys=api_keys, faults=faults
+        )
+        sock = bind_socket(host, port)
+        config = uvicorn.Config(
+            app,
+            lifespan="on",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=3,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="agentbay-emulator", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                raise RuntimeError("the AgentBay emulator failed to start")
+            time.sleep(0.005)
+        try:
+            yield endpoint_url(sock)
+        finally:
+            server.should_exit = True
+            thread.join(SHUTDOWN_TIMEOUT)
+    finally:
+        if sock is not None:
+            sock.close()
+        if temporary:
+            shutil.rmtree(root, ignore_errors=True)

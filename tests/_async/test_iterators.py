@@ -1,0 +1,158 @@
+"""iter_contexts and iter_files against the live emulator: every page, failures, bad sizes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Generator
+from typing import Any
+
+import pytest
+
+from agentbay import AgentBayError, AsyncAgentBay, Config, ContextListParams
+from agentbay.emulator import running
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Generator[str, None, None]:
+    with running(clear_delay=0.1) as url:
+        yield url
+
+
+@pytest.fixture
+async def agent_bay(emulator: str) -> AsyncIterator[AsyncAgentBay]:
+    """A client with an API key of its own, hence an empty account."""
+    cfg = Config(emulator, 10_000)
+    async with AsyncAgentBay(api_key=f"sk-{uuid.uuid4().hex}", cfg=cfg) as client:
+        yield client
+
+
+def record_calls(monkeypatch: pytest.MonkeyPatch, agent_bay: AsyncAgentBay, name: str) -> list[Any]:
+    """Record the arguments of every call of ``agent_bay.context.<name>``."""
+    calls: list[Any] = []
+    original = getattr(agent_bay.context, name)
+
+    async def recording(*args: Any) -> Any:
+        calls.append(args)
+        return await original(*args)
+
+    monkeypatch.setattr(agent_bay.context, name, recording)
+    return calls
+
+
+@pytest.mark.anyio
+async def test_iter_contexts_walks_every_page(
+    agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = [f"context-{i:02d}" for i in range(23)]
+    for name in names:
+        assert (await agent_bay.context.create(name)).success
+    calls = record_calls(monkeypatch, agent_bay, "list")
+
+    contexts = [c async for c in agent_bay.context.iter_contexts(page_size=5)]
+
+    assert sorted(c.name for c in contexts) == names
+    assert len({c.id for c in contexts}) == 23
+    assert len(calls) == 5
+    assert all(params.max_results == 5 for (params,) in calls)
+    assert calls[0][0].next_token is None
+    assert all(params.next_token for (params,) in calls[1:])
+
+
+@pytest.mark.anyio
+async def test_iter_contexts_of_an_empty_account(agent_bay: AsyncAgentBay) -> None:
+    assert [c async for c in agent_bay.context.iter_contexts()] == []
+
+
+@pytest.mark.anyio
+async def test_iter_contexts_passes_the_session_filter(
+    agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = record_calls(monkeypatch, agent_bay, "list")
+    [c async for c in agent_bay.context.iter_contexts(page_size=3, session_id="s-1")]
+    assert calls == [(ContextListParams(max_results=3, session_id="s-1"),)]
+
+
+@pytest.mark.anyio
+async def test_a_failed_page_raises_with_code_and_message(
+    agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(4):
+        await agent_bay.context.create(f"c{i}")
+    original = agent_bay.context.list
+
+    async def corrupt_token(params: ContextListParams) -> Any:
+        if params.next_token:
+            params.next_token = "not-a-token"
+        return await original(params)
+
+    monkeypatch.setattr(agent_bay.context, "list", corrupt_token)
+    seen = []
+    with pytest.raises(AgentBayError) as caught:
+        async for context in agent_bay.context.iter_contexts(page_size=2):
+            seen.append(context)
+
+    assert len(seen) == 2
+    assert caught.value.code == "InvalidParameter.NextToken"
+    assert "is invalid" in caught.value.message
+    assert caught.value.message.startswith("Failed to list contexts: [InvalidParameter.NextToken]")
+    assert caught.value.request_id
+
+
+@pytest.mark.anyio
+async def test_iter_files_walks_every_page(
+    agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context_id = (await agent_bay.context.create("files")).context_id
+    paths = [f"/many/file-{i:02d}.txt" for i in range(23)]
+    for path in paths:
+        assert (await agent_bay.context.upload_file(context_id, path, path.encode())).success
+    calls = record_calls(monkeypatch, agent_bay, "list_files")
+
+    entries = [e async for e in agent_bay.context.iter_files(context_id, "/many", page_size=5)]
+
+    assert sorted(e.file_path for e in entries) == paths
+    assert all(e.size == len(e.file_path) for e in entries)
+    assert [args[2:] for args in calls] == [(n, 5) for n in range(1, 6)]
+
+
+@pytest.mark.anyio
+async def test_iter_files_stops_when_count_is_reached(
+    agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context_id = (await agent_bay.context.create("ten")).context_id
+    for i in range(10):
+        await agent_bay.context.upload_file(context_id, f"/f{i}", b"x")
+    calls = record_calls(monkeypatch, agent_bay, "list_files")
+
+    entries = [e async for e in agent_bay.context.iter_files(context_id, "/", page_size=5)]
+
+    assert len(entries) == 10
+    assert len(calls) == 2
+
+
+@pytest.mark.anyio
+async def test_iter_files_of_an_empty_folder(agent_bay: AsyncAgentBay) -> None:
+    context_id = (await agent_bay.context.create("empty")).context_id
+    assert [e async for e in agent_bay.context.iter_files(context_id, "/nothing/")] == []
+
+
+@pytest.mark.anyio
+async def test_iter_files_of_a_missing_context_raises(agent_bay: AsyncAgentBay) -> None:
+    with pytest.raises(AgentBayError) as caught:
+        [e async for e in agent_bay.context.iter_files("ctx-missing", "/")]
+    assert caught.value.code == "InvalidContext.NotFound"
+    assert "ctx-missing" in caught.value.message
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("page_size", [0, -1, "5", 2.5, True, None])
+async def test_bad_page_sizes_are_refused_before_sending(
+    agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch, page_size: Any
+) -> None:
+    contexts = record_calls(monkeypatch, agent_bay, "list")
+    files = record_calls(monkeypatch, agent_bay, "list_files")
+    with pytest.raises(AgentBayError, match="page_size"):
+        [c async for c in agent_bay.context.iter_contexts(page_size=page_size)]
+    with pytest.raises(AgentBayError, match="page_size"):
+        [e async for e in agent_bay.context.iter_files("ctx-1", "/", page_size=page_size)]
+    assert contexts == files == []
