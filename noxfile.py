@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["codegen", "lint", "typecheck", "tests"]
@@ -37,3 +39,34 @@ def codegen(session: nox.Session) -> None:
     """Fail when src/agentbay/_sync or tests/_sync is not what the async source generates."""
     session.install("unasync==0.6.0", "setuptools>=68")
     session.run("python", "scripts/unasync.py", "--check")
+
+
+@nox.session
+def interop(session: nox.Session) -> None:
+    """Drive the official wuying-agentbay-sdk through a context's life against the emulator.
+
+    The official SDK's import name is also ``agentbay``, so it lives in a virtualenv of its own
+    and runs in a subprocess.
+    """
+    session.install("-e", ".[emulator]", *TEST_DEPS)
+    official = Path(session.create_tmp()).resolve() / "official-sdk"
+    python = official / "bin" / "python"
+    if not python.exists():
+        session.run("python", "-m", "venv", str(official))
+    session.run(
+        str(python), "-m", "pip", "install", "-q", "wuying-agentbay-sdk==0.22.3", external=True
+    )
+    session.run(
+        "pytest",
+        "-q",
+        "-rs",
+        "tests/emulator/test_official_sdk.py",
+        env={"AGENTBAY_OFFICIAL_PYTHON": str(python)},
+    )
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """5,000 operations under 10 % injected faults; asserts nothing acknowledged was lost."""
+    session.install("-e", ".[emulator]", *TEST_DEPS)
+    session.run("pytest", "-q", "soak", *session.posargs)
