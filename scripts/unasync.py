@@ -27,15 +27,13 @@ REPLACEMENTS = {
     "AsyncAgentBay": "AgentBay",
     "AsyncContextService": "ContextService",
     "AsyncClient": "Client",
-    "AsyncTransport": "SyncTransport",
-    "AsyncByteStream": "SyncByteStream",
+    "AiohttpCarrier": "Urllib3Carrier",
     "_io_async": "_io_sync",
+    "_async": "_sync",
     "aclose": "close",
     "aread": "read",
     "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
-    "async_client": "sync_client",
-    "async_emulator_client": "emulator_client",
 }
 # unasync leaves docstrings and comments alone: rewrite the names and the async keywords there too.
 TEXT_RULES = [(re.compile(rf"\b{old}\b"), new) for old, new in REPLACEMENTS.items()] + [

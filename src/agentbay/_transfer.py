@@ -9,6 +9,7 @@ committing removes it. Nothing here touches the network.
 from __future__ import annotations
 
 import contextlib
+import http
 import io
 import os
 import re
@@ -17,10 +18,9 @@ import stat
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-import httpx
-
 from ._errors import AgentBayError
 from ._models import FileUrlResult, OperationResult
+from ._wire import Answer, CarrierError
 
 CHUNK_SIZE = 1 << 20
 SNIPPET_LENGTH = 200
@@ -65,6 +65,24 @@ class Progress:
         self.done += count
         if self._callback is not None:
             self._callback(self.done, self.total)
+
+
+class Receiving:
+    """Receives a download into ``sink``, reporting progress once the size is known."""
+
+    def __init__(self, sink: Sink, callback: ProgressCallback | None) -> None:
+        self._sink = sink
+        self.progress = Progress(callback, None)
+
+    def begin(self, total: int | None) -> None:
+        """The body starts: report ``(0, total)``."""
+        self.progress.total = total
+        self.progress.start()
+
+    def write(self, chunk: bytes) -> None:
+        """Write one chunk and report it."""
+        self._sink.write(chunk)
+        self.progress.advance(len(chunk))
 
 
 def check_progress(callback: object) -> None:
@@ -150,6 +168,8 @@ class TempFileSink(Sink):
 
     def commit(self) -> None:
         """Close the temporary file and rename it onto the destination."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
         self._file.close()
         os.replace(self.temp_path, self._path)
         self._committed = True
@@ -204,7 +224,11 @@ def _describe(head: bytes) -> str:
 
 def storage_failure(url: FileUrlResult, status: int, head: bytes) -> OperationResult:
     """The failed result of a transfer that storage answered with an HTTP error status."""
-    reason = _describe(head) or httpx.codes.get_reason_phrase(status) or "no details"
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    reason = _describe(head[:HEAD_LENGTH]) or phrase or "no details"
     return OperationResult(
         request_id=url.request_id,
         success=False,
@@ -214,17 +238,14 @@ def storage_failure(url: FileUrlResult, status: int, head: bytes) -> OperationRe
 
 def error_failure(url: FileUrlResult, exc: Exception) -> OperationResult:
     """The failed result of a transfer cut short by a network or local I/O error."""
-    if isinstance(exc, httpx.TimeoutException):
-        message = f"Storage timed out: {type(exc).__name__}"
-    elif isinstance(exc, OSError):
-        message = f"Local I/O error: {exc}"
-    else:
-        message = f"Network error: {type(exc).__name__}: {exc}"
+    message = str(exc) if isinstance(exc, CarrierError) else f"Local I/O error: {exc}"
     return OperationResult(request_id=url.request_id, success=False, error_message=message)
 
 
-def succeeded(url: FileUrlResult, size: int) -> OperationResult:
-    """The result of a complete transfer: ``data`` is the number of bytes moved."""
+def transfer_result(url: FileUrlResult, answer: Answer, size: int) -> OperationResult:
+    """The result of a transfer storage answered: on success ``data`` is the bytes moved."""
+    if not 200 <= answer.status < 300:
+        return storage_failure(url, answer.status, answer.body)
     return OperationResult(request_id=url.request_id, success=True, data=size)
 
 
@@ -238,9 +259,3 @@ def read_chunks(reader: BinaryReader, total: int | None) -> Iterator[bytes]:
         if left is not None:
             left -= len(chunk)
         yield chunk
-
-
-def content_length(headers: httpx.Headers) -> int | None:
-    """The Content-Length of a response, None when absent or unreadable."""
-    value = headers.get("content-length", "")
-    return int(value) if value.isdigit() else None

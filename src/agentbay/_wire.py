@@ -11,7 +11,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -131,6 +131,37 @@ def get_context_params(
         "AllowCreate": bool(create),
         "LoginRegionId": region_id if create else None,
     }
+
+
+# --------------------------------------------------------------------------- what carriers return
+
+
+class CarrierError(Exception):
+    """A request got no HTTP answer: the connection failed, broke or timed out."""
+
+
+@attrs.frozen
+class Answer:
+    """An HTTP answer: status, body (empty when streamed to a receiver) and Retry-After."""
+
+    status: int
+    body: bytes = b""
+    retry_after: str | None = None
+
+
+class Receiver(Protocol):
+    """Takes the body of a successful streamed download."""
+
+    def begin(self, total: int | None) -> None:
+        """The body starts; ``total`` is its Content-Length, None when unknown."""
+
+    def write(self, chunk: bytes) -> None:
+        """The next chunk of the body."""
+
+
+def content_length(value: str | None) -> int | None:
+    """A Content-Length header's value as an int, None when absent or unreadable."""
+    return int(value) if value is not None and value.isdigit() else None
 
 
 # --------------------------------------------------------------------------- decoding a reply

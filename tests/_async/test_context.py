@@ -17,6 +17,7 @@ from agentbay import (
     Context,
     ContextListParams,
 )
+from tests._async.mocking import mocked
 from tests.helpers import API_KEY, CONTEXT_DATA, ENDPOINT, action, form, ok, refused
 
 
@@ -29,7 +30,7 @@ def api() -> Generator[respx.MockRouter, None, None]:
 @pytest.fixture
 async def agent_bay() -> AsyncIterator[AsyncAgentBay]:
     cfg = Config(ENDPOINT, 5000, region_id="cn-shanghai", max_retries=0)
-    async with AsyncAgentBay(api_key=API_KEY, cfg=cfg) as client:
+    async with mocked(cfg) as client:
         yield client
 
 
@@ -540,7 +541,7 @@ async def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
         ]
     )
     cfg = Config(ENDPOINT, 5000, max_retries=3)
-    async with AsyncAgentBay(API_KEY, cfg) as client:
+    async with mocked(cfg) as client:
         result = await client.context.get(name="a")
     assert result.success and route.call_count == 3
 
@@ -548,7 +549,7 @@ async def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
 @pytest.mark.anyio
 async def test_refusals_are_not_retried(api: respx.MockRouter) -> None:
     route = api.post("/").mock(return_value=refused("InvalidContext.NotFound", "no", 400))
-    async with AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000)) as client:
+    async with mocked(Config(ENDPOINT, 5000)) as client:
         result = await client.context.get(name="a")
     assert not result.success and route.call_count == 1
 
@@ -560,7 +561,7 @@ async def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
             503, json={"Code": "Throttling", "Message": "later"}, headers={"Retry-After": "0"}
         )
     )
-    async with AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000, max_retries=2)) as client:
+    async with mocked(Config(ENDPOINT, 5000, max_retries=2)) as client:
         result = await client.context.get(name="a")
     assert route.call_count == 3
     assert result.error_message == "[Throttling] later"

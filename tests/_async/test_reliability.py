@@ -13,6 +13,7 @@ import pytest
 import respx
 
 from agentbay import AsyncAgentBay, ClearanceTimeoutError, Config
+from tests._async.mocking import mocked
 from tests.helpers import API_KEY, CONTEXT_DATA, ENDPOINT, action, ok, refused
 
 
@@ -64,7 +65,7 @@ async def test_clear_timeout_bounds_polling_retries_included() -> None:
 
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=answer)
-        async with AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000, max_retries=50)) as client:
+        async with mocked(Config(ENDPOINT, 5000, max_retries=50)) as client:
             started = time.monotonic()
             with pytest.raises(ClearanceTimeoutError):
                 await client.context.clear("ctx-1", timeout=0.5, poll_interval=0.05)
@@ -80,7 +81,7 @@ async def test_debug_log_names_action_duration_and_request_id(
     caplog.set_level(logging.DEBUG, logger="agentbay")
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=[refused("Throttling", "slow", 503), ok(CONTEXT_DATA)])
-        async with AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(ENDPOINT, 5000)) as client:
             await client.context.get(name="a")
     messages = [record.getMessage() for record in caplog.records]
     assert any("GetContext ok in" in m and "RequestId=req-1" in m for m in messages)
@@ -95,7 +96,7 @@ async def test_the_key_is_redacted_even_when_the_server_echoes_it(
     caplog.set_level(logging.DEBUG)
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(return_value=refused("InvalidApiKey", f"bad key Bearer {API_KEY}", 401))
-        async with AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(ENDPOINT, 5000)) as client:
             result = await client.context.get(name="a")
     assert not result.success and "<redacted>" in result.error_message
     assert API_KEY not in repr(result)

@@ -18,6 +18,7 @@ from agentbay import (
     Context,
     ContextListParams,
 )
+from tests._sync.mocking import mocked
 from tests.helpers import API_KEY, CONTEXT_DATA, ENDPOINT, action, form, ok, refused
 
 
@@ -30,7 +31,7 @@ def api() -> Generator[respx.MockRouter, None, None]:
 @pytest.fixture
 def agent_bay() -> Iterator[AgentBay]:
     cfg = Config(ENDPOINT, 5000, region_id="cn-shanghai", max_retries=0)
-    with AgentBay(api_key=API_KEY, cfg=cfg) as client:
+    with mocked(cfg) as client:
         yield client
 
 
@@ -448,12 +449,12 @@ def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
         ]
     )
     cfg = Config(ENDPOINT, 5000, max_retries=3)
-    with AgentBay(API_KEY, cfg) as client:
+    with mocked(cfg) as client:
         result = client.context.get(name="a")
     assert result.success and route.call_count == 3
 def test_refusals_are_not_retried(api: respx.MockRouter) -> None:
     route = api.post("/").mock(return_value=refused("InvalidContext.NotFound", "no", 400))
-    with AgentBay(API_KEY, Config(ENDPOINT, 5000)) as client:
+    with mocked(Config(ENDPOINT, 5000)) as client:
         result = client.context.get(name="a")
     assert not result.success and route.call_count == 1
 def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
@@ -462,7 +463,7 @@ def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
             503, json={"Code": "Throttling", "Message": "later"}, headers={"Retry-After": "0"}
         )
     )
-    with AgentBay(API_KEY, Config(ENDPOINT, 5000, max_retries=2)) as client:
+    with mocked(Config(ENDPOINT, 5000, max_retries=2)) as client:
         result = client.context.get(name="a")
     assert route.call_count == 3
     assert result.error_message == "[Throttling] later"

@@ -14,6 +14,7 @@ import pytest
 import respx
 
 from agentbay import AgentBay, ClearanceTimeoutError, Config
+from tests._sync.mocking import mocked
 from tests.helpers import API_KEY, CONTEXT_DATA, ENDPOINT, action, ok, refused
 
 
@@ -59,7 +60,7 @@ def test_clear_timeout_bounds_polling_retries_included() -> None:
 
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=answer)
-        with AgentBay(API_KEY, Config(ENDPOINT, 5000, max_retries=50)) as client:
+        with mocked(Config(ENDPOINT, 5000, max_retries=50)) as client:
             started = time.monotonic()
             with pytest.raises(ClearanceTimeoutError):
                 client.context.clear("ctx-1", timeout=0.5, poll_interval=0.05)
@@ -72,7 +73,7 @@ def test_debug_log_names_action_duration_and_request_id(
     caplog.set_level(logging.DEBUG, logger="agentbay")
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=[refused("Throttling", "slow", 503), ok(CONTEXT_DATA)])
-        with AgentBay(API_KEY, Config(ENDPOINT, 5000)) as client:
+        with mocked(Config(ENDPOINT, 5000)) as client:
             client.context.get(name="a")
     messages = [record.getMessage() for record in caplog.records]
     assert any("GetContext ok in" in m and "RequestId=req-1" in m for m in messages)
@@ -84,7 +85,7 @@ def test_the_key_is_redacted_even_when_the_server_echoes_it(
     caplog.set_level(logging.DEBUG)
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(return_value=refused("InvalidApiKey", f"bad key Bearer {API_KEY}", 401))
-        with AgentBay(API_KEY, Config(ENDPOINT, 5000)) as client:
+        with mocked(Config(ENDPOINT, 5000)) as client:
             result = client.context.get(name="a")
     assert not result.success and "<redacted>" in result.error_message
     assert API_KEY not in repr(result)

@@ -234,7 +234,7 @@ def test_unreachable_storage_is_a_failed_result(
     up = agent_bay.context.upload_file(context_id, "/n.bin", b"data")
     for result in (up, down):
         assert result.success is False
-        assert result.error_message.startswith("Network error: ConnectError")
+        assert result.error_message.startswith("Network error: ")
     assert_untouched(target)
 def test_a_download_cut_short_removes_its_temporary_file(
     agent_bay: AgentBay, context_id: str, tmp_path: Path

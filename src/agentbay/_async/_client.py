@@ -5,14 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import attrs
-import httpx
 
 from .. import _wire
 from .._config import Config, resolve_api_key
-from .._io_async import AsyncTransport, sleep
+from .._io_async import AiohttpCarrier, sleep
 from .context import AsyncContextService
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._carrier_httpx import AsyncHttpxCarrier
 
 logger = logging.getLogger("agentbay")
 
@@ -40,7 +45,13 @@ class AsyncAgentBay:
         self.config = cfg if cfg is not None else Config.from_env()
         self._base_url = self.config.base_url
         self._timeout_s = self.config.timeout_ms / 1000
-        self._transport = AsyncTransport(self.config, http_client)
+        self._carrier: AiohttpCarrier | AsyncHttpxCarrier
+        if http_client is None:
+            self._carrier = AiohttpCarrier(self.config)
+        else:
+            from ._carrier_httpx import AsyncHttpxCarrier
+
+            self._carrier = AsyncHttpxCarrier(http_client)
         self.context = AsyncContextService(self)
 
     @property
@@ -75,7 +86,11 @@ class AsyncAgentBay:
                     reply = _wire.failure(f"{action} ran out of time", retryable=True)
                     break
             url = _wire.call_url(self._base_url, action)
-            reply = await self._transport.post(url, body, headers, timeout)
+            try:
+                answer = await self._carrier.request("POST", url, headers, timeout, body)
+                reply = _wire.decode_reply(answer.status, answer.body, answer.retry_after)
+            except _wire.CarrierError as exc:
+                reply = _wire.failure(str(exc), retryable=True)
             if reply.ok or not reply.retryable or attempt >= self.config.max_retries:
                 break
             delay = _wire.backoff_delay(attempt, reply)
@@ -101,7 +116,7 @@ class AsyncAgentBay:
 
     async def aclose(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed in)."""
-        await self._transport.aclose()
+        await self._carrier.aclose()
 
     async def __aenter__(self) -> AsyncAgentBay:
         return self

@@ -8,8 +8,6 @@ import warnings
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-import httpx
-
 from .. import _transfer, _wire
 from .._errors import AgentBayError, ClearanceTimeoutError
 from .._io_async import sleep
@@ -351,21 +349,13 @@ class AsyncContextService:
         self, url: FileUrlResult, reader: _transfer.BinaryReader, progress: _transfer.Progress
     ) -> OperationResult:
         headers = {} if progress.total is None else {"content-length": str(progress.total)}
-        client = self.agent_bay._transport.http_client
         try:
-            async with client.stream(
-                "PUT",
-                url.url,
-                content=self._chunks(reader, progress),
-                headers=headers,
-                timeout=self.agent_bay.config.timeout_ms / 1000,
-            ) as response:
-                if not response.is_success:
-                    head = await self._head(response)
-                    return _transfer.storage_failure(url, response.status_code, head)
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            answer = await self.agent_bay._carrier.request(
+                "PUT", url.url, headers, self.agent_bay._timeout_s, self._chunks(reader, progress)
+            )
+        except (_wire.CarrierError, OSError) as exc:
             return _transfer.error_failure(url, exc)
-        return _transfer.succeeded(url, progress.done)
+        return _transfer.transfer_result(url, answer, progress.done)
 
     @staticmethod
     async def _chunks(
@@ -375,13 +365,6 @@ class AsyncContextService:
         for chunk in _transfer.read_chunks(reader, progress.total):
             yield chunk
             progress.advance(len(chunk))
-
-    @staticmethod
-    async def _head(response: httpx.Response) -> bytes:
-        """The first bytes of an error body, for the message."""
-        async for chunk in response.aiter_bytes(_transfer.HEAD_LENGTH):
-            return chunk
-        return b""
 
     async def download_file(
         self,
@@ -418,23 +401,17 @@ class AsyncContextService:
         sink: _transfer.Sink,
         callback: _transfer.ProgressCallback | None,
     ) -> OperationResult:
-        client = self.agent_bay._transport.http_client
+        receiver = _transfer.Receiving(sink, callback)
         try:
-            async with client.stream(
+            answer = await self.agent_bay._carrier.request(
                 "GET",
                 url.url,
-                headers={"accept-encoding": "identity"},
-                timeout=self.agent_bay.config.timeout_ms / 1000,
-            ) as response:
-                if not response.is_success:
-                    head = await self._head(response)
-                    return _transfer.storage_failure(url, response.status_code, head)
-                progress = _transfer.Progress(callback, _transfer.content_length(response.headers))
-                progress.start()
-                async for chunk in response.aiter_bytes(_transfer.CHUNK_SIZE):
-                    sink.write(chunk)
-                    progress.advance(len(chunk))
+                {"accept-encoding": "identity"},
+                self.agent_bay._timeout_s,
+                receiver=receiver,
+            )
+            if answer.status < 300:
                 sink.commit()
-                return _transfer.succeeded(url, progress.done)
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+        except (_wire.CarrierError, OSError) as exc:
             return _transfer.error_failure(url, exc)
+        return _transfer.transfer_result(url, answer, receiver.progress.done)

@@ -6,14 +6,19 @@ from __future__ import annotations
 import logging
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import attrs
-import httpx
 
 from .. import _wire
 from .._config import Config, resolve_api_key
-from .._io_sync import SyncTransport, sleep
+from .._io_sync import Urllib3Carrier, sleep
 from .context import ContextService
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._carrier_httpx import SyncHttpxCarrier
 
 logger = logging.getLogger("agentbay")
 
@@ -41,7 +46,13 @@ class AgentBay:
         self.config = cfg if cfg is not None else Config.from_env()
         self._base_url = self.config.base_url
         self._timeout_s = self.config.timeout_ms / 1000
-        self._transport = SyncTransport(self.config, http_client)
+        self._carrier: Urllib3Carrier | SyncHttpxCarrier
+        if http_client is None:
+            self._carrier = Urllib3Carrier(self.config)
+        else:
+            from ._carrier_httpx import SyncHttpxCarrier
+
+            self._carrier = SyncHttpxCarrier(http_client)
         self.context = ContextService(self)
 
     @property
@@ -76,7 +87,11 @@ class AgentBay:
                     reply = _wire.failure(f"{action} ran out of time", retryable=True)
                     break
             url = _wire.call_url(self._base_url, action)
-            reply = self._transport.post(url, body, headers, timeout)
+            try:
+                answer = self._carrier.request("POST", url, headers, timeout, body)
+                reply = _wire.decode_reply(answer.status, answer.body, answer.retry_after)
+            except _wire.CarrierError as exc:
+                reply = _wire.failure(str(exc), retryable=True)
             if reply.ok or not reply.retryable or attempt >= self.config.max_retries:
                 break
             delay = _wire.backoff_delay(attempt, reply)
@@ -102,7 +117,7 @@ class AgentBay:
 
     def close(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed in)."""
-        self._transport.close()
+        self._carrier.close()
 
     def __enter__(self) -> AgentBay:
         return self

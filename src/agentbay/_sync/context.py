@@ -9,8 +9,6 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import httpx
-
 from .. import _transfer, _wire
 from .._errors import AgentBayError, ClearanceTimeoutError
 from .._io_sync import sleep
@@ -352,21 +350,13 @@ class ContextService:
         self, url: FileUrlResult, reader: _transfer.BinaryReader, progress: _transfer.Progress
     ) -> OperationResult:
         headers = {} if progress.total is None else {"content-length": str(progress.total)}
-        client = self.agent_bay._transport.http_client
         try:
-            with client.stream(
-                "PUT",
-                url.url,
-                content=self._chunks(reader, progress),
-                headers=headers,
-                timeout=self.agent_bay.config.timeout_ms / 1000,
-            ) as response:
-                if not response.is_success:
-                    head = self._head(response)
-                    return _transfer.storage_failure(url, response.status_code, head)
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            answer = self.agent_bay._carrier.request(
+                "PUT", url.url, headers, self.agent_bay._timeout_s, self._chunks(reader, progress)
+            )
+        except (_wire.CarrierError, OSError) as exc:
             return _transfer.error_failure(url, exc)
-        return _transfer.succeeded(url, progress.done)
+        return _transfer.transfer_result(url, answer, progress.done)
 
     @staticmethod
     def _chunks(
@@ -376,13 +366,6 @@ class ContextService:
         for chunk in _transfer.read_chunks(reader, progress.total):
             yield chunk
             progress.advance(len(chunk))
-
-    @staticmethod
-    def _head(response: httpx.Response) -> bytes:
-        """The first bytes of an error body, for the message."""
-        for chunk in response.iter_bytes(_transfer.HEAD_LENGTH):
-            return chunk
-        return b""
 
     def download_file(
         self,
@@ -419,23 +402,17 @@ class ContextService:
         sink: _transfer.Sink,
         callback: _transfer.ProgressCallback | None,
     ) -> OperationResult:
-        client = self.agent_bay._transport.http_client
+        receiver = _transfer.Receiving(sink, callback)
         try:
-            with client.stream(
+            answer = self.agent_bay._carrier.request(
                 "GET",
                 url.url,
-                headers={"accept-encoding": "identity"},
-                timeout=self.agent_bay.config.timeout_ms / 1000,
-            ) as response:
-                if not response.is_success:
-                    head = self._head(response)
-                    return _transfer.storage_failure(url, response.status_code, head)
-                progress = _transfer.Progress(callback, _transfer.content_length(response.headers))
-                progress.start()
-                for chunk in response.iter_bytes(_transfer.CHUNK_SIZE):
-                    sink.write(chunk)
-                    progress.advance(len(chunk))
+                {"accept-encoding": "identity"},
+                self.agent_bay._timeout_s,
+                receiver=receiver,
+            )
+            if answer.status < 300:
                 sink.commit()
-                return _transfer.succeeded(url, progress.done)
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+        except (_wire.CarrierError, OSError) as exc:
             return _transfer.error_failure(url, exc)
+        return _transfer.transfer_result(url, answer, receiver.progress.done)
