@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
+
 from ._config import Config
 from ._wire import Answer, CarrierError, Receiver, content_length
 
