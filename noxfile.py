@@ -70,3 +70,10 @@ def soak(session: nox.Session) -> None:
     """5,000 operations under 10 % injected faults; asserts nothing acknowledged was lost."""
     session.install("-e", ".[emulator]", *TEST_DEPS)
     session.run("pytest", "-q", "soak", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark table (`nox -s bench -- --quick` for the CI smoke run)."""
+    session.install("-e", ".[emulator]", "uvloop>=0.19")
+    session.run("python", "-m", "benchmarks.bench", *session.posargs)
