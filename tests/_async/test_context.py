@@ -580,6 +580,11 @@ async def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRo
         assert not http_client.is_closed
 
 
+def test_an_http_client_of_the_other_flavour_is_refused() -> None:
+    with pytest.raises(AgentBayError, match="http_client must be an httpx.AsyncClient"):
+        AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=object())  # type: ignore[arg-type]
+
+
 @pytest.mark.anyio
 async def test_the_key_never_shows(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     api.post("/").mock(side_effect=httpx.ConnectError("refused"))

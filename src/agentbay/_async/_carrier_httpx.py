@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 
 import httpx
 
+from .._errors import AgentBayError
 from .._wire import Answer, CarrierError, Receiver, content_length
 
 
@@ -13,6 +14,10 @@ class AsyncHttpxCarrier:
     """Sends requests through the user's ``httpx.AsyncClient``, which its owner closes."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
+        if not isinstance(client, httpx.AsyncClient):
+            raise AgentBayError(
+                f"http_client must be an httpx.AsyncClient, got {type(client).__name__}"
+            )
         self.client = client
 
     async def request(

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 
 import httpx
 
+from .._errors import AgentBayError
 from .._wire import Answer, CarrierError, Receiver, content_length
 
 
@@ -14,6 +15,10 @@ class SyncHttpxCarrier:
     """Sends requests through the user's ``httpx.Client``, which its owner closes."""
 
     def __init__(self, client: httpx.Client) -> None:
+        if not isinstance(client, httpx.Client):
+            raise AgentBayError(
+                f"http_client must be an httpx.Client, got {type(client).__name__}"
+            )
         self.client = client
 
     def request(
