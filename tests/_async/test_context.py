@@ -581,7 +581,7 @@ async def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRo
 
 
 def test_an_http_client_of_the_other_flavour_is_refused() -> None:
-    with pytest.raises(AgentBayError, match="http_client must be an httpx.AsyncClient"):
+    with pytest.raises(AgentBayError, match=r"http_client must be an httpx\.AsyncClient"):
         AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=object())  # type: ignore[arg-type]
 
 

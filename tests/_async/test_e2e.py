@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
 from agentbay import AgentBayError, AsyncAgentBay, Config, ContextListParams
-
-
-@pytest.fixture
-async def agent_bay(emulator_url: str, account_key: str) -> AsyncIterator[AsyncAgentBay]:
-    async with AsyncAgentBay(account_key, Config(emulator_url, 10_000)) as client:
-        yield client
 
 
 @pytest.mark.anyio

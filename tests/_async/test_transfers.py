@@ -7,8 +7,7 @@ import io
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import AsyncIterator, Generator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +20,6 @@ from agentbay.emulator import running
 DATA = os.urandom(3 * 1024 * 1024 + 123)
 BIG_MIB = 256
 RSS_LIMIT_MB = 120
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Generator[str, None, None]:
-    with running(clear_delay=0.1) as url:
-        yield url
-
-
-@pytest.fixture
-async def agent_bay(emulator: str) -> AsyncIterator[AsyncAgentBay]:
-    """A client with an API key of its own, hence an empty account."""
-    cfg = Config(emulator, 10_000)
-    async with AsyncAgentBay(api_key=f"sk-{uuid.uuid4().hex}", cfg=cfg) as client:
-        yield client
 
 
 @pytest.fixture
@@ -373,11 +358,11 @@ def file_sha256(path: Path) -> str:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="resource is POSIX-only")
-def test_a_256_mib_round_trip_keeps_memory_flat(emulator: str, tmp_path: Path) -> None:
+def test_a_256_mib_round_trip_keeps_memory_flat(emulator_url: str, tmp_path: Path) -> None:
     source, target = tmp_path / "big.bin", tmp_path / "back.bin"
     expected = write_big_file(source)
     run = subprocess.run(
-        [sys.executable, "-c", MEMORY_SCRIPT, emulator, str(source), str(target)],
+        [sys.executable, "-c", MEMORY_SCRIPT, emulator_url, str(source), str(target)],
         capture_output=True,
         text=True,
         timeout=300,

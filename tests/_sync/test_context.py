@@ -480,7 +480,7 @@ def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRouter) 
 
 
 def test_an_http_client_of_the_other_flavour_is_refused() -> None:
-    with pytest.raises(AgentBayError, match="http_client must be an httpx.Client"):
+    with pytest.raises(AgentBayError, match=r"http_client must be an httpx\.Client"):
         AgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=object())  # type: ignore[arg-type]
 def test_the_key_never_shows(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     api.post("/").mock(side_effect=httpx.ConnectError("refused"))

@@ -3,18 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from agentbay import AgentBayError, AgentBay, Config, ContextListParams
-
-
-@pytest.fixture
-def agent_bay(emulator_url: str, account_key: str) -> Iterator[AgentBay]:
-    with AgentBay(account_key, Config(emulator_url, 10_000)) as client:
-        yield client
 def test_context_lifecycle(agent_bay: AgentBay) -> None:
     created = agent_bay.context.create("e2e-context")
     assert created.success and created.context_id.startswith("ctx-")

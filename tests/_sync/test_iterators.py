@@ -3,28 +3,11 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Generator
 from typing import Any
 
 import pytest
 
-from agentbay import AgentBayError, AgentBay, Config, ContextListParams
-from agentbay.emulator import running
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Generator[str, None, None]:
-    with running(clear_delay=0.1) as url:
-        yield url
-
-
-@pytest.fixture
-def agent_bay(emulator: str) -> Iterator[AgentBay]:
-    """A client with an API key of its own, hence an empty account."""
-    cfg = Config(emulator, 10_000)
-    with AgentBay(api_key=f"sk-{uuid.uuid4().hex}", cfg=cfg) as client:
-        yield client
+from agentbay import AgentBayError, AgentBay, ContextListParams
 
 
 def record_calls(monkeypatch: pytest.MonkeyPatch, agent_bay: AgentBay, name: str) -> list[Any]:
