@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -45,14 +46,24 @@ class Grant:
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
-    """The signing secret of a data directory, created once (mode 0600) if missing."""
+    """The signing secret of a data directory, created once (mode 0600) if missing.
+
+    It is written to a temporary file first and then linked into place, so a crash never
+    leaves an empty or partial secret behind, and a secret already there is never replaced.
+    """
     path = data_dir / SECRET_FILE
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(secrets.token_hex(32))
-            file.flush()
-            os.fsync(file.fileno())
+    if not path.exists():
+        temp = data_dir / f".{SECRET_FILE}.{uuid.uuid4().hex}.tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_hex(32))
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
     secret = path.read_text().strip()
     if len(secret) < 32:
         raise ValueError(f"the signing secret in {path} is too short")
