@@ -15,7 +15,7 @@ TEST_DEPS = ["pytest>=8", "anyio>=4", "respx>=0.21", "hypothesis>=6.100"]
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite, both flavours, mocked and against a live emulator."""
-    session.install("-e", ".[emulator]", *TEST_DEPS)
+    session.install("-e", ".[emulator,cli]", *TEST_DEPS)
     session.run("pytest", "-q", *session.posargs)
 
 
