@@ -295,6 +295,7 @@ def test_odd_names_stay_inside_the_data_dir(api: Api, shared_emulator: tuple[str
             "meta.sqlite3-wal",
             "meta.sqlite3-shm",
             "signing.key",
+            "lock",
         ), relative
         if relative.parts[0] == "blobs" and path.is_file():
             assert len(path.name) == 32 and set(path.name) <= set("0123456789abcdef")

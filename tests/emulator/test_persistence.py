@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from emulator_support import Api
 
 from agentbay.emulator import running
@@ -105,3 +106,14 @@ def test_leftovers_are_swept_at_start(tmp_path: Path) -> None:
     with running(tmp_path) as url, httpx.Client(base_url=url) as http:
         assert not orphan.exists() and not any((tmp_path / "tmp").iterdir())
         assert Api(http, "k").download(context_id, "/f").content == b"real"
+
+
+def test_a_data_dir_serves_one_emulator_at_a_time(tmp_path: Path) -> None:
+    with (
+        running(tmp_path),
+        pytest.raises(RuntimeError, match="in use by another emulator"),
+        running(tmp_path),
+    ):
+        pass
+    with running(tmp_path):  # free again once the first one stopped
+        pass

@@ -95,6 +95,7 @@ class BlobWriter:
         final = self._blobs.path(self.blob_id)
         final.parent.mkdir(exist_ok=True)
         os.replace(self._temp, final)
+        _fsync_dir(final.parent)  # the rename itself survives a power cut
         self._done = True
 
     def discard(self) -> None:
@@ -107,3 +108,15 @@ class BlobWriter:
         if self._done:
             self._blobs.delete(self.blob_id)
             self._done = False
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the entries of ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

@@ -7,7 +7,7 @@ Enable it in a top-level ``conftest.py``::
 and take the endpoint URL in a test::
 
     def test_contexts(agentbay_emulator: str) -> None:
-        agent_bay = AgentBay(api_key="test", cfg=Config(endpoint=agentbay_emulator))
+        agent_bay = AgentBay(api_key="test", cfg=Config(agentbay_emulator, 10_000))
 """
 
 from __future__ import annotations

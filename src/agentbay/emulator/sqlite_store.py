@@ -12,6 +12,8 @@ slow work (writing, fsyncing and deleting contents) happens outside the lock.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import secrets
 import sqlite3
 import string
@@ -71,19 +73,31 @@ def _below(folder: str) -> tuple[str, str]:
     return folder, folder[:-1] + chr(ord("/") + 1)
 
 
+def _claim(data_dir: Path) -> int:
+    """Lock ``data_dir`` for this process (the kernel frees it if the process dies)."""
+    handle = os.open(data_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        raise RuntimeError(f"{data_dir} is in use by another emulator") from None
+    return handle
+
+
 class SqliteStore:
     """Contexts and files in a data directory; safe to share between threads."""
 
     def __init__(self, data_dir: Path) -> None:
         """Open (creating if needed) the store in ``data_dir``."""
         data_dir.mkdir(parents=True, exist_ok=True)
+        self._owner = _claim(data_dir)
         self._blobs = BlobStore(data_dir)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
             data_dir / "meta.sqlite3", isolation_level=None, check_same_thread=False, timeout=30
         )
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         keep = {row[0] for row in self._db.execute("SELECT blob FROM files")}
         self._blobs.sweep(keep)
@@ -310,6 +324,7 @@ class SqliteStore:
         """Close the database connection."""
         with self._lock:
             self._db.close()
+        os.close(self._owner)
 
 
 class _SqliteUpload:
