@@ -486,6 +486,40 @@ async def test_clear_refuses_negative_durations(
     assert not route.called
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("method", "args", "named"),
+    [
+        ("get_file_download_url", ("", "/a"), "context_id"),
+        ("get_file_upload_url", ("ctx-1", ""), "file_path"),
+        ("get_file_upload_url", ("ctx-1", "/a\0b"), "file_path"),
+        ("delete_file", (7, "/a"), "context_id"),
+        ("delete_file", ("ctx-1", None), "file_path"),
+        ("list_files", ("ctx-1", "/", 0), "page_number"),
+        ("list_files", ("ctx-1", "/", 1, "10"), "page_size"),
+        ("clear_async", ("",), "context_id"),
+        ("get_clear_status", ("ctx\0",), "context_id"),
+        ("clear", ("ctx-1", 1, float("nan")), "poll_interval"),
+        ("update", (Context(id="", name="n"),), "context.id"),
+        ("delete", (Context(id="ctx\0", name="n"),), "context.id"),
+        ("upload_file", ("ctx-1", "", b"x"), "file_path"),
+        ("upload_file", ("ctx-1", "/a", 42), "source"),
+        ("download_file", ("", "/a", "out.bin"), "context_id"),
+    ],
+)
+async def test_bad_arguments_are_refused_before_sending(
+    api: respx.MockRouter,
+    agent_bay: AsyncAgentBay,
+    method: str,
+    args: tuple[object, ...],
+    named: str,
+) -> None:
+    route = api.post("/").mock(return_value=ok())
+    with pytest.raises(AgentBayError, match=re.escape(named)):
+        await getattr(agent_bay.context, method)(*args)
+    assert not route.called
+
+
 # --------------------------------------------------------------------------- failures
 
 
