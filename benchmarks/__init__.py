@@ -1,4 +1,4 @@
-"""Benchmark harness for the agentbay SDK carriers (HTTP transports).
+"""Benchmark harness of the agentbay SDK: ``python -m benchmarks.bench`` (or ``--quick``).
 
-Run ``python -m benchmarks.bench`` (or ``--quick``) from the repository root.
+See docs/benchmarks.md.
 """
