@@ -2,7 +2,7 @@
 
 aiohttp carries the bytes because, measured here, it keeps 100 concurrent calls at raw
 aiohttp's pace where httpx's pool falls to a tenth of it (docs/benchmarks.md). It is imported
-at the first request, so ``import agentbay`` stays light.
+when the first client is made, so ``import agentbay`` stays light.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ class AiohttpCarrier:
     (and made again if a later call runs in another loop)."""
 
     def __init__(self, config: Config) -> None:
+        import aiohttp
+        import yarl
+
+        self._aiohttp = aiohttp
+        self._url = yarl.URL
         self._limit = config.max_connections
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -41,9 +46,9 @@ class AiohttpCarrier:
         if self._session is None or self._loop is not loop:
             import ssl
 
-            import aiohttp
             import certifi
 
+            aiohttp = self._aiohttp
             self._loop = loop
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
@@ -73,9 +78,7 @@ class AiohttpCarrier:
         ``timeout`` bounds a whole call of bytes, and each read of a streamed one.
         Raises :class:`CarrierError` when no HTTP answer came back in time.
         """
-        import aiohttp
-        from yarl import URL
-
+        aiohttp = self._aiohttp
         streamed = receiver is not None or not isinstance(body, bytes)
         limit = (
             aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
@@ -85,7 +88,7 @@ class AiohttpCarrier:
         try:
             async with self._current_session().request(
                 method,
-                URL(url, encoded=True),
+                self._url(url, encoded=True),
                 data=body,
                 headers=headers,
                 allow_redirects=False,
