@@ -1,0 +1,1034 @@
+"""The benchmark table: the SDK, the raw HTTP clients it is measured against, the official SDK.
+
+    python -m benchmarks.bench            # full run (about 4 minutes on 2 cores)
+    python -m benchmarks.bench --quick    # CI smoke run (< 90 s); asserts nothing about time
+    python -m benchmarks.bench --only A,C --repeat 5 --json rows.json
+
+Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md explains them):
+
+* ``A``  async: 100 concurrent ``get()`` against a server that answers after 20 ms, warm pool.
+  Ratio = throughput against raw aiohttp (goal >= 0.85).
+* ``A0`` async sequential calls against a 0 ms server: per-call cost against raw aiohttp.
+* ``B``  sync sequential calls, 0 ms server: per-call cost against a raw ``httpx.Client`` POST
+  (goal <= 1.10), with the SDK's logging as shipped (logger ``agentbay``, no handler).
+* ``C``  one sync client shared by 50 threads, 200 calls, 20 ms server. Ratio = throughput
+  against a raw ``urllib3.PoolManager(maxsize=50)`` (goal >= 0.85).
+* ``D``  ``upload_file`` / ``download_file`` of 1 GiB through the emulator's presigned URLs.
+  Ratio = throughput against raw httpx streaming of the same flavour (goal >= 0.8); peak RSS
+  growth is sampled (goal: flat, <= 32 MiB).
+* ``E``  the emulator: GetContext throughput and p50/p99 latency at 1, 10 and 100 concurrent
+  async clients.
+* ``I``  import time and RSS in fresh interpreters. Ratio = time against
+  ``import httpx, attrs`` (goal <= 1.5, and <= 35 MB).
+
+Every in-process number is the best of ``--repeat`` timed rounds after one untimed warm-up
+round, the candidates of a scenario taking turns round by round. Each candidate's answer is
+checked once per scenario outside the timed rounds (the SDK's ``result.success``, the raw
+clients' body). The official ``wuying-agentbay-sdk`` runs in its own interpreter
+(``AGENTBAY_OFFICIAL_PYTHON``, see :mod:`benchmarks.official`); its rows read "n/a (not
+installed)" when the variable is unset, and so do the httpx2 rows when httpx2 is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import importlib.metadata
+import json
+import logging
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import urllib3
+
+from agentbay import AgentBay, AsyncAgentBay, Config
+from benchmarks.servers import RPC_BODY, ServerHandle, running_server, wait_ready
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "bench-key"
+# Config's defaults but the endpoint: Config.from_env() would read AGENTBAY_* variables.
+TIMEOUT_MS = 60_000
+# What the raw clients send: the SDK's GetContext request, as the SDK builds it.
+QUERY = (
+    "/?Action=GetContext&Version=2025-05-06&Format=json"
+    "&Timestamp=2025-05-29T12%3A00%3A00Z&SignatureNonce=6a1f0b6e4c1d4f7e9a552f7e"
+)
+FORM = b"AllowCreate=false&Authorization=Bearer%20bench-key&Name=n"
+HEADERS = {
+    "content-type": "application/x-www-form-urlencoded",
+    "accept": "application/json",
+    "x-acs-action": "GetContext",
+    "x-acs-version": "2025-05-06",
+    "user-agent": "agentbay-bench/2",
+}
+MIB = 1 << 20
+FLAT_RSS = 32 * MIB
+NOT_INSTALLED = "n/a (not installed)"
+OFFICIAL_PYTHON_ENV = "AGENTBAY_OFFICIAL_PYTHON"
+
+
+# ======================================================================================
+# the table
+# ======================================================================================
+
+
+@dataclass
+class Row:
+    scenario: str
+    candidate: str
+    seconds: float | None  # the measured quantity: per batch, per call or per transfer
+    shown: str  # ``seconds`` for people
+    ratio: float | None = None
+    goal: str = ""  # "baseline", ">=0.85 ok", ">=0.85 MISS" or ""
+    note: str = ""
+
+    @property
+    def tail(self) -> tuple[str, str]:
+        return self.goal, self.note
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(f"  {row.scenario:<10} {row.candidate:<50} {row.shown:>19}", file=sys.stderr)
+
+    def render(self) -> str:
+        header = ("scenario", "candidate", "time", "ratio", "goal", "note")
+        lines = [
+            (r.scenario, r.candidate, r.shown, "" if r.ratio is None else f"{r.ratio:.2f}", *r.tail)
+            for r in self.rows
+        ]
+        widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+        fmt = "  ".join(f"{{:{'>' if i in (2, 3) else '<'}{w}}}" for i, w in enumerate(widths))
+        out = [fmt.format(*header).rstrip(), "  ".join("-" * w for w in widths)]
+        out.extend(fmt.format(*line).rstrip() for line in lines)
+        return "\n".join(out)
+
+    def goals(self) -> str:
+        """One line per row that has a goal: met or missed."""
+        return "\n".join(
+            f"{'MISSED' if 'MISS' in r.goal else 'met   '}  {r.scenario} {r.candidate}: "
+            f"{r.ratio:.2f} ({r.goal}){'; ' + r.note if r.note else ''}"
+            for r in self.rows
+            if r.goal not in ("", "baseline") and r.ratio is not None
+        )
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms"
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.1f} us"
+
+
+def _goal(ratio: float, op: str, limit: float) -> str:
+    ok = ratio >= limit if op == ">=" else ratio <= limit
+    return f"{op}{limit:g} {'ok' if ok else 'MISS'}"
+
+
+@dataclass
+class Cand:
+    """One row of a scenario: a name and, when its goal applies to it, the goal."""
+
+    name: str
+    goal: tuple[str, float] | None = None
+    note: str = ""
+
+
+# A candidate that raises is reported in its row's note, not fatal.
+FAILURES: dict[str, str] = {}
+
+
+def _rows(
+    table: Table,
+    scenario: str,
+    cands: Sequence[Cand],
+    results: dict[str, float],
+    fmt: Callable[[float], str],
+    *,
+    cost: bool = False,
+    notes: dict[str, str] | None = None,
+) -> None:
+    """Rows of ``cands`` (the first is the baseline); ratio base/value, or value/base if
+    ``cost``. A candidate missing from ``results`` was not run (not installed)."""
+    base = results.get(cands[0].name, math.nan)
+    for cand in cands:
+        note = (notes or {}).get(cand.name, cand.note)
+        if cand.name not in results:
+            table.add(Row(scenario, cand.name, None, NOT_INSTALLED, note=note))
+            continue
+        value = results[cand.name]
+        if math.isnan(value) or math.isnan(base):
+            failure = FAILURES.get(cand.name, "the baseline failed")
+            table.add(Row(scenario, cand.name, None, "-", note=failure))
+            continue
+        ratio = value / base if cost else base / value
+        goal = "baseline" if cand is cands[0] else ""
+        if cand.goal is not None:
+            goal = _goal(ratio, *cand.goal)
+        table.add(Row(scenario, cand.name, value, fmt(value), ratio, goal, note))
+
+
+def _record_failure(name: str, exc: BaseException) -> float:
+    FAILURES.setdefault(name, f"error: {type(exc).__name__}: {exc}"[:100])
+    return math.nan
+
+
+def _best(names: Sequence[str], repeat: int, measure: Callable[[str], float]) -> dict[str, float]:
+    """Best of ``repeat`` rounds of ``measure(name)`` after one warm-up round, interleaved."""
+    best = dict.fromkeys(names, math.inf)
+    for round_ in range(repeat + 1):
+        for name in names:
+            if math.isnan(best[name]):
+                continue
+            gc.collect()
+            try:
+                value = measure(name)
+            except Exception as exc:
+                best[name] = _record_failure(name, exc)
+                continue
+            if round_:
+                best[name] = min(best[name], value)
+    return best
+
+
+async def _abest(
+    names: Sequence[str], repeat: int, measure: Callable[[str], Awaitable[float]]
+) -> dict[str, float]:
+    """:func:`_best` for coroutines."""
+    best = dict.fromkeys(names, math.inf)
+    for round_ in range(repeat + 1):
+        for name in names:
+            if math.isnan(best[name]):
+                continue
+            gc.collect()
+            try:
+                value = await measure(name)
+            except Exception as exc:
+                best[name] = _record_failure(name, exc)
+                continue
+            if round_:
+                best[name] = min(best[name], value)
+    return best
+
+
+@dataclass
+class Settings:
+    quick: bool
+    repeat: int
+    concurrency: int = 100
+    threads: int = 50
+    thread_calls: int = 200
+    seq_calls: int = 2000
+    latency_ms: float = 20.0
+    transfer_bytes: int = 1024 * MIB
+    emulator_calls: int = 3000
+    import_runs: int = 5
+
+
+def _config(endpoint: str) -> Config:
+    return Config(endpoint, TIMEOUT_MS)
+
+
+def _check(ok: bool, what: object) -> None:
+    """Fail the run (even under ``python -O``) when a call did not do what it should."""
+    if not ok:
+        raise AssertionError(what)
+
+
+def _succeeded(result: object) -> bool:
+    """A raw client's body is the RPC body; an SDK result says ``success``."""
+    if isinstance(result, bytes):
+        return result == RPC_BODY
+    return bool(getattr(result, "success", False))
+
+
+def _httpx2() -> Any | None:
+    try:
+        import httpx2
+    except ImportError:
+        return None
+    return httpx2
+
+
+# ======================================================================================
+# the official SDK, in its own interpreter
+# ======================================================================================
+
+
+def _official_python() -> str | None:
+    return os.environ.get(OFFICIAL_PYTHON_ENV) or None
+
+
+def _official_env() -> dict[str, str]:
+    """This environment less what would point the official SDK at this project."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AGENTBAY_", "PYTHON", "VIRTUAL_ENV"))
+    }
+
+
+def run_official(mode: str, endpoint: str, *counts: int) -> float:
+    """Seconds measured by :mod:`benchmarks.official` in ``mode``; raise when it fails."""
+    python = _official_python()
+    assert python is not None
+    with tempfile.TemporaryDirectory() as cwd, open(Path(cwd) / "stderr", "w+") as stderr:
+        # cwd: no .env file of ours for the SDK to find. Its INFO log goes to a file.
+        proc = subprocess.run(
+            [python, str(ROOT / "benchmarks" / "official.py"), mode, endpoint]
+            + [str(n) for n in counts],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=_official_env(),
+            cwd=cwd,
+            timeout=900,
+            check=False,
+        )
+        if proc.returncode != 0:
+            stderr.seek(0)
+            lines = (stderr.read().strip().splitlines() or ["?"])[-1:]
+            raise RuntimeError(f"exit {proc.returncode}: {lines[0][:80]}")
+    return float(json.loads(proc.stdout.splitlines()[-1])["seconds"])
+
+
+def _official_into(results: dict[str, float], name: str, *args: Any) -> None:
+    """Add the official SDK's measurement to ``results`` when it is installed."""
+    if _official_python() is None:
+        return
+    try:
+        results[name] = run_official(*args)
+    except Exception as exc:
+        results[name] = _record_failure(name, exc)
+
+
+OFFICIAL_NOTE = "separate interpreter; its INFO log to a file"
+OFFICIAL_MISSING = f"set {OFFICIAL_PYTHON_ENV}"
+
+
+def _official_cand(name: str) -> Cand:
+    return Cand(name, note=OFFICIAL_NOTE if _official_python() else OFFICIAL_MISSING)
+
+
+# ======================================================================================
+# A and A0: async
+# ======================================================================================
+
+
+@dataclass
+class AsyncCand(Cand):
+    call: Callable[[], Awaitable[object]] | None = None
+    close: Callable[[], Awaitable[None]] | None = None
+
+
+def async_candidates(base: str, sdk_goal: tuple[str, float] | None) -> list[AsyncCand]:
+    """The async rows against ``base``; call inside the running loop (aiohttp binds to it)."""
+    import aiohttp
+
+    url = base + QUERY
+    session = aiohttp.ClientSession()
+
+    async def raw_aiohttp() -> bytes:
+        async with session.post(url, data=FORM, headers=HEADERS) as response:
+            return await response.read()
+
+    def httpx_like(client: Any) -> Callable[[], Awaitable[bytes]]:
+        async def call() -> bytes:
+            content: bytes = (await client.post(url, content=FORM, headers=HEADERS)).content
+            return content
+
+        return call
+
+    hx = httpx.AsyncClient()
+    sdk = AsyncAgentBay(API_KEY, _config(base))
+    sdk_client = httpx.AsyncClient()
+    sdk_hx = AsyncAgentBay(API_KEY, _config(base), http_client=sdk_client)
+    cands = [
+        AsyncCand("aiohttp raw (ClientSession)", call=raw_aiohttp, close=session.close),
+        AsyncCand("httpx.AsyncClient default", call=httpx_like(hx), close=hx.aclose),
+        AsyncCand(
+            "agentbay AsyncAgentBay default (aiohttp)",
+            sdk_goal,
+            call=lambda: sdk.context.get(name="n"),
+            close=sdk.aclose,
+        ),
+        AsyncCand(
+            "agentbay AsyncAgentBay(http_client=httpx)",
+            call=lambda: sdk_hx.context.get(name="n"),
+            close=sdk_client.aclose,
+        ),
+    ]
+    hx2 = _httpx2()
+    name2 = "httpx2.AsyncClient default"
+    if hx2 is None:
+        cands.append(AsyncCand(name2))
+    else:
+        client2 = hx2.AsyncClient()
+        cands.append(AsyncCand(name2, call=httpx_like(client2), close=client2.aclose))
+    return cands
+
+
+async def _check_async(cands: Sequence[AsyncCand]) -> None:
+    for cand in cands:
+        if cand.call is not None:
+            result = await cand.call()
+            _check(_succeeded(result), f"{cand.name}: {result!r}")
+
+
+async def _concurrent(call: Callable[[], Awaitable[object]], n: int) -> float:
+    started = time.perf_counter()
+    results = await asyncio.gather(*(call() for _ in range(n)))
+    elapsed = time.perf_counter() - started
+    _check(all(_succeeded(r) for r in results), "a call failed")
+    return elapsed
+
+
+async def _sequential_async(call: Callable[[], Awaitable[object]], n: int) -> float:
+    result: object = None
+    started = time.perf_counter()
+    for _ in range(n):
+        result = await call()
+    elapsed = time.perf_counter() - started
+    _check(_succeeded(result), f"the last call failed: {result!r}")
+    return elapsed / n
+
+
+def scenario_async(table: Table, cfg: Settings, server: ServerHandle) -> None:
+    """A: 100 concurrent calls @ 20 ms; A0: sequential calls @ 0 ms."""
+
+    async def measure(
+        base: str, goal: tuple[str, float] | None, timed: Callable[[AsyncCand], Awaitable[float]]
+    ) -> tuple[list[AsyncCand], dict[str, float]]:
+        cands = async_candidates(base, goal)
+        try:
+            await _check_async(cands)
+            by_name = {c.name: c for c in cands if c.call is not None}
+            return cands, await _abest(list(by_name), cfg.repeat, lambda n: timed(by_name[n]))
+        finally:
+            for cand in cands:
+                if cand.close is not None:
+                    await cand.close()
+
+    def concurrent(cand: AsyncCand) -> Awaitable[float]:
+        assert cand.call is not None
+        return _concurrent(cand.call, cfg.concurrency)
+
+    calls = cfg.seq_calls // 2
+
+    def sequential(cand: AsyncCand) -> Awaitable[float]:
+        assert cand.call is not None
+        return _sequential_async(cand.call, calls)
+
+    slow, fast = server.url(cfg.latency_ms), server.url(0.0)
+    cands, conc = asyncio.run(measure(slow, (">=", 0.85), concurrent))
+    official = "official wuying-agentbay-sdk AsyncAgentBay"
+    _official_into(conc, official, "concurrent", slow, cfg.concurrency, cfg.repeat)
+    _rows(table, "A", [*cands, _official_cand(official)], conc, _ms)
+
+    cpu_before = server.cpu_seconds()
+    cands, seq = asyncio.run(measure(fast, None, sequential))
+    cpu_per_call = (server.cpu_seconds() - cpu_before) / (calls * (cfg.repeat + 1) * len(seq))
+    cands[0].note = f"server CPU {cpu_per_call * 1e6:.0f} us/call"
+    _rows(table, "A0", cands, seq, _us, cost=True)
+
+
+# ======================================================================================
+# B and C: sync
+# ======================================================================================
+
+
+@dataclass
+class SyncCand(Cand):
+    call: Callable[[], object] | None = None
+    close: Callable[[], None] | None = None
+
+
+def sync_candidates(base: str, threads: int | None) -> list[SyncCand]:
+    """B's rows (``threads`` None: raw httpx first) or C's (raw urllib3 first)."""
+    url = base + QUERY
+
+    def httpx_like(client: Any) -> Callable[[], bytes]:
+        def call() -> bytes:
+            content: bytes = client.post(url, content=FORM, headers=HEADERS).content
+            return content
+
+        return call
+
+    pool = urllib3.PoolManager(maxsize=threads or 1)
+    hx = httpx.Client()
+    sdk = AgentBay(API_KEY, _config(base))
+    sdk_client = httpx.Client()
+    sdk_hx = AgentBay(API_KEY, _config(base), http_client=sdk_client)
+    goal = (">=", 0.85) if threads else ("<=", 1.10)
+    raw_httpx = SyncCand(
+        "httpx.Client raw POST" if threads is None else "httpx.Client default",
+        call=httpx_like(hx),
+        close=hx.close,
+    )
+    raw_urllib3 = SyncCand(
+        f"urllib3 raw PoolManager({f'maxsize={threads}' if threads else ''}).request",
+        call=lambda: pool.request("POST", url, body=FORM, headers=HEADERS).data,
+        close=pool.clear,
+    )
+    cands = [raw_httpx, raw_urllib3] if threads is None else [raw_urllib3, raw_httpx]
+    cands += [
+        SyncCand(
+            "agentbay AgentBay default (urllib3)",
+            goal,
+            "" if threads else "logger 'agentbay' as shipped (no handler, WARNING)",
+            call=lambda: sdk.context.get(name="n"),
+            close=sdk.close,
+        ),
+        SyncCand(
+            "agentbay AgentBay(http_client=httpx)",
+            call=lambda: sdk_hx.context.get(name="n"),
+            close=sdk_client.close,
+        ),
+    ]
+    hx2 = _httpx2()
+    name2 = "httpx2.Client default"
+    if hx2 is None:
+        cands.append(SyncCand(name2))
+    else:
+        client2 = hx2.Client()
+        cands.append(SyncCand(name2, call=httpx_like(client2), close=client2.close))
+    return cands
+
+
+def _measure_sync(
+    cands: Sequence[SyncCand], repeat: int, timed: Callable[[SyncCand], float]
+) -> dict[str, float]:
+    try:
+        for cand in cands:
+            if cand.call is not None:
+                result = cand.call()
+                _check(_succeeded(result), f"{cand.name}: {result!r}")
+        by_name = {c.name: c for c in cands if c.call is not None}
+        return _best(list(by_name), repeat, lambda n: timed(by_name[n]))
+    finally:
+        for cand in cands:
+            if cand.close is not None:
+                cand.close()
+
+
+def scenario_sync_sequential(table: Table, cfg: Settings, server: ServerHandle) -> None:
+    """B: per-call cost of sequential sync calls @ 0 ms, against a raw httpx.Client POST."""
+    logger = logging.getLogger("agentbay")
+    shipped = not logger.handlers and logger.getEffectiveLevel() == logging.WARNING
+    _check(shipped, "the logger 'agentbay' is not as shipped")
+    base = server.url(0.0)
+    n = cfg.seq_calls
+
+    def sequential(cand: SyncCand) -> float:
+        call = cand.call
+        assert call is not None
+        result: object = None
+        started = time.perf_counter()
+        for _ in range(n):
+            result = call()
+        elapsed = time.perf_counter() - started
+        _check(_succeeded(result), f"the last call failed: {result!r}")
+        return elapsed / n
+
+    cands = sync_candidates(base, None)
+    res = _measure_sync(cands, cfg.repeat, sequential)
+    official = "official wuying-agentbay-sdk AgentBay"
+    _official_into(res, official, "sequential", base, n, cfg.repeat)
+    _rows(table, "B", [*cands, _official_cand(official)], res, _us, cost=True)
+
+
+def scenario_threads(table: Table, cfg: Settings, server: ServerHandle) -> None:
+    """C: one sync client shared by 50 threads, 200 calls @ 20 ms."""
+    base = server.url(cfg.latency_ms)
+    cands = sync_candidates(base, cfg.threads)
+    with ThreadPoolExecutor(cfg.threads) as pool:
+
+        def threaded(cand: SyncCand) -> float:
+            call = cand.call
+            assert call is not None
+            started = time.perf_counter()
+            results = list(pool.map(lambda _: call(), range(cfg.thread_calls)))
+            elapsed = time.perf_counter() - started
+            _check(all(_succeeded(r) for r in results), "a call failed")
+            return elapsed
+
+        res = _measure_sync(cands, cfg.repeat, threaded)
+    official = "official wuying-agentbay-sdk AgentBay"
+    _official_into(res, official, "threads", base, cfg.threads, cfg.thread_calls, cfg.repeat)
+    _rows(table, "C", [*cands, _official_cand(official)], res, _ms)
+
+
+# ======================================================================================
+# the emulator (D and E)
+# ======================================================================================
+
+
+@contextlib.contextmanager
+def running_emulator() -> Iterator[str]:
+    """The emulator (``python -m agentbay.emulator``) in a subprocess of its own, on a free
+    port with a temporary data directory; yields its endpoint URL."""
+    with tempfile.TemporaryDirectory(prefix="agentbay-bench-") as data:
+        cmd = [sys.executable, "-m", "agentbay.emulator", "--port", "0", "--data-dir", data]
+        proc = subprocess.Popen([*cmd, "--log-level", "warning"], stdout=subprocess.PIPE)
+        try:
+            line = wait_ready(proc, b"AgentBay emulator listening on ", 30.0).decode()
+            match = re.search(r"http://\S+", line)
+            assert match is not None, line
+            yield match.group(0)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            assert proc.stdout is not None
+            proc.stdout.close()
+
+
+def scenario_emulator(table: Table, cfg: Settings, endpoint: str) -> None:
+    """E: GetContext throughput and latency at 1, 10 and 100 concurrent async clients."""
+    calls = cfg.emulator_calls
+
+    async def level(clients: int) -> tuple[float, list[float]]:
+        bays = [AsyncAgentBay(API_KEY, _config(endpoint)) for _ in range(clients)]
+        try:
+            created = await bays[0].context.get(name="bench-e", create=True)
+            _check(created.success, created)
+            # Warm-up: each client opens its connection.
+            await asyncio.gather(*(bay.context.get(name="bench-e") for bay in bays))
+            latencies: list[float] = []
+            failures = 0
+
+            async def client(bay: AsyncAgentBay, n: int) -> None:
+                nonlocal failures
+                for _ in range(n):
+                    started = time.perf_counter()
+                    result = await bay.context.get(name="bench-e")
+                    latencies.append(time.perf_counter() - started)
+                    failures += not result.success
+
+            share = max(calls // clients, 1)
+            started = time.perf_counter()
+            await asyncio.gather(*(client(bay, share) for bay in bays))
+            elapsed = time.perf_counter() - started
+            _check(failures == 0, f"{failures} of {len(latencies)} calls failed")
+            return elapsed, sorted(latencies)
+        finally:
+            for bay in bays:
+                await bay.aclose()
+
+    for clients in (1, 10, 100):
+        elapsed, latencies = asyncio.run(level(clients))
+        n = len(latencies)
+        p50, p99 = latencies[n // 2], latencies[min(n - 1, math.ceil(n * 0.99) - 1)]
+        table.add(
+            Row(
+                "E",
+                f"GetContext, {clients} async client{'s' if clients > 1 else ''}",
+                elapsed / n,
+                f"{n / elapsed:.0f} calls/s",
+                note=f"p50 {_ms(p50)}, p99 {_ms(p99)} ({n} calls)",
+            )
+        )
+
+
+class RssSampler:
+    """Samples this process's RSS in a thread; ``peak_growth`` is in bytes."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self._interval = interval
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self.start_rss = self._rss()
+        self.peak = self.start_rss
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * self._page
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+    @property
+    def peak_growth(self) -> int:
+        return self.peak - self.start_rss
+
+
+class Discard:
+    """A download destination that counts and drops the bytes (no disk in the way)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+
+def _file_chunks(path: str) -> Iterator[bytes]:
+    with open(path, "rb") as file:
+        while chunk := file.read(MIB):
+            yield chunk
+
+
+async def _afile_chunks(path: str) -> AsyncIterator[bytes]:
+    for chunk in _file_chunks(path):
+        yield chunk
+
+
+def scenario_transfers(table: Table, cfg: Settings, endpoint: str) -> None:
+    """D: upload_file / download_file through presigned URLs, against raw httpx streaming."""
+    size = cfg.transfer_bytes
+    # Transfers are short and loopback throughput swings with background load: best of >= 5.
+    repeat = cfg.repeat if cfg.quick else max(cfg.repeat, 5)
+    rss: dict[str, int] = {}
+    timeout = httpx.Timeout(120.0)  # the emulator fsyncs 1 GiB before it answers a PUT
+
+    with tempfile.TemporaryDirectory(prefix="agentbay-bench-") as tmp:
+        source = os.path.join(tmp, "source.bin")
+        with open(source, "wb") as file:
+            file.truncate(size)  # sparse: reading it costs no disk
+
+        def expect(what: str, ok: bool, done: int) -> None:
+            _check(ok and done == size, f"{what}: {done} of {size} bytes")
+
+        # ---- sync
+        sdk = AgentBay(API_KEY, _config(endpoint))
+        ctx = sdk.context.get(name="bench-d-sync", create=True)
+        _check(ctx.success, ctx)
+        cid = ctx.context_id
+        seeded = sdk.context.upload_file(cid, "/get.bin", source)
+        _check(seeded.success and seeded.data == size, seeded)
+        put_url = sdk.context.get_file_upload_url(cid, "/raw.bin").url
+        get_url = sdk.context.get_file_download_url(cid, "/get.bin").url
+        hx = httpx.Client(timeout=timeout)
+
+        def raw_put() -> None:
+            length = {"content-length": str(size)}
+            response = hx.put(put_url, content=_file_chunks(source), headers=length)
+            expect(f"raw PUT: HTTP {response.status_code}", response.status_code == 200, size)
+
+        def raw_get() -> None:
+            done = 0
+            with hx.stream("GET", get_url) as response:
+                for chunk in response.iter_bytes():
+                    done += len(chunk)
+            expect(f"raw GET: HTTP {response.status_code}", response.status_code == 200, done)
+
+        def sdk_put() -> None:
+            result = sdk.context.upload_file(cid, "/sdk.bin", source)
+            expect(f"upload_file: {result.error_message}", result.success, result.data)
+
+        def sdk_get() -> None:
+            sink = Discard()
+            result = sdk.context.download_file(cid, "/get.bin", sink)
+            expect(f"download_file: {result.error_message}", result.success, sink.size)
+
+        sync_ops: dict[str, Callable[[], None]] = {
+            "sync PUT httpx.Client (raw, streamed)": raw_put,
+            "sync PUT agentbay upload_file (urllib3)": sdk_put,
+            "sync GET httpx.Client.stream (raw)": raw_get,
+            "sync GET agentbay download_file (urllib3)": sdk_get,
+        }
+
+        def measure_sync(name: str) -> float:
+            with RssSampler() as sampler:
+                started = time.perf_counter()
+                sync_ops[name]()
+                elapsed = time.perf_counter() - started
+            rss[name] = max(rss.get(name, 0), sampler.peak_growth)
+            return elapsed
+
+        try:
+            sync_res = _best(list(sync_ops), repeat, measure_sync)
+        finally:
+            hx.close()
+            sdk.close()
+
+        # ---- async
+        async def run_async() -> dict[str, float]:
+            sdk = AsyncAgentBay(API_KEY, _config(endpoint))
+            ctx = await sdk.context.get(name="bench-d-async", create=True)
+            _check(ctx.success, ctx)
+            cid = ctx.context_id
+            seeded = await sdk.context.upload_file(cid, "/get.bin", source)
+            _check(seeded.success and seeded.data == size, seeded)
+            put_url = (await sdk.context.get_file_upload_url(cid, "/raw.bin")).url
+            get_url = (await sdk.context.get_file_download_url(cid, "/get.bin")).url
+            hx = httpx.AsyncClient(timeout=timeout)
+
+            async def raw_put() -> None:
+                length = {"content-length": str(size)}
+                response = await hx.put(put_url, content=_afile_chunks(source), headers=length)
+                expect(f"raw PUT: HTTP {response.status_code}", response.status_code == 200, size)
+
+            async def raw_get() -> None:
+                done = 0
+                async with hx.stream("GET", get_url) as response:
+                    async for chunk in response.aiter_bytes():
+                        done += len(chunk)
+                expect(f"raw GET: HTTP {response.status_code}", response.status_code == 200, done)
+
+            async def sdk_put() -> None:
+                result = await sdk.context.upload_file(cid, "/sdk.bin", source)
+                expect(f"upload_file: {result.error_message}", result.success, result.data)
+
+            async def sdk_get() -> None:
+                sink = Discard()
+                result = await sdk.context.download_file(cid, "/get.bin", sink)
+                expect(f"download_file: {result.error_message}", result.success, sink.size)
+
+            ops: dict[str, Callable[[], Awaitable[None]]] = {
+                "async PUT httpx.AsyncClient (raw, streamed)": raw_put,
+                "async PUT agentbay upload_file (aiohttp)": sdk_put,
+                "async GET httpx.AsyncClient.stream (raw)": raw_get,
+                "async GET agentbay download_file (aiohttp)": sdk_get,
+            }
+
+            async def measure(name: str) -> float:
+                with RssSampler() as sampler:
+                    started = time.perf_counter()
+                    await ops[name]()
+                    elapsed = time.perf_counter() - started
+                rss[name] = max(rss.get(name, 0), sampler.peak_growth)
+                return elapsed
+
+            try:
+                return await _abest(list(ops), repeat, measure)
+            finally:
+                await hx.aclose()
+                await sdk.aclose()
+
+        async_res = asyncio.run(run_async())
+
+    label = f"D {size / MIB:g} MiB"
+    for res in (sync_res, async_res):
+        for verb in ("PUT", "GET"):
+            part = {k: v for k, v in res.items() if f" {verb} " in k}
+            names = list(part)
+            cands = [Cand(names[0]), *(Cand(n, (">=", 0.8)) for n in names[1:])]
+            notes = {}
+            for name, seconds in part.items():
+                growth = rss.get(name, 0)
+                flat = "" if growth <= FLAT_RSS else " NOT FLAT"
+                notes[name] = (
+                    f"{size / MIB / seconds:.0f} MiB/s, peak RSS +{growth / MIB:.1f} MiB{flat}"
+                    if not math.isnan(seconds)
+                    else ""
+                )
+            _rows(table, label, cands, part, lambda s: f"{s:.3f} s", notes=notes)
+
+
+# ======================================================================================
+# I: imports
+# ======================================================================================
+
+IMPORT_PROBE = """
+import sys, time
+t0 = time.perf_counter()
+{stmt}
+t1 = time.perf_counter()
+with open("/proc/self/status") as f:
+    rss = [line for line in f if line.startswith("VmRSS:")][0].split()[1]
+loaded = [m for m in ("httpx", "aiohttp", "urllib3") if m in sys.modules]
+print(t1 - t0, int(rss) * 1024, ",".join(loaded) or "-")
+"""
+_CLIENT = "agentbay.{}('k', agentbay.Config('http://127.0.0.1:9', 1000))"
+IMPORTS: list[tuple[str, str, bool]] = [  # name, statement, goal applies
+    ("python -c pass (interpreter only)", "pass", False),
+    ("import httpx, attrs", "import httpx, attrs", False),
+    ("import aiohttp", "import aiohttp", False),
+    ("import agentbay", "import agentbay", True),
+    ("import agentbay; AgentBay(...)", "import agentbay; " + _CLIENT.format("AgentBay"), False),
+    (
+        "import agentbay; AsyncAgentBay(...)",
+        "import agentbay; " + _CLIENT.format("AsyncAgentBay"),
+        False,
+    ),
+]
+OFFICIAL_IMPORT = "official wuying-agentbay-sdk: import agentbay"
+
+
+def measure_import(stmt: str, runs: int, python: str = sys.executable) -> tuple[float, int, str]:
+    """Best time and RSS of ``stmt`` in ``runs`` fresh interpreters, and what it loaded."""
+    official = python != sys.executable
+    best_t, best_rss, loaded = math.inf, 1 << 62, ""
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cwd:
+            proc = subprocess.run(
+                [python, "-c", IMPORT_PROBE.format(stmt=stmt)],
+                capture_output=True,
+                text=True,
+                cwd=cwd if official else ROOT,
+                env=_official_env() if official else None,
+                check=False,
+            )
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            raise RuntimeError(last[:80])
+        seconds, rss, loaded = proc.stdout.split()
+        best_t, best_rss = min(best_t, float(seconds)), min(best_rss, int(rss))
+    return best_t, best_rss, loaded
+
+
+def scenario_imports(table: Table, cfg: Settings) -> None:
+    """I: import time and RSS in fresh interpreters, best of N."""
+    results: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    cands: list[Cand] = []
+    memory: dict[str, int] = {}
+    jobs = [(name, stmt, sys.executable) for name, stmt, _ in IMPORTS]
+    official = _official_python()
+    if official is not None:
+        jobs.append((OFFICIAL_IMPORT, "import agentbay", official))
+    for name, stmt, python in jobs:
+        try:
+            seconds, rss, loaded = measure_import(stmt, cfg.import_runs, python)
+        except Exception as exc:
+            results[name] = _record_failure(name, exc)
+            continue
+        results[name], memory[name] = seconds, rss
+        notes[name] = f"RSS {rss / MIB:.1f} MB; loads {loaded}"
+    for name, _, with_goal in IMPORTS:
+        cands.append(Cand(name, ("<=", 1.5) if with_goal else None))
+    cands.insert(0, cands.pop(1))  # the baseline first
+    cands.append(_official_cand(OFFICIAL_IMPORT))
+    if OFFICIAL_IMPORT in notes:
+        notes[OFFICIAL_IMPORT] += f"; {OFFICIAL_NOTE.split(';')[0]}"
+    else:
+        notes[OFFICIAL_IMPORT] = cands[-1].note
+    _rows(table, "I", cands, results, _ms, cost=True, notes=notes)
+    for row in table.rows:
+        if row.scenario == "I" and row.goal.startswith("<="):
+            within = memory.get(row.candidate, 0) <= 35 * MIB
+            row.goal += ", <=35 MB " + ("ok" if within else "MISS")
+
+
+# ======================================================================================
+# main
+# ======================================================================================
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def machine() -> str:
+    """CPU, cores, Python and library versions, for the table's header."""
+    cpu = platform.processor() or "?"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+    libs = ["agentbay-contexts", "aiohttp", "urllib3", "httpx", "attrs", "uvloop", "httpx2"]
+    versions = ", ".join(f"{lib} {_version(lib)}" for lib in libs)
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()} "
+        f"({sys.implementation.name}); {versions}"
+    )
+
+
+SCENARIOS = ("A", "B", "C", "D", "E", "I")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The SDK's benchmark table.")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 90 s)")
+    parser.add_argument("--repeat", type=int, default=None, help="timed rounds (best of N)")
+    parser.add_argument(
+        "--only", default=",".join(SCENARIOS), help="comma list of A,B,C,D,E,I (A includes A0)"
+    )
+    parser.add_argument("--transfer-mib", type=int, default=None, help="size of D (1024)")
+    parser.add_argument("--json", dest="json_path", default=None, help="also write rows here")
+    args = parser.parse_args(argv)
+
+    cfg = Settings(quick=args.quick, repeat=args.repeat or (1 if args.quick else 3))
+    if args.quick:
+        cfg.seq_calls = 200
+        cfg.transfer_bytes = 8 * MIB
+        cfg.emulator_calls = 300
+        cfg.import_runs = 2
+    if args.transfer_mib is not None:
+        cfg.transfer_bytes = args.transfer_mib * MIB
+    wanted = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+    if wanted - set(SCENARIOS):
+        parser.error(f"unknown scenarios: {sorted(wanted - set(SCENARIOS))}")
+
+    table = Table()
+    started = time.perf_counter()
+    load_start = os.getloadavg()[0]
+    header = machine()
+    print(header, file=sys.stderr)
+    server_line = ""
+    if wanted & {"A", "B", "C"}:
+        with running_server((cfg.latency_ms, 0.0)) as server:
+            server_line = f"fixed-latency server: benchmarks.servers on {server.loop}"
+            print(server_line, file=sys.stderr)
+            if "A" in wanted:
+                scenario_async(table, cfg, server)
+            if "B" in wanted:
+                scenario_sync_sequential(table, cfg, server)
+            if "C" in wanted:
+                scenario_threads(table, cfg, server)
+    if wanted & {"D", "E"}:
+        with running_emulator() as endpoint:
+            if "E" in wanted:
+                scenario_emulator(table, cfg, endpoint)
+            if "D" in wanted:
+                scenario_transfers(table, cfg, endpoint)
+    if "I" in wanted:
+        scenario_imports(table, cfg)
+
+    print(header)
+    if server_line:
+        print(server_line + " (separate process); emulator: separate process")
+    print(table.render())
+    goals = table.goals()
+    if goals:
+        print("\ngoals:\n" + goals)
+    busy = "; other processes were busy, numbers may be noisy" if load_start > 0.5 else ""
+    print(
+        f"\n(total {time.perf_counter() - started:.1f} s, repeat {cfg.repeat}; 1-min load "
+        f"average before the run {load_start:.2f}{busy})"
+    )
+    if args.json_path:
+        with open(args.json_path, "w") as f:
+            json.dump([asdict(r) for r in table.rows], f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
