@@ -1,7 +1,7 @@
 """What only the sync flavour has: its sleep and its default carrier, urllib3.
 
 urllib3 carries the bytes because, measured here, one pool shared by 50 threads keeps its pace
-where httpx's ``Client`` reaches two thirds of it, and a sequential call costs less than a raw
+where httpx's ``Client`` reaches about 0.6 of it, and a sequential call costs less than a raw
 httpx POST (docs/benchmarks.md). It is imported when the first client is made.
 """
 
