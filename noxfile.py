@@ -9,7 +9,14 @@ import nox
 nox.options.sessions = ["codegen", "lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-TEST_DEPS = ["pytest>=8", "anyio>=4", "respx>=0.21", "hypothesis>=6.100"]
+TEST_DEPS = [
+    "pytest>=8",
+    "anyio>=4",
+    "respx>=0.21",
+    "hypothesis>=6.100",
+    "unasync==0.6.0",
+    "setuptools>=68",
+]
 
 
 @nox.session

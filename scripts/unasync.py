@@ -33,16 +33,13 @@ REPLACEMENTS = {
     "aclose": "close",
     "aread": "read",
     "aiter_bytes": "iter_bytes",
-    "aiter_raw": "iter_raw",
 }
 # unasync leaves docstrings and comments alone: rewrite the names and the async keywords there too.
 TEXT_RULES = [(re.compile(rf"\b{old}\b"), new) for old, new in REPLACEMENTS.items()] + [
     (re.compile(r"^\s*@pytest\.mark\.anyio\n", re.M), ""),
     (re.compile(r"\bawait "), ""),
     (re.compile(r"\basync (with|for|def) "), r"\1 "),
-    (re.compile(r"\bAsync iterator\b"), "Iterator"),
-    (re.compile(r"\basync (iterator|flavour|client)\b"), r"sync \1"),
-    (re.compile(r"\bevent loop\b"), "thread"),
+    (re.compile(r"\basync (flavour|client)\b"), r"sync \1"),
 ]
 
 
