@@ -86,3 +86,10 @@ def test_backoff_is_jittered_and_capped() -> None:
     delays = [_wire.backoff_delay(attempt, reply) for attempt in range(12) for _ in range(20)]
     assert all(0 <= d <= _wire.MAX_BACKOFF_S for d in delays)
     assert len(set(delays)) > 100
+
+
+def test_a_gateway_page_is_retryable_and_keeps_retry_after() -> None:
+    reply = _wire.decode_reply(503, b"<html>Service Unavailable</html>", "1.5")
+    assert not reply.ok and reply.retryable and reply.retry_after == 1.5
+    assert reply.error.startswith("HTTP 503: the response is not JSON")
+    assert reply.code is None  # no answer from the service itself

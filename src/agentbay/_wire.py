@@ -178,12 +178,11 @@ class Reply:
     code: str | None = None
     retryable: bool = False
     retry_after: float | None = None
-    status: int | None = None
 
 
-def failure(message: str, *, retryable: bool = False, status: int | None = None) -> Reply:
+def failure(message: str, *, retryable: bool = False) -> Reply:
     """A reply for a call that got no usable answer (network, timeout, malformed body)."""
-    return Reply(ok=False, error=message, retryable=retryable, status=status)
+    return Reply(ok=False, error=message, retryable=retryable)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -204,19 +203,17 @@ def decode_reply(status: int, content: bytes, retry_after: str | None = None) ->
         body = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         snippet = content[:80].decode("utf-8", "replace").strip()
-        return failure(
-            f"HTTP {status}: the response is not JSON: {snippet!r}",
-            retryable=retryable,
-            status=status,
-        )
-    if not isinstance(body, dict):
-        return failure(
-            f"HTTP {status}: the response is not a JSON object", retryable=retryable, status=status
+        problem = f"the response is not JSON: {snippet!r}"
+    else:
+        problem = "" if isinstance(body, dict) else "the response is not a JSON object"
+    if problem:
+        return Reply(
+            ok=False, error=f"HTTP {status}: {problem}", retryable=retryable, retry_after=wait
         )
     request_id = body.get("RequestId")
     request_id = request_id if isinstance(request_id, str) else ""
     if body.get("Success") is True and status < 400:
-        return Reply(ok=True, body=body, request_id=request_id, status=status)
+        return Reply(ok=True, body=body, request_id=request_id)
     code = body.get("Code")
     code = (
         code if isinstance(code, str) and code else ("Unknown" if status < 400 else f"HTTP{status}")
@@ -230,7 +227,6 @@ def decode_reply(status: int, content: bytes, retry_after: str | None = None) ->
         code=code,
         retryable=retryable or code == "Throttling",
         retry_after=wait,
-        status=status,
     )
 
 
