@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
@@ -420,3 +421,14 @@ def raise_for(reply: Reply, doing: str, *, api_errors: bool = True) -> None:
         raise AgentBayError(
             f"Failed to {doing}: {reply.error}", code=reply.code, request_id=reply.request_id
         )
+
+
+def page_error(doing: str, error_message: str, request_id: str) -> AgentBayError:
+    """The error a failed page of an iterator raises; ``code`` is read back from
+    ``[Code] Message``."""
+    code = re.match(r"\[([^\]]+)\] ", error_message)
+    return AgentBayError(
+        f"Failed to {doing}: {error_message}",
+        code=code.group(1) if code else None,
+        request_id=request_id,
+    )

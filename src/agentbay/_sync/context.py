@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 import warnings
 from collections.abc import Iterator
@@ -275,7 +274,7 @@ class ContextService:
         while True:
             page = self.list(params)
             if not page.success:
-                raise self._page_error("list contexts", page.error_message, page.request_id)
+                raise _wire.page_error("list contexts", page.error_message, page.request_id)
             for context in page.contexts:
                 yield context
             if not page.next_token:
@@ -300,23 +299,13 @@ class ContextService:
         while True:
             page = self.list_files(context_id, parent_folder_path, page_number, size)
             if not page.success:
-                raise self._page_error("list files", page.error_message, page.request_id)
+                raise _wire.page_error("list files", page.error_message, page.request_id)
             for entry in page.entries:
                 yield entry
             seen += len(page.entries)
             if len(page.entries) < size or (page.count is not None and seen >= page.count):
                 return
             page_number += 1
-
-    @staticmethod
-    def _page_error(doing: str, error_message: str, request_id: str) -> AgentBayError:
-        """The error a failed page raises; ``code`` is read back from ``[Code] Message``."""
-        code = re.match(r"\[([^\]]+)\] ", error_message)
-        return AgentBayError(
-            f"Failed to {doing}: {error_message}",
-            code=code.group(1) if code else None,
-            request_id=request_id,
-        )
 
     def upload_file(
         self,
