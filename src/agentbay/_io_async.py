@@ -38,6 +38,7 @@ class AiohttpCarrier:
         self._aiohttp = aiohttp
         self._url = yarl.URL
         self._limit = config.max_connections
+        self._call_limit = aiohttp.ClientTimeout(total=config.timeout_ms / 1000)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -79,12 +80,12 @@ class AiohttpCarrier:
         Raises :class:`CarrierError` when no HTTP answer came back in time.
         """
         aiohttp = self._aiohttp
-        streamed = receiver is not None or not isinstance(body, bytes)
-        limit = (
-            aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
-            if streamed
-            else aiohttp.ClientTimeout(total=timeout)
-        )
+        if receiver is not None or not isinstance(body, bytes):
+            limit = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        elif timeout == self._call_limit.total:
+            limit = self._call_limit  # the usual case: one object for every call
+        else:
+            limit = aiohttp.ClientTimeout(total=timeout)
         try:
             async with self._current_session().request(
                 method,

@@ -6,12 +6,14 @@ a reply and turning it into the seed's result objects. Nothing here does I/O.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
 import re
 import time
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
@@ -45,23 +47,30 @@ R = TypeVar("R")
 
 def call_url(base_url: str, action: str) -> str:
     """The URL of one attempt: action, version, a fresh timestamp and nonce in the query."""
-    timestamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    nonce = os.urandom(12).hex()
+    timestamp = time.strftime("%Y-%m-%dT%H%%3A%M%%3A%SZ", time.gmtime())  # ':' quoted
     return (
         f"{base_url}?Action={action}&Version={API_VERSION}&Format=json"
-        f"&Timestamp={quote(timestamp, safe='')}&SignatureNonce={nonce}"
+        f"&Timestamp={timestamp}&SignatureNonce={os.urandom(12).hex()}"
     )
 
 
-def call_headers(action: str) -> dict[str, str]:
-    """The headers of a call of ``action``."""
-    return {
-        "content-type": "application/x-www-form-urlencoded",
-        "accept": "application/json",
-        "x-acs-action": action,
-        "x-acs-version": API_VERSION,
-        "user-agent": USER_AGENT,
-    }
+@functools.lru_cache(maxsize=64)
+def call_headers(action: str) -> Mapping[str, str]:
+    """The headers of a call of ``action`` (shared: never modify them)."""
+    return MappingProxyType(
+        {
+            "content-type": "application/x-www-form-urlencoded",
+            "accept": "application/json",
+            "x-acs-action": action,
+            "x-acs-version": API_VERSION,
+            "user-agent": USER_AGENT,
+        }
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
 
 
 def encode_form(params: Params, api_key: str) -> bytes:
@@ -70,17 +79,15 @@ def encode_form(params: Params, api_key: str) -> bytes:
     >>> encode_form({"Name": "a b", "AllowCreate": True}, "k")
     b'AllowCreate=true&Authorization=Bearer%20k&Name=a%20b'
     """
-    fields: dict[str, str] = {"Authorization": f"Bearer {api_key}"}
+    fields = {"Authorization": quote(f"Bearer {api_key}", safe="")}  # not cached: a secret
     for key, value in params.items():
         if value is None:
             continue
         if isinstance(value, bool):
             fields[key] = "true" if value else "false"
         else:
-            fields[key] = str(value)
-    return "&".join(f"{key}={quote(fields[key], safe='')}" for key in sorted(fields)).encode(
-        "ascii"
-    )
+            fields[key] = _quoted(str(value))
+    return "&".join(f"{key}={fields[key]}" for key in sorted(fields)).encode("ascii")
 
 
 # --------------------------------------------------------------------------- checking arguments
