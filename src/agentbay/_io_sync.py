@@ -8,10 +8,14 @@ httpx POST (docs/benchmarks.md). It is imported when the first client is made.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from ._config import Config
 from ._wire import Answer, CarrierError, Receiver, content_length
+
+if TYPE_CHECKING:
+    from urllib3 import BaseHTTPResponse
 
 CHUNK_SIZE = 1 << 20
 
@@ -22,15 +26,26 @@ def sleep(seconds: float) -> None:
 
 
 class Urllib3Carrier:
-    """Pooled HTTP over a ``urllib3.PoolManager``; safe to share between threads."""
+    """Pooled HTTP over urllib3; safe to share between threads.
+
+    Calls to the endpoint go straight to its own connection pool (urllib3 then skips parsing
+    the URL and looking the pool up on every call); presigned URLs go through a PoolManager.
+    """
 
     def __init__(self, config: Config) -> None:
         import certifi
         import urllib3
 
         self._urllib3 = urllib3
+        size, ca_certs = config.max_connections, certifi.where()
         self._pool = urllib3.PoolManager(
-            maxsize=config.max_connections, block=False, retries=False, ca_certs=certifi.where()
+            maxsize=size, block=False, retries=False, ca_certs=ca_certs
+        )
+        origin = urllib3.util.parse_url(config.base_url)
+        self._origin = f"{origin.scheme}://{origin.netloc}/"
+        tls = {"ca_certs": ca_certs} if origin.scheme == "https" else {}
+        self._endpoint = urllib3.connection_from_url(
+            self._origin, maxsize=size, block=False, retries=False, **tls
         )
 
     def request(
@@ -48,8 +63,11 @@ class Urllib3Carrier:
         Raises :class:`CarrierError` when no HTTP answer came back in time.
         """
         urllib3 = self._urllib3
+        opener: Callable[..., BaseHTTPResponse] = self._pool.urlopen
+        if url.startswith(self._origin):
+            opener, url = self._endpoint.urlopen, url[len(self._origin) - 1 :]
         try:
-            response = self._pool.urlopen(
+            response = opener(
                 method,
                 url,
                 body=body,
@@ -87,3 +105,4 @@ class Urllib3Carrier:
     def close(self) -> None:
         """Close the pooled connections."""
         self._pool.clear()
+        self._endpoint.close()
