@@ -95,3 +95,14 @@ def test_accounts_are_isolated(emulator_url: str, agent_bay: AgentBay) -> None:
     with AgentBay("someone-else", Config(emulator_url, 10_000)) as other:
         assert not (other.context.get(name="private")).success
         assert (other.context.list()).contexts == []
+def test_a_closed_client_fails_calls_without_sending(
+    emulator_url: str, account_key: str
+) -> None:
+    client = AgentBay(account_key, Config(emulator_url, 10_000))
+    assert (client.context.create("kept")).success
+    client.close()
+    result = client.context.create("late")
+    assert not result.success
+    assert result.error_message == "GetContext not sent: the client is closed"
+    with AgentBay(account_key, Config(emulator_url, 10_000)) as other:
+        assert [c.name for c in (other.context.list()).contexts] == ["kept"]

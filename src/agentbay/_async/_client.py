@@ -52,6 +52,7 @@ class AsyncAgentBay:
             from ._carrier_httpx import AsyncHttpxCarrier
 
             self._carrier = AsyncHttpxCarrier(http_client)
+        self._closed = False
         self.context = AsyncContextService(self)
 
     @property
@@ -74,6 +75,8 @@ class AsyncAgentBay:
 
         ``deadline`` (a ``time.monotonic()`` instant) bounds all attempts and waits together.
         """
+        if self._closed:
+            return _wire.failure(f"{action} not sent: the client is closed")
         body = _wire.encode_form(params, self._api_key)
         headers = _wire.call_headers(action)
         started = time.monotonic()
@@ -101,7 +104,7 @@ class AsyncAgentBay:
             )
             await sleep(delay)
             attempt += 1
-        if not reply.ok and self._api_key in reply.error:
+        if not reply.ok and len(self._api_key) >= 8 and self._api_key in reply.error:
             reply = attrs.evolve(reply, error=reply.error.replace(self._api_key, "<redacted>"))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -115,7 +118,8 @@ class AsyncAgentBay:
         return reply
 
     async def aclose(self) -> None:
-        """Close the connection pool (not an ``http_client`` you passed in)."""
+        """Close the connection pool (not an ``http_client`` you passed in); later calls fail."""
+        self._closed = True
         await self._carrier.aclose()
 
     async def __aenter__(self) -> AsyncAgentBay:

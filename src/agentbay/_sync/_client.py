@@ -53,6 +53,7 @@ class AgentBay:
             from ._carrier_httpx import SyncHttpxCarrier
 
             self._carrier = SyncHttpxCarrier(http_client)
+        self._closed = False
         self.context = ContextService(self)
 
     @property
@@ -75,6 +76,8 @@ class AgentBay:
 
         ``deadline`` (a ``time.monotonic()`` instant) bounds all attempts and waits together.
         """
+        if self._closed:
+            return _wire.failure(f"{action} not sent: the client is closed")
         body = _wire.encode_form(params, self._api_key)
         headers = _wire.call_headers(action)
         started = time.monotonic()
@@ -102,7 +105,7 @@ class AgentBay:
             )
             sleep(delay)
             attempt += 1
-        if not reply.ok and self._api_key in reply.error:
+        if not reply.ok and len(self._api_key) >= 8 and self._api_key in reply.error:
             reply = attrs.evolve(reply, error=reply.error.replace(self._api_key, "<redacted>"))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -116,7 +119,8 @@ class AgentBay:
         return reply
 
     def close(self) -> None:
-        """Close the connection pool (not an ``http_client`` you passed in)."""
+        """Close the connection pool (not an ``http_client`` you passed in); later calls fail."""
+        self._closed = True
         self._carrier.close()
 
     def __enter__(self) -> AgentBay:
