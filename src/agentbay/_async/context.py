@@ -1,4 +1,5 @@
-"""AsyncContextService: the seed's context methods, each a check, one action and a parse."""
+"""AsyncContextService: the seed's context methods (each a check, one action and a parse),
+auto-paging iterators and streamed file transfers."""
 
 from __future__ import annotations
 
