@@ -84,7 +84,12 @@ def test_the_key_is_redacted_even_when_the_server_echoes_it(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     with respx.mock(base_url=ENDPOINT) as api:
-        api.post("/").mock(return_value=refused("InvalidApiKey", f"bad key Bearer {API_KEY}", 401))
+        api.post("/").mock(
+            side_effect=[
+                refused("Throttling", f"slow down, Bearer {API_KEY}", 503),
+                refused("InvalidApiKey", f"bad key Bearer {API_KEY}", 401),
+            ]
+        )
         with mocked(Config(ENDPOINT, 5000)) as client:
             result = client.context.get(name="a")
     assert not result.success and "<redacted>" in result.error_message

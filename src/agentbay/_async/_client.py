@@ -94,6 +94,7 @@ class AsyncAgentBay:
                 reply = _wire.decode_reply(answer.status, answer.body, answer.retry_after)
             except _wire.CarrierError as exc:
                 reply = _wire.failure(str(exc), retryable=True)
+            reply = self._redacted(reply)
             if reply.ok or not reply.retryable or attempt >= self.config.max_retries:
                 break
             delay = _wire.backoff_delay(attempt, reply)
@@ -104,8 +105,6 @@ class AsyncAgentBay:
             )
             await sleep(delay)
             attempt += 1
-        if not reply.ok and len(self._api_key) >= 8 and self._api_key in reply.error:
-            reply = attrs.evolve(reply, error=reply.error.replace(self._api_key, "<redacted>"))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s in %.1f ms, RequestId=%s%s",
@@ -116,6 +115,13 @@ class AsyncAgentBay:
                 "" if reply.ok else f": {reply.error}",
             )
         return reply
+
+    def _redacted(self, reply: _wire.Reply) -> _wire.Reply:
+        """``reply`` with the API key cut out of its error, should a server echo it back (keys
+        shorter than 8 characters would match inside ordinary words and are left alone)."""
+        if reply.ok or len(self._api_key) < 8 or self._api_key not in reply.error:
+            return reply
+        return attrs.evolve(reply, error=reply.error.replace(self._api_key, "<redacted>"))
 
     async def aclose(self) -> None:
         """Close the connection pool (not an ``http_client`` you passed in); later calls fail."""
