@@ -70,6 +70,8 @@ def test_config_refuses_bad_numbers(kwargs: dict[str, int]) -> None:
 def test_config_refuses_other_schemes() -> None:
     with pytest.raises(AgentBayError, match="http or https"):
         _ = Config("ftp://host", 1000).base_url
+    with pytest.raises(AgentBayError, match="must be a string"):
+        _ = Config(None, 1000).base_url  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("client_class", CLIENTS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import attrs
 
@@ -12,12 +13,16 @@ DEFAULT_ENDPOINT = "wuyingai.cn-shanghai.aliyuncs.com"
 DEFAULT_TIMEOUT_MS = 60_000
 
 
-def _check_config(instance: Config, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise AgentBayError(f"Config.{attribute.name} must be an int, got {value!r}")
-    lowest = 0 if attribute.name == "max_retries" else 1
-    if value < lowest:
-        raise AgentBayError(f"Config.{attribute.name} must be >= {lowest}, got {value}")
+def _int_at_least(lowest: int) -> Callable[[Config, attrs.Attribute[int], int], None]:
+    """An attrs validator: the value is an int >= ``lowest``."""
+
+    def check(instance: Config, attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise AgentBayError(f"Config.{attribute.name} must be an int, got {value!r}")
+        if value < lowest:
+            raise AgentBayError(f"Config.{attribute.name} must be >= {lowest}, got {value}")
+
+    return check
 
 
 @attrs.define
@@ -35,10 +40,10 @@ class Config:
     """
 
     endpoint: str
-    timeout_ms: int = attrs.field(validator=_check_config)
+    timeout_ms: int = attrs.field(validator=_int_at_least(1))
     region_id: str | None = None
-    max_retries: int = attrs.field(default=3, validator=_check_config, kw_only=True)
-    max_connections: int = attrs.field(default=100, validator=_check_config, kw_only=True)
+    max_retries: int = attrs.field(default=3, validator=_int_at_least(0), kw_only=True)
+    max_connections: int = attrs.field(default=100, validator=_int_at_least(1), kw_only=True)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -60,6 +65,8 @@ class Config:
     @property
     def base_url(self) -> str:
         """The URL calls are POSTed to: ``https://<host>/`` for a bare host, else the URL given."""
+        if not isinstance(self.endpoint, str):
+            raise AgentBayError(f"Config.endpoint must be a string, got {self.endpoint!r}")
         endpoint = self.endpoint.strip()
         if not endpoint:
             raise AgentBayError("Config.endpoint must not be empty")

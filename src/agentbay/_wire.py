@@ -113,12 +113,12 @@ def check_positive(name: str, value: object) -> int:
     return value
 
 
-def check_duration(name: str, value: object, *, allow_zero: bool = True) -> float:
-    """Return ``value`` as seconds if it is a non-negative number, else raise naming ``name``."""
+def check_duration(name: str, value: object) -> float:
+    """Return ``value`` as seconds if it is a number >= 0, else raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise AgentBayError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    if value < 0 or (value == 0 and not allow_zero) or value != value:
-        raise AgentBayError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
+    if not value >= 0:  # also refuses NaN
+        raise AgentBayError(f"{name} must be >= 0, got {value}")
     return float(value)
 
 
