@@ -12,12 +12,11 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING
 
 from ._config import Config
-from ._wire import Answer, CarrierError, Receiver, content_length
+from ._wire import CHUNK_SIZE, Answer, CarrierError, Receiver, content_length
 
 if TYPE_CHECKING:
     import aiohttp
 
-CHUNK_SIZE = 1 << 20
 # Headers aiohttp would add on its own; a presigned PUT must go out with only what we set.
 _NO_AUTO_HEADERS = ("Content-Type", "User-Agent", "Accept-Encoding", "Accept")
 

@@ -12,12 +12,10 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from ._config import Config
-from ._wire import Answer, CarrierError, Receiver, content_length
+from ._wire import CHUNK_SIZE, Answer, CarrierError, Receiver, content_length
 
 if TYPE_CHECKING:
     from urllib3 import BaseHTTPResponse
-
-CHUNK_SIZE = 1 << 20
 
 
 def sleep(seconds: float) -> None:

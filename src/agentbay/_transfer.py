@@ -20,9 +20,8 @@ from typing import Any, Protocol
 
 from ._errors import AgentBayError
 from ._models import FileUrlResult, OperationResult
-from ._wire import Answer, CarrierError
+from ._wire import CHUNK_SIZE, Answer, CarrierError
 
-CHUNK_SIZE = 1 << 20
 SNIPPET_LENGTH = 200
 HEAD_LENGTH = 1024
 # A field of a JSON ({"Code": "x"}) or XML (<Code>x</Code>) error body of object storage.

@@ -37,6 +37,7 @@ USER_AGENT = f"agentbay-contexts/{__version__} (python)"
 # Statuses that mean "not processed, try again later" or a passing fault of a gateway.
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MAX_BACKOFF_S = 8.0
+CHUNK_SIZE = 1 << 20  # bytes a transfer reads or writes at a time
 
 Params = Mapping[str, object]
 R = TypeVar("R")

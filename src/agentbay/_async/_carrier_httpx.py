@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 import httpx
 
 from .._errors import AgentBayError
-from .._wire import Answer, CarrierError, Receiver, content_length
+from .._wire import CHUNK_SIZE, Answer, CarrierError, Receiver, content_length
 
 
 class AsyncHttpxCarrier:
@@ -39,7 +39,7 @@ class AsyncHttpxCarrier:
             ) as response:
                 if receiver is not None and response.is_success:
                     receiver.begin(content_length(response.headers.get("content-length")))
-                    async for chunk in response.aiter_bytes(1 << 20):
+                    async for chunk in response.aiter_bytes(CHUNK_SIZE):
                         receiver.write(chunk)
                     return Answer(response.status_code)
                 content = await response.aread()

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 import httpx
 
 from .._errors import AgentBayError
-from .._wire import Answer, CarrierError, Receiver, content_length
+from .._wire import CHUNK_SIZE, Answer, CarrierError, Receiver, content_length
 
 
 class SyncHttpxCarrier:
@@ -40,7 +40,7 @@ class SyncHttpxCarrier:
             ) as response:
                 if receiver is not None and response.is_success:
                     receiver.begin(content_length(response.headers.get("content-length")))
-                    for chunk in response.iter_bytes(1 << 20):
+                    for chunk in response.iter_bytes(CHUNK_SIZE):
                         receiver.write(chunk)
                     return Answer(response.status_code)
                 content = response.read()
