@@ -12,6 +12,8 @@ nox.options.reuse_existing_virtualenvs = True
 TEST_DEPS = [
     "pytest>=8",
     "anyio>=4",
+    "pytest-asyncio>=0.24",
+    "pytest-timeout>=2.3",
     "respx>=0.21",
     "hypothesis>=6.100",
     "unasync==0.6.0",

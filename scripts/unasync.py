@@ -36,7 +36,6 @@ REPLACEMENTS = {
 }
 # unasync leaves docstrings and comments alone: rewrite the names and the async keywords there too.
 TEXT_RULES = [(re.compile(rf"\b{old}\b"), new) for old, new in REPLACEMENTS.items()] + [
-    (re.compile(r"^\s*@pytest\.mark\.anyio\n", re.M), ""),
     (re.compile(r"\bawait "), ""),
     (re.compile(r"\basync (with|for|def) "), r"\1 "),
     (re.compile(r"\basync (flavour|client)\b"), r"sync \1"),

@@ -340,7 +340,7 @@ def check_disk(data_dir: Path) -> None:
     assert list((data_dir / "tmp").iterdir()) == []
 
 
-@pytest.mark.anyio
+@pytest.mark.timeout(2 * TIME_LIMIT + 60)
 async def test_soak(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

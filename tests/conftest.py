@@ -1,4 +1,4 @@
-"""Shared pytest configuration: async tests run on asyncio through the anyio plugin."""
+"""Shared pytest configuration (async tests run on asyncio through pytest-asyncio, auto mode)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """Run ``@pytest.mark.anyio`` tests on asyncio."""
-    return "asyncio"
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,6 @@ async def agent_bay() -> AsyncIterator[AsyncAgentBay]:
 # --------------------------------------------------------------------------- the wire form
 
 
-@pytest.mark.anyio
 async def test_get_by_name_sends_the_rpc_form(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -68,7 +67,6 @@ async def test_get_by_name_sends_the_rpc_form(
     assert keys == sorted(keys)
 
 
-@pytest.mark.anyio
 async def test_each_attempt_has_a_fresh_nonce(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -79,7 +77,6 @@ async def test_each_attempt_has_a_fresh_nonce(
     assert len(nonces) == 2
 
 
-@pytest.mark.anyio
 async def test_get_parses_every_context_field(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -99,7 +96,6 @@ async def test_get_parses_every_context_field(
     )
 
 
-@pytest.mark.anyio
 async def test_get_with_create_sends_allow_create_and_region(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -116,7 +112,6 @@ async def test_get_with_create_sends_allow_create_and_region(
     }
 
 
-@pytest.mark.anyio
 async def test_create_is_get_with_create(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
 
@@ -131,7 +126,6 @@ async def test_create_is_get_with_create(api: respx.MockRouter, agent_bay: Async
     )
 
 
-@pytest.mark.anyio
 async def test_get_by_id(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
 
@@ -145,7 +139,6 @@ async def test_get_by_id(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> Non
     }
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -167,7 +160,6 @@ async def test_get_refuses_bad_arguments_before_sending(
     assert not route.called
 
 
-@pytest.mark.anyio
 async def test_list_defaults_to_ten_and_parses_the_page(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -189,7 +181,6 @@ async def test_list_defaults_to_ten_and_parses_the_page(
     assert (result.next_token, result.max_results, result.total_count) == ("tok-2", 10, 12)
 
 
-@pytest.mark.anyio
 async def test_list_sends_the_paging_params(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -208,7 +199,6 @@ async def test_list_sends_the_paging_params(
     assert result.contexts == [] and result.next_token is None and result.total_count == 0
 
 
-@pytest.mark.anyio
 async def test_list_refuses_a_page_size_below_one(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -218,7 +208,6 @@ async def test_list_refuses_a_page_size_below_one(
     assert not route.called
 
 
-@pytest.mark.anyio
 async def test_update_renames_with_modify_context(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -237,7 +226,6 @@ async def test_update_renames_with_modify_context(
     assert (result.success, result.data, result.request_id) == (True, True, "req-mod")
 
 
-@pytest.mark.anyio
 async def test_update_reports_a_refusal_as_a_failed_result(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -248,7 +236,6 @@ async def test_update_reports_a_refusal_as_a_failed_result(
     assert result.request_id == "req-err"
 
 
-@pytest.mark.anyio
 async def test_update_and_delete_raise_when_the_service_is_unreachable(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -259,7 +246,6 @@ async def test_update_and_delete_raise_when_the_service_is_unreachable(
         await agent_bay.context.delete(Context(id="ctx-1", name="n"))
 
 
-@pytest.mark.anyio
 async def test_delete(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     route = api.post("/").mock(return_value=ok(request_id="req-del"))
 
@@ -270,7 +256,6 @@ async def test_delete(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     assert result.success and result.request_id == "req-del"
 
 
-@pytest.mark.anyio
 async def test_update_and_delete_refuse_what_is_not_a_context(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -282,7 +267,6 @@ async def test_update_and_delete_refuse_what_is_not_a_context(
     assert not route.called
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("method", "wire_action"),
     [
@@ -307,7 +291,6 @@ async def test_file_urls(
     assert (result.success, result.url, result.expire_time) == (True, url, 3600)
 
 
-@pytest.mark.anyio
 async def test_delete_file(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     route = api.post("/").mock(return_value=ok())
 
@@ -318,7 +301,6 @@ async def test_delete_file(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> N
     assert result.success
 
 
-@pytest.mark.anyio
 async def test_list_files_sends_page_number_and_size_and_parses_entries(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -360,7 +342,6 @@ async def test_list_files_sends_page_number_and_size_and_parses_entries(
     )
 
 
-@pytest.mark.anyio
 async def test_list_files_defaults_and_bad_paging(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -376,7 +357,6 @@ async def test_list_files_defaults_and_bad_paging(
     assert route.call_count == 1
 
 
-@pytest.mark.anyio
 async def test_clear_async_starts_clearing(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     route = api.post("/").mock(return_value=ok(request_id="req-clear"))
 
@@ -392,7 +372,6 @@ async def test_clear_async_starts_clearing(api: respx.MockRouter, agent_bay: Asy
     )
 
 
-@pytest.mark.anyio
 async def test_clear_async_raises_when_refused(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -403,7 +382,6 @@ async def test_clear_async_raises_when_refused(
     assert info.value.request_id == "req-err"
 
 
-@pytest.mark.anyio
 async def test_start_clear_is_a_deprecated_alias(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -414,7 +392,6 @@ async def test_start_clear_is_a_deprecated_alias(
     assert result.status == "clearing"
 
 
-@pytest.mark.anyio
 async def test_get_clear_status_reads_the_state(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -434,7 +411,6 @@ async def test_get_clear_status_reads_the_state(
     )
 
 
-@pytest.mark.anyio
 async def test_clear_polls_until_available(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     clearing = {**CONTEXT_DATA, "State": "clearing"}
     route = api.post("/").mock(
@@ -457,14 +433,12 @@ async def test_clear_polls_until_available(api: respx.MockRouter, agent_bay: Asy
     )
 
 
-@pytest.mark.anyio
 async def test_clear_times_out(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     api.post("/").mock(side_effect=[ok()] + [ok({**CONTEXT_DATA, "State": "clearing"})] * 50)
     with pytest.raises(ClearanceTimeoutError):
         await agent_bay.context.clear("ctx-1", timeout=0.05, poll_interval=0.01)  # type: ignore[arg-type]
 
 
-@pytest.mark.anyio
 async def test_clear_raises_when_polling_fails(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -474,7 +448,6 @@ async def test_clear_raises_when_polling_fails(
     assert not isinstance(info.value, ClearanceTimeoutError)
 
 
-@pytest.mark.anyio
 async def test_clear_refuses_negative_durations(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -486,7 +459,6 @@ async def test_clear_refuses_negative_durations(
     assert not route.called
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("method", "args", "named"),
     [
@@ -523,7 +495,6 @@ async def test_bad_arguments_are_refused_before_sending(
 # --------------------------------------------------------------------------- failures
 
 
-@pytest.mark.anyio
 async def test_api_failure_is_a_failed_result(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -533,7 +504,6 @@ async def test_api_failure_is_a_failed_result(
     assert result.error_message == "[InvalidContext.NotFound] not found"
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
@@ -554,7 +524,6 @@ async def test_odd_responses_are_failed_results(
     assert expected in result.error_message
 
 
-@pytest.mark.anyio
 async def test_network_errors_and_timeouts_are_failed_results(
     api: respx.MockRouter, agent_bay: AsyncAgentBay
 ) -> None:
@@ -565,7 +534,6 @@ async def test_network_errors_and_timeouts_are_failed_results(
     assert not second.success and "timed out after 5000 ms" in second.error_message
 
 
-@pytest.mark.anyio
 async def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
     route = api.post("/").mock(
         side_effect=[
@@ -580,7 +548,6 @@ async def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
     assert result.success and route.call_count == 3
 
 
-@pytest.mark.anyio
 async def test_refusals_are_not_retried(api: respx.MockRouter) -> None:
     route = api.post("/").mock(return_value=refused("InvalidContext.NotFound", "no", 400))
     async with mocked(Config(ENDPOINT, 5000)) as client:
@@ -588,7 +555,6 @@ async def test_refusals_are_not_retried(api: respx.MockRouter) -> None:
     assert not result.success and route.call_count == 1
 
 
-@pytest.mark.anyio
 async def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
     route = api.post("/").mock(
         return_value=httpx.Response(
@@ -604,7 +570,6 @@ async def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
 # --------------------------------------------------------------------------- the client
 
 
-@pytest.mark.anyio
 async def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRouter) -> None:
     api.post("/").mock(return_value=ok(CONTEXT_DATA))
     async with httpx.AsyncClient(headers={"x-trace": "t-1"}) as http_client:
@@ -619,7 +584,6 @@ def test_an_http_client_of_the_other_flavour_is_refused() -> None:
         AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=object())  # type: ignore[arg-type]
 
 
-@pytest.mark.anyio
 async def test_the_key_never_shows(api: respx.MockRouter, agent_bay: AsyncAgentBay) -> None:
     api.post("/").mock(side_effect=httpx.ConnectError("refused"))
     result = await agent_bay.context.get(name="a")

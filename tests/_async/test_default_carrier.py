@@ -14,7 +14,6 @@ from tests.recorder import recording
 ANSWER = {"RequestId": "r-1", "Success": True, "Code": "", "Message": "", "Data": CONTEXT_DATA}
 
 
-@pytest.mark.anyio
 async def test_an_rpc_call_on_the_wire() -> None:
     with recording(ANSWER) as (url, received):
         async with AsyncAgentBay(API_KEY, Config(url, 5000)) as client:
@@ -40,7 +39,6 @@ async def test_an_rpc_call_on_the_wire() -> None:
     }
 
 
-@pytest.mark.anyio
 async def test_an_upload_sends_only_the_bytes_and_their_length(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -8,7 +8,6 @@ import pytest
 from agentbay import AgentBayError, AsyncAgentBay, Config, ContextListParams
 
 
-@pytest.mark.anyio
 async def test_context_lifecycle(agent_bay: AsyncAgentBay) -> None:
     created = await agent_bay.context.create("e2e-context")
     assert created.success and created.context_id.startswith("ctx-")
@@ -32,7 +31,6 @@ async def test_context_lifecycle(agent_bay: AsyncAgentBay) -> None:
     assert not missing.success and missing.error_message.startswith("[")
 
 
-@pytest.mark.anyio
 async def test_list_pages_through_every_context(agent_bay: AsyncAgentBay) -> None:
     names = {f"ctx-{i:02d}" for i in range(7)}
     for name in sorted(names):
@@ -50,7 +48,6 @@ async def test_list_pages_through_every_context(agent_bay: AsyncAgentBay) -> Non
     assert len((await agent_bay.context.list()).contexts) == 7
 
 
-@pytest.mark.anyio
 async def test_files_through_presigned_urls(agent_bay: AsyncAgentBay) -> None:
     context_id = (await agent_bay.context.create("files")).context_id
     upload = await agent_bay.context.get_file_upload_url(context_id, "/data/hello.txt")
@@ -76,7 +73,6 @@ async def test_files_through_presigned_urls(agent_bay: AsyncAgentBay) -> None:
     assert (await agent_bay.context.list_files(context_id, "/data")).entries == []
 
 
-@pytest.mark.anyio
 async def test_clear_goes_through_clearing_to_available(agent_bay: AsyncAgentBay) -> None:
     context_id = (await agent_bay.context.create("to-clear")).context_id
     url = (await agent_bay.context.get_file_upload_url(context_id, "/a.bin")).url
@@ -93,7 +89,6 @@ async def test_clear_goes_through_clearing_to_available(agent_bay: AsyncAgentBay
     assert (await agent_bay.context.list_files(context_id, "/")).entries == []
 
 
-@pytest.mark.anyio
 async def test_refusals_of_the_emulator(agent_bay: AsyncAgentBay) -> None:
     with pytest.raises(AgentBayError) as info:
         await agent_bay.context.clear_async("ctx-doesnotexist00")
@@ -106,7 +101,6 @@ async def test_refusals_of_the_emulator(agent_bay: AsyncAgentBay) -> None:
     assert not renamed.success and renamed.error_message
 
 
-@pytest.mark.anyio
 async def test_accounts_are_isolated(emulator_url: str, agent_bay: AsyncAgentBay) -> None:
     await agent_bay.context.create("private")
     async with AsyncAgentBay("someone-else", Config(emulator_url, 10_000)) as other:
@@ -114,7 +108,6 @@ async def test_accounts_are_isolated(emulator_url: str, agent_bay: AsyncAgentBay
         assert (await other.context.list()).contexts == []
 
 
-@pytest.mark.anyio
 async def test_a_closed_client_fails_calls_without_sending(
     emulator_url: str, account_key: str
 ) -> None:

@@ -16,7 +16,6 @@ def throttling_url() -> Iterator[str]:
         yield url
 
 
-@pytest.mark.anyio
 async def test_retries_carry_calls_through_throttling(throttling_url: str) -> None:
     async with AsyncAgentBay("faults", Config(throttling_url, 10_000)) as client:
         results = [await client.context.get(name=f"c{i % 10}", create=True) for i in range(200)]
@@ -24,7 +23,6 @@ async def test_retries_carry_calls_through_throttling(throttling_url: str) -> No
     assert len({result.context_id for result in results if result.success}) == 10
 
 
-@pytest.mark.anyio
 async def test_without_retries_throttling_shows(throttling_url: str) -> None:
     cfg = Config(throttling_url, 10_000, max_retries=0)
     async with AsyncAgentBay("faults-no-retry", cfg) as client:

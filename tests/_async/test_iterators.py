@@ -22,7 +22,6 @@ def record_calls(monkeypatch: pytest.MonkeyPatch, agent_bay: AsyncAgentBay, name
     return calls
 
 
-@pytest.mark.anyio
 async def test_iter_contexts_walks_every_page(
     agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -41,12 +40,10 @@ async def test_iter_contexts_walks_every_page(
     assert all(params.next_token for (params,) in calls[1:])
 
 
-@pytest.mark.anyio
 async def test_iter_contexts_of_an_empty_account(agent_bay: AsyncAgentBay) -> None:
     assert [c async for c in agent_bay.context.iter_contexts()] == []
 
 
-@pytest.mark.anyio
 async def test_iter_contexts_passes_the_session_filter(
     agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -55,7 +52,6 @@ async def test_iter_contexts_passes_the_session_filter(
     assert calls == [(ContextListParams(max_results=3, session_id="s-1"),)]
 
 
-@pytest.mark.anyio
 async def test_a_failed_page_raises_with_code_and_message(
     agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -81,7 +77,6 @@ async def test_a_failed_page_raises_with_code_and_message(
     assert caught.value.request_id
 
 
-@pytest.mark.anyio
 async def test_iter_files_walks_every_page(
     agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,7 +93,6 @@ async def test_iter_files_walks_every_page(
     assert [args[2:] for args in calls] == [(n, 5) for n in range(1, 6)]
 
 
-@pytest.mark.anyio
 async def test_iter_files_stops_when_count_is_reached(
     agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,13 +107,11 @@ async def test_iter_files_stops_when_count_is_reached(
     assert len(calls) == 2
 
 
-@pytest.mark.anyio
 async def test_iter_files_of_an_empty_folder(agent_bay: AsyncAgentBay) -> None:
     context_id = (await agent_bay.context.create("empty")).context_id
     assert [e async for e in agent_bay.context.iter_files(context_id, "/nothing/")] == []
 
 
-@pytest.mark.anyio
 async def test_iter_files_of_a_missing_context_raises(agent_bay: AsyncAgentBay) -> None:
     with pytest.raises(AgentBayError) as caught:
         [e async for e in agent_bay.context.iter_files("ctx-missing", "/")]
@@ -127,7 +119,6 @@ async def test_iter_files_of_a_missing_context_raises(agent_bay: AsyncAgentBay) 
     assert "ctx-missing" in caught.value.message
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize("page_size", [0, -1, "5", 2.5, True, None])
 async def test_bad_page_sizes_are_refused_before_sending(
     agent_bay: AsyncAgentBay, monkeypatch: pytest.MonkeyPatch, page_size: Any

@@ -42,7 +42,6 @@ def silent_server() -> Generator[str, None, None]:
     listener.close()
 
 
-@pytest.mark.anyio
 async def test_a_silent_server_gives_a_failed_result_in_bounded_time(silent_server: str) -> None:
     cfg = Config(silent_server, 300, max_retries=1)
     started = time.monotonic()
@@ -54,7 +53,6 @@ async def test_a_silent_server_gives_a_failed_result_in_bounded_time(silent_serv
     assert elapsed < 5
 
 
-@pytest.mark.anyio
 async def test_clear_timeout_bounds_polling_retries_included() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if action(request) == "ClearContext":
@@ -74,7 +72,6 @@ async def test_clear_timeout_bounds_polling_retries_included() -> None:
     assert elapsed < 2
 
 
-@pytest.mark.anyio
 async def test_debug_log_names_action_duration_and_request_id(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -89,7 +86,6 @@ async def test_debug_log_names_action_duration_and_request_id(
     assert all(record.name.startswith("agentbay") for record in caplog.records)
 
 
-@pytest.mark.anyio
 async def test_the_key_is_redacted_even_when_the_server_echoes_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -76,7 +76,6 @@ class OneWay(io.RawIOBase):
 # --------------------------------------------------------------------------- round trips
 
 
-@pytest.mark.anyio
 async def test_path_to_path(agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path) -> None:
     source, target = tmp_path / "source.bin", tmp_path / "target.bin"
     source.write_bytes(DATA)
@@ -91,7 +90,6 @@ async def test_path_to_path(agent_bay: AsyncAgentBay, context_id: str, tmp_path:
     assert sorted(os.listdir(tmp_path)) == ["source.bin", "target.bin"]
 
 
-@pytest.mark.anyio
 async def test_bytes_to_file_object(agent_bay: AsyncAgentBay, context_id: str) -> None:
     assert (await agent_bay.context.upload_file(context_id, "/b.bin", DATA)).success
     sink = io.BytesIO()
@@ -99,7 +97,6 @@ async def test_bytes_to_file_object(agent_bay: AsyncAgentBay, context_id: str) -
     assert sha256(sink.getvalue()) == sha256(DATA)
 
 
-@pytest.mark.anyio
 async def test_file_object_is_read_from_its_position(
     agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path
 ) -> None:
@@ -112,7 +109,6 @@ async def test_file_object_is_read_from_its_position(
     assert sha256(target.read_bytes()) == sha256(DATA)
 
 
-@pytest.mark.anyio
 async def test_an_upload_replaces_the_file(agent_bay: AsyncAgentBay, context_id: str) -> None:
     await agent_bay.context.upload_file(context_id, "/d.txt", b"first version")
     await agent_bay.context.upload_file(context_id, "/d.txt", bytearray(b"second"))
@@ -121,7 +117,6 @@ async def test_an_upload_replaces_the_file(agent_bay: AsyncAgentBay, context_id:
     assert sink.getvalue() == b"second"
 
 
-@pytest.mark.anyio
 async def test_progress_of_a_known_size(
     agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path
 ) -> None:
@@ -133,7 +128,6 @@ async def test_progress_of_a_known_size(
     assert len(up.calls) >= 5 and len(down.calls) >= 5
 
 
-@pytest.mark.anyio
 async def test_a_stream_of_unknown_size(agent_bay: AsyncAgentBay, context_id: str) -> None:
     progress = Recorder()
     with io.BufferedReader(OneWay(DATA)) as source:
@@ -147,7 +141,6 @@ async def test_a_stream_of_unknown_size(agent_bay: AsyncAgentBay, context_id: st
     assert sha256(sink.getvalue()) == sha256(DATA)
 
 
-@pytest.mark.anyio
 async def test_an_empty_file(agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path) -> None:
     up, down = Recorder(), Recorder()
     assert (await agent_bay.context.upload_file(context_id, "/e", b"", progress=up)).success
@@ -171,7 +164,6 @@ def assert_untouched(target: Path) -> None:
     assert os.listdir(target.parent) == [target.name]
 
 
-@pytest.mark.anyio
 async def test_a_missing_file_is_a_404_that_leaves_the_destination_alone(
     agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path
 ) -> None:
@@ -186,7 +178,6 @@ async def test_a_missing_file_is_a_404_that_leaves_the_destination_alone(
     assert not fresh.exists()
 
 
-@pytest.mark.anyio
 async def test_a_refused_url_is_a_failed_result(agent_bay: AsyncAgentBay, tmp_path: Path) -> None:
     target = leave_a_destination(tmp_path)
     up = await agent_bay.context.upload_file("ctx-missing", "/a", b"data")
@@ -198,7 +189,6 @@ async def test_a_refused_url_is_a_failed_result(agent_bay: AsyncAgentBay, tmp_pa
     assert_untouched(target)
 
 
-@pytest.mark.anyio
 async def test_storage_403_on_a_tampered_download_url(
     agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -220,7 +210,6 @@ def short_lived_urls() -> Generator[str, None, None]:
         yield url
 
 
-@pytest.mark.anyio
 async def test_storage_403_on_an_expired_upload_url(
     short_lived_urls: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -242,7 +231,6 @@ async def test_storage_403_on_an_expired_upload_url(
         assert [e async for e in agent_bay.context.iter_files(context_id, "/")] == []
 
 
-@pytest.mark.anyio
 async def test_unreachable_storage_is_a_failed_result(
     agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -258,7 +246,6 @@ async def test_unreachable_storage_is_a_failed_result(
     assert_untouched(target)
 
 
-@pytest.mark.anyio
 async def test_a_download_cut_short_removes_its_temporary_file(
     agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path
 ) -> None:
@@ -274,7 +261,6 @@ async def test_a_download_cut_short_removes_its_temporary_file(
     assert_untouched(target)
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("context_id", "file_path", "source", "message"),
     [
@@ -293,7 +279,6 @@ async def test_bad_uploads_are_refused_before_sending(
         await agent_bay.context.upload_file(context_id, file_path, source)
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("destination", "message"),
     [
@@ -310,7 +295,6 @@ async def test_bad_downloads_are_refused_before_sending(
         await agent_bay.context.download_file("ctx-1", "/a", destination)
 
 
-@pytest.mark.anyio
 async def test_a_progress_that_is_not_callable_is_refused(agent_bay: AsyncAgentBay) -> None:
     progress: Any = "bar"
     with pytest.raises(AgentBayError, match="progress must be callable, got str"):

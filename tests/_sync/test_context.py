@@ -36,6 +36,8 @@ def agent_bay() -> Iterator[AgentBay]:
 
 
 # --------------------------------------------------------------------------- the wire form
+
+
 def test_get_by_name_sends_the_rpc_form(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -64,6 +66,8 @@ def test_get_by_name_sends_the_rpc_form(
     }
     keys = [pair.split("=")[0] for pair in request.content.decode().split("&")]
     assert keys == sorted(keys)
+
+
 def test_each_attempt_has_a_fresh_nonce(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -72,6 +76,8 @@ def test_each_attempt_has_a_fresh_nonce(
     agent_bay.context.get(name="a")
     nonces = {call.request.url.params["SignatureNonce"] for call in route.calls}
     assert len(nonces) == 2
+
+
 def test_get_parses_every_context_field(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -89,6 +95,8 @@ def test_get_parses_every_context_field(
         created_at="2025-05-29T12:00:00Z",
         last_used_at="2025-05-30T08:30:00Z",
     )
+
+
 def test_get_with_create_sends_allow_create_and_region(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -103,6 +111,8 @@ def test_get_with_create_sends_allow_create_and_region(
         "AllowCreate": "true",
         "LoginRegionId": "cn-shanghai",
     }
+
+
 def test_create_is_get_with_create(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
 
@@ -115,6 +125,8 @@ def test_create_is_get_with_create(api: respx.MockRouter, agent_bay: AgentBay) -
         "new-context",
         "true",
     )
+
+
 def test_get_by_id(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
 
@@ -126,6 +138,8 @@ def test_get_by_id(api: respx.MockRouter, agent_bay: AgentBay) -> None:
         "ContextId": "ctx-04bdwfj7u22a1s30g",
         "AllowCreate": "false",
     }
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -145,6 +159,8 @@ def test_get_refuses_bad_arguments_before_sending(
     with pytest.raises(AgentBayError):
         agent_bay.context.get(**kwargs)  # type: ignore[arg-type]
     assert not route.called
+
+
 def test_list_defaults_to_ten_and_parses_the_page(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -164,6 +180,8 @@ def test_list_defaults_to_ten_and_parses_the_page(
     assert [c.id for c in result.contexts] == ["ctx-04bdwfj7u22a1s30g", "ctx-2"]
     assert result.contexts[1].name == "other"
     assert (result.next_token, result.max_results, result.total_count) == ("tok-2", 10, 12)
+
+
 def test_list_sends_the_paging_params(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -180,6 +198,8 @@ def test_list_sends_the_paging_params(
         "SessionId": "s-1",
     }
     assert result.contexts == [] and result.next_token is None and result.total_count == 0
+
+
 def test_list_refuses_a_page_size_below_one(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -187,6 +207,8 @@ def test_list_refuses_a_page_size_below_one(
     with pytest.raises(AgentBayError, match="max_results"):
         agent_bay.context.list(ContextListParams(max_results=0))
     assert not route.called
+
+
 def test_update_renames_with_modify_context(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -203,6 +225,8 @@ def test_update_renames_with_modify_context(
         "Name": "new-name",
     }
     assert (result.success, result.data, result.request_id) == (True, True, "req-mod")
+
+
 def test_update_reports_a_refusal_as_a_failed_result(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -211,6 +235,8 @@ def test_update_reports_a_refusal_as_a_failed_result(
     assert not result.success
     assert result.error_message == "[InvalidContext.NameExists] name taken"
     assert result.request_id == "req-err"
+
+
 def test_update_and_delete_raise_when_the_service_is_unreachable(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -219,6 +245,8 @@ def test_update_and_delete_raise_when_the_service_is_unreachable(
         agent_bay.context.update(Context(id="ctx-1", name="n"))
     with pytest.raises(AgentBayError, match="delete context ctx-1"):
         agent_bay.context.delete(Context(id="ctx-1", name="n"))
+
+
 def test_delete(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok(request_id="req-del"))
 
@@ -227,6 +255,8 @@ def test_delete(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     assert action(route.calls.last.request) == "DeleteContext"
     assert form(route.calls.last.request) == {"Authorization": f"Bearer {API_KEY}", "Id": "ctx-1"}
     assert result.success and result.request_id == "req-del"
+
+
 def test_update_and_delete_refuse_what_is_not_a_context(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -236,6 +266,8 @@ def test_update_and_delete_refuse_what_is_not_a_context(
     with pytest.raises(AgentBayError, match=r"context\.name"):
         agent_bay.context.update(Context(id="ctx-1", name=""))
     assert not route.called
+
+
 @pytest.mark.parametrize(
     ("method", "wire_action"),
     [
@@ -258,6 +290,8 @@ def test_file_urls(
         "FilePath": "/data/a.txt",
     }
     assert (result.success, result.url, result.expire_time) == (True, url, 3600)
+
+
 def test_delete_file(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok())
 
@@ -266,6 +300,8 @@ def test_delete_file(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     assert action(route.calls.last.request) == "DeleteContextFile"
     assert form(route.calls.last.request)["FilePath"] == "/data/a.txt"
     assert result.success
+
+
 def test_list_files_sends_page_number_and_size_and_parses_entries(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -305,6 +341,8 @@ def test_list_files_sends_page_number_and_size_and_parses_entries(
         5,
         "ready",
     )
+
+
 def test_list_files_defaults_and_bad_paging(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -318,6 +356,8 @@ def test_list_files_defaults_and_bad_paging(
     with pytest.raises(AgentBayError, match="parent_folder_path"):
         agent_bay.context.list_files("ctx-1", "")
     assert route.call_count == 1
+
+
 def test_clear_async_starts_clearing(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok(request_id="req-clear"))
 
@@ -331,6 +371,8 @@ def test_clear_async_starts_clearing(api: respx.MockRouter, agent_bay: AgentBay)
         "ctx-1",
         "req-clear",
     )
+
+
 def test_clear_async_raises_when_refused(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -339,6 +381,8 @@ def test_clear_async_raises_when_refused(
         agent_bay.context.clear_async("ctx-missing")
     assert info.value.code == "InvalidContext.NotFound"
     assert info.value.request_id == "req-err"
+
+
 def test_start_clear_is_a_deprecated_alias(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -347,6 +391,8 @@ def test_start_clear_is_a_deprecated_alias(
         result = agent_bay.context.start_clear("ctx-1")
     assert action(route.calls.last.request) == "ClearContext"
     assert result.status == "clearing"
+
+
 def test_get_clear_status_reads_the_state(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -364,6 +410,8 @@ def test_get_clear_status_reads_the_state(
         "clearing",
         "ctx-04bdwfj7u22a1s30g",
     )
+
+
 def test_clear_polls_until_available(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     clearing = {**CONTEXT_DATA, "State": "clearing"}
     route = api.post("/").mock(
@@ -384,10 +432,14 @@ def test_clear_polls_until_available(api: respx.MockRouter, agent_bay: AgentBay)
         "req-start",
         "ctx-1",
     )
+
+
 def test_clear_times_out(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     api.post("/").mock(side_effect=[ok()] + [ok({**CONTEXT_DATA, "State": "clearing"})] * 50)
     with pytest.raises(ClearanceTimeoutError):
         agent_bay.context.clear("ctx-1", timeout=0.05, poll_interval=0.01)  # type: ignore[arg-type]
+
+
 def test_clear_raises_when_polling_fails(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -395,6 +447,8 @@ def test_clear_raises_when_polling_fails(
     with pytest.raises(AgentBayError, match="gone") as info:
         agent_bay.context.clear("ctx-1", timeout=5, poll_interval=0.01)
     assert not isinstance(info.value, ClearanceTimeoutError)
+
+
 def test_clear_refuses_negative_durations(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -404,6 +458,8 @@ def test_clear_refuses_negative_durations(
     with pytest.raises(AgentBayError, match="poll_interval"):
         agent_bay.context.clear("ctx-1", poll_interval=-0.5)
     assert not route.called
+
+
 @pytest.mark.parametrize(
     ("method", "args", "named"),
     [
@@ -438,6 +494,8 @@ def test_bad_arguments_are_refused_before_sending(
 
 
 # --------------------------------------------------------------------------- failures
+
+
 def test_api_failure_is_a_failed_result(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -445,6 +503,8 @@ def test_api_failure_is_a_failed_result(
     result = agent_bay.context.get(context_id="ctx-x")
     assert (result.success, result.context, result.request_id) == (False, None, "req-err")
     assert result.error_message == "[InvalidContext.NotFound] not found"
+
+
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
@@ -463,6 +523,8 @@ def test_odd_responses_are_failed_results(
     result = agent_bay.context.get(name="a")
     assert not result.success
     assert expected in result.error_message
+
+
 def test_network_errors_and_timeouts_are_failed_results(
     api: respx.MockRouter, agent_bay: AgentBay
 ) -> None:
@@ -471,6 +533,8 @@ def test_network_errors_and_timeouts_are_failed_results(
     second = agent_bay.context.get_file_upload_url("ctx-1", "/a")
     assert not first.success and "ConnectError" in first.error_message
     assert not second.success and "timed out after 5000 ms" in second.error_message
+
+
 def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
     route = api.post("/").mock(
         side_effect=[
@@ -483,11 +547,15 @@ def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
     with mocked(cfg) as client:
         result = client.context.get(name="a")
     assert result.success and route.call_count == 3
+
+
 def test_refusals_are_not_retried(api: respx.MockRouter) -> None:
     route = api.post("/").mock(return_value=refused("InvalidContext.NotFound", "no", 400))
     with mocked(Config(ENDPOINT, 5000)) as client:
         result = client.context.get(name="a")
     assert not result.success and route.call_count == 1
+
+
 def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
     route = api.post("/").mock(
         return_value=httpx.Response(
@@ -501,6 +569,8 @@ def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
 
 
 # --------------------------------------------------------------------------- the client
+
+
 def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRouter) -> None:
     api.post("/").mock(return_value=ok(CONTEXT_DATA))
     with httpx.Client(headers={"x-trace": "t-1"}) as http_client:
@@ -513,6 +583,8 @@ def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRouter) 
 def test_an_http_client_of_the_other_flavour_is_refused() -> None:
     with pytest.raises(AgentBayError, match=r"http_client must be an httpx\.Client"):
         AgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=object())  # type: ignore[arg-type]
+
+
 def test_the_key_never_shows(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     api.post("/").mock(side_effect=httpx.ConnectError("refused"))
     result = agent_bay.context.get(name="a")

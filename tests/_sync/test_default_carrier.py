@@ -13,6 +13,8 @@ from tests.helpers import API_KEY, CONTEXT_DATA
 from tests.recorder import recording
 
 ANSWER = {"RequestId": "r-1", "Success": True, "Code": "", "Message": "", "Data": CONTEXT_DATA}
+
+
 def test_an_rpc_call_on_the_wire() -> None:
     with recording(ANSWER) as (url, received):
         with AgentBay(API_KEY, Config(url, 5000)) as client:
@@ -36,6 +38,8 @@ def test_an_rpc_call_on_the_wire() -> None:
         "Authorization": f"Bearer {API_KEY}",
         "Name": "a b",
     }
+
+
 def test_an_upload_sends_only_the_bytes_and_their_length(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

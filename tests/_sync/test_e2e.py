@@ -7,6 +7,8 @@ import httpx
 import pytest
 
 from agentbay import AgentBayError, AgentBay, Config, ContextListParams
+
+
 def test_context_lifecycle(agent_bay: AgentBay) -> None:
     created = agent_bay.context.create("e2e-context")
     assert created.success and created.context_id.startswith("ctx-")
@@ -28,6 +30,8 @@ def test_context_lifecycle(agent_bay: AgentBay) -> None:
     assert deleted.success
     missing = agent_bay.context.get(context_id=created.context_id)
     assert not missing.success and missing.error_message.startswith("[")
+
+
 def test_list_pages_through_every_context(agent_bay: AgentBay) -> None:
     names = {f"ctx-{i:02d}" for i in range(7)}
     for name in sorted(names):
@@ -43,6 +47,8 @@ def test_list_pages_through_every_context(agent_bay: AgentBay) -> None:
             break
     assert sorted(seen) == sorted(names)
     assert len((agent_bay.context.list()).contexts) == 7
+
+
 def test_files_through_presigned_urls(agent_bay: AgentBay) -> None:
     context_id = (agent_bay.context.create("files")).context_id
     upload = agent_bay.context.get_file_upload_url(context_id, "/data/hello.txt")
@@ -66,6 +72,8 @@ def test_files_through_presigned_urls(agent_bay: AgentBay) -> None:
         assert (agent_bay.context.delete_file(context_id, "/data/hello.txt")).success
         assert (http.get(download.url)).status_code == 404
     assert (agent_bay.context.list_files(context_id, "/data")).entries == []
+
+
 def test_clear_goes_through_clearing_to_available(agent_bay: AgentBay) -> None:
     context_id = (agent_bay.context.create("to-clear")).context_id
     url = (agent_bay.context.get_file_upload_url(context_id, "/a.bin")).url
@@ -80,6 +88,8 @@ def test_clear_goes_through_clearing_to_available(agent_bay: AgentBay) -> None:
     done = agent_bay.context.clear(context_id, timeout=10, poll_interval=0.05)
     assert (done.success, done.status) == (True, "available")
     assert (agent_bay.context.list_files(context_id, "/")).entries == []
+
+
 def test_refusals_of_the_emulator(agent_bay: AgentBay) -> None:
     with pytest.raises(AgentBayError) as info:
         agent_bay.context.clear_async("ctx-doesnotexist00")
@@ -90,11 +100,15 @@ def test_refusals_of_the_emulator(agent_bay: AgentBay) -> None:
     b.name = "taken"
     renamed = agent_bay.context.update(b)
     assert not renamed.success and renamed.error_message
+
+
 def test_accounts_are_isolated(emulator_url: str, agent_bay: AgentBay) -> None:
     agent_bay.context.create("private")
     with AgentBay("someone-else", Config(emulator_url, 10_000)) as other:
         assert not (other.context.get(name="private")).success
         assert (other.context.list()).contexts == []
+
+
 def test_a_closed_client_fails_calls_without_sending(
     emulator_url: str, account_key: str
 ) -> None:

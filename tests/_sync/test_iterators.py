@@ -21,6 +21,8 @@ def record_calls(monkeypatch: pytest.MonkeyPatch, agent_bay: AgentBay, name: str
 
     monkeypatch.setattr(agent_bay.context, name, recording)
     return calls
+
+
 def test_iter_contexts_walks_every_page(
     agent_bay: AgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -37,14 +39,20 @@ def test_iter_contexts_walks_every_page(
     assert all(params.max_results == 5 for (params,) in calls)
     assert calls[0][0].next_token is None
     assert all(params.next_token for (params,) in calls[1:])
+
+
 def test_iter_contexts_of_an_empty_account(agent_bay: AgentBay) -> None:
     assert [c for c in agent_bay.context.iter_contexts()] == []
+
+
 def test_iter_contexts_passes_the_session_filter(
     agent_bay: AgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = record_calls(monkeypatch, agent_bay, "list")
     [c for c in agent_bay.context.iter_contexts(page_size=3, session_id="s-1")]
     assert calls == [(ContextListParams(max_results=3, session_id="s-1"),)]
+
+
 def test_a_failed_page_raises_with_code_and_message(
     agent_bay: AgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,6 +76,8 @@ def test_a_failed_page_raises_with_code_and_message(
     assert "is invalid" in caught.value.message
     assert caught.value.message.startswith("Failed to list contexts: [InvalidParameter.NextToken]")
     assert caught.value.request_id
+
+
 def test_iter_files_walks_every_page(
     agent_bay: AgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -82,6 +92,8 @@ def test_iter_files_walks_every_page(
     assert sorted(e.file_path for e in entries) == paths
     assert all(e.size == len(e.file_path) for e in entries)
     assert [args[2:] for args in calls] == [(n, 5) for n in range(1, 6)]
+
+
 def test_iter_files_stops_when_count_is_reached(
     agent_bay: AgentBay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,14 +106,20 @@ def test_iter_files_stops_when_count_is_reached(
 
     assert len(entries) == 10
     assert len(calls) == 2
+
+
 def test_iter_files_of_an_empty_folder(agent_bay: AgentBay) -> None:
     context_id = (agent_bay.context.create("empty")).context_id
     assert [e for e in agent_bay.context.iter_files(context_id, "/nothing/")] == []
+
+
 def test_iter_files_of_a_missing_context_raises(agent_bay: AgentBay) -> None:
     with pytest.raises(AgentBayError) as caught:
         [e for e in agent_bay.context.iter_files("ctx-missing", "/")]
     assert caught.value.code == "InvalidContext.NotFound"
     assert "ctx-missing" in caught.value.message
+
+
 @pytest.mark.parametrize("page_size", [0, -1, "5", 2.5, True, None])
 def test_bad_page_sizes_are_refused_before_sending(
     agent_bay: AgentBay, monkeypatch: pytest.MonkeyPatch, page_size: Any

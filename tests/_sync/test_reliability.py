@@ -41,6 +41,8 @@ def silent_server() -> Generator[str, None, None]:
     for conn in accepted:
         conn.close()
     listener.close()
+
+
 def test_a_silent_server_gives_a_failed_result_in_bounded_time(silent_server: str) -> None:
     cfg = Config(silent_server, 300, max_retries=1)
     started = time.monotonic()
@@ -50,6 +52,8 @@ def test_a_silent_server_gives_a_failed_result_in_bounded_time(silent_server: st
     assert not result.success and "timed out after 300 ms" in result.error_message
     # Two attempts of 0.3 s and one short backoff: bounded, far from hanging.
     assert elapsed < 5
+
+
 def test_clear_timeout_bounds_polling_retries_included() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         if action(request) == "ClearContext":
@@ -67,6 +71,8 @@ def test_clear_timeout_bounds_polling_retries_included() -> None:
             elapsed = time.monotonic() - started
     # Fifty retries 0.2 s apart would take 10 s; the timeout cuts them off.
     assert elapsed < 2
+
+
 def test_debug_log_names_action_duration_and_request_id(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -79,6 +85,8 @@ def test_debug_log_names_action_duration_and_request_id(
     assert any("GetContext ok in" in m and "RequestId=req-1" in m for m in messages)
     assert any("retry 1" in m for m in messages)
     assert all(record.name.startswith("agentbay") for record in caplog.records)
+
+
 def test_the_key_is_redacted_even_when_the_server_echoes_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

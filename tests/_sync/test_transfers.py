@@ -75,6 +75,8 @@ class OneWay(io.RawIOBase):
 
 
 # --------------------------------------------------------------------------- round trips
+
+
 def test_path_to_path(agent_bay: AgentBay, context_id: str, tmp_path: Path) -> None:
     source, target = tmp_path / "source.bin", tmp_path / "target.bin"
     source.write_bytes(DATA)
@@ -87,11 +89,15 @@ def test_path_to_path(agent_bay: AgentBay, context_id: str, tmp_path: Path) -> N
     assert (down.success, down.data) == (True, len(DATA))
     assert sha256(target.read_bytes()) == sha256(DATA)
     assert sorted(os.listdir(tmp_path)) == ["source.bin", "target.bin"]
+
+
 def test_bytes_to_file_object(agent_bay: AgentBay, context_id: str) -> None:
     assert (agent_bay.context.upload_file(context_id, "/b.bin", DATA)).success
     sink = io.BytesIO()
     assert (agent_bay.context.download_file(context_id, "/b.bin", sink)).success
     assert sha256(sink.getvalue()) == sha256(DATA)
+
+
 def test_file_object_is_read_from_its_position(
     agent_bay: AgentBay, context_id: str, tmp_path: Path
 ) -> None:
@@ -102,12 +108,16 @@ def test_file_object_is_read_from_its_position(
     target = tmp_path / "c.bin"
     assert (agent_bay.context.download_file(context_id, "/c.bin", target)).success
     assert sha256(target.read_bytes()) == sha256(DATA)
+
+
 def test_an_upload_replaces_the_file(agent_bay: AgentBay, context_id: str) -> None:
     agent_bay.context.upload_file(context_id, "/d.txt", b"first version")
     agent_bay.context.upload_file(context_id, "/d.txt", bytearray(b"second"))
     sink = io.BytesIO()
     agent_bay.context.download_file(context_id, "/d.txt", sink)
     assert sink.getvalue() == b"second"
+
+
 def test_progress_of_a_known_size(
     agent_bay: AgentBay, context_id: str, tmp_path: Path
 ) -> None:
@@ -117,6 +127,8 @@ def test_progress_of_a_known_size(
     up.check(len(DATA), len(DATA))
     down.check(len(DATA), len(DATA))
     assert len(up.calls) >= 5 and len(down.calls) >= 5
+
+
 def test_a_stream_of_unknown_size(agent_bay: AgentBay, context_id: str) -> None:
     progress = Recorder()
     with io.BufferedReader(OneWay(DATA)) as source:
@@ -128,6 +140,8 @@ def test_a_stream_of_unknown_size(agent_bay: AgentBay, context_id: str) -> None:
     sink = io.BytesIO()
     agent_bay.context.download_file(context_id, "/pipe.bin", sink)
     assert sha256(sink.getvalue()) == sha256(DATA)
+
+
 def test_an_empty_file(agent_bay: AgentBay, context_id: str, tmp_path: Path) -> None:
     up, down = Recorder(), Recorder()
     assert (agent_bay.context.upload_file(context_id, "/e", b"", progress=up)).success
@@ -149,6 +163,8 @@ def leave_a_destination(tmp_path: Path) -> Path:
 def assert_untouched(target: Path) -> None:
     assert target.read_bytes() == b"old contents"
     assert os.listdir(target.parent) == [target.name]
+
+
 def test_a_missing_file_is_a_404_that_leaves_the_destination_alone(
     agent_bay: AgentBay, context_id: str, tmp_path: Path
 ) -> None:
@@ -161,6 +177,8 @@ def test_a_missing_file_is_a_404_that_leaves_the_destination_alone(
     fresh = tmp_path / "fresh.bin"
     assert not (agent_bay.context.download_file(context_id, "/missing", fresh)).success
     assert not fresh.exists()
+
+
 def test_a_refused_url_is_a_failed_result(agent_bay: AgentBay, tmp_path: Path) -> None:
     target = leave_a_destination(tmp_path)
     up = agent_bay.context.upload_file("ctx-missing", "/a", b"data")
@@ -170,6 +188,8 @@ def test_a_refused_url_is_a_failed_result(agent_bay: AgentBay, tmp_path: Path) -
         assert result.error_message.startswith("[InvalidContext.NotFound] ")
         assert result.request_id
     assert_untouched(target)
+
+
 def test_storage_403_on_a_tampered_download_url(
     agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -189,6 +209,8 @@ def short_lived_urls() -> Generator[str, None, None]:
     """An emulator whose presigned URLs expire after a second."""
     with running(url_ttl=1) as url:
         yield url
+
+
 def test_storage_403_on_an_expired_upload_url(
     short_lived_urls: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -208,6 +230,8 @@ def test_storage_403_on_an_expired_upload_url(
             "Storage answered HTTP 403: [AccessDenied] Request has expired."
         )
         assert [e for e in agent_bay.context.iter_files(context_id, "/")] == []
+
+
 def test_unreachable_storage_is_a_failed_result(
     agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -221,6 +245,8 @@ def test_unreachable_storage_is_a_failed_result(
         assert result.success is False
         assert result.error_message.startswith("Network error: ")
     assert_untouched(target)
+
+
 def test_a_download_cut_short_removes_its_temporary_file(
     agent_bay: AgentBay, context_id: str, tmp_path: Path
 ) -> None:
@@ -234,6 +260,8 @@ def test_a_download_cut_short_removes_its_temporary_file(
     with pytest.raises(KeyboardInterrupt):
         agent_bay.context.download_file(context_id, "/cut.bin", target, progress=interrupt)
     assert_untouched(target)
+
+
 @pytest.mark.parametrize(
     ("context_id", "file_path", "source", "message"),
     [
@@ -250,6 +278,8 @@ def test_bad_uploads_are_refused_before_sending(
 ) -> None:
     with pytest.raises(AgentBayError, match=message):
         agent_bay.context.upload_file(context_id, file_path, source)
+
+
 @pytest.mark.parametrize(
     ("destination", "message"),
     [
@@ -264,6 +294,8 @@ def test_bad_downloads_are_refused_before_sending(
 ) -> None:
     with pytest.raises(AgentBayError, match=message):
         agent_bay.context.download_file("ctx-1", "/a", destination)
+
+
 def test_a_progress_that_is_not_callable_is_refused(agent_bay: AgentBay) -> None:
     progress: Any = "bar"
     with pytest.raises(AgentBayError, match="progress must be callable, got str"):

@@ -15,12 +15,6 @@ from agentbay.emulator.pytest_plugin import agentbay_emulator
 __all__ = ["agentbay_emulator"]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    """Async tests run on asyncio."""
-    return "asyncio"
-
-
 @pytest.fixture(scope="session")
 def shared_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """One emulator for the tests that only need an account of their own: (url, data dir)."""

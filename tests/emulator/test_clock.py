@@ -13,8 +13,6 @@ from starlette.applications import Starlette
 
 from agentbay.emulator import create_app
 
-pytestmark = pytest.mark.anyio
-
 
 class Clock:
     """A clock the test moves by hand."""

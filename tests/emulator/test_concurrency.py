@@ -18,7 +18,6 @@ from typing import Any
 import anyio
 import attrs
 import httpx
-import pytest
 from emulator_support import rpc_request
 
 from agentbay.emulator import running
@@ -139,7 +138,6 @@ async def perform(client: Client, outcome: Outcome, payload: bytes) -> None:
     outcome.ok, outcome.code = body["Success"], body["Code"]
 
 
-@pytest.mark.anyio
 async def test_200_mixed_concurrent_requests_leave_a_consistent_store(tmp_path: Path) -> None:
     rng = random.Random(20251124)
     limits = httpx.Limits(max_connections=REQUESTS, max_keepalive_connections=REQUESTS)
@@ -282,7 +280,6 @@ def check_on_disk(data_dir: Path, mix: list[Outcome], contexts: dict[str, list[s
     assert len(rows) == expected_files
 
 
-@pytest.mark.anyio
 async def test_a_context_deleted_during_an_upload_keeps_nothing_of_it(tmp_path: Path) -> None:
     with running(tmp_path) as url:
         async with httpx.AsyncClient(base_url=url, timeout=60) as http:

@@ -213,7 +213,6 @@ def test_names_are_unique_per_account_not_globally(client: httpx.Client) -> None
     assert alice.create("shared-name") != bob.create("shared-name")
 
 
-@pytest.mark.anyio
 async def test_concurrent_creates_of_one_name_make_one_context(
     shared_emulator: tuple[str, object],
 ) -> None:

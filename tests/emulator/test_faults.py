@@ -53,7 +53,6 @@ async def _app_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         app.state.emulator.close()
 
 
-@pytest.mark.anyio
 async def test_rates_are_roughly_honoured_and_faults_have_no_effect(tmp_path: Path) -> None:
     app = create_app(tmp_path, faults="throttle=0.2,error=0.1,seed=42")
     emulator = app.state.emulator
@@ -85,7 +84,6 @@ async def test_rates_are_roughly_honoured_and_faults_have_no_effect(tmp_path: Pa
     assert 20 <= statuses[500] <= 65  # 10 % of 400
 
 
-@pytest.mark.anyio
 async def test_a_seed_makes_faults_reproducible(tmp_path: Path) -> None:
     runs = []
     for run in range(2):
@@ -99,7 +97,6 @@ async def test_a_seed_makes_faults_reproducible(tmp_path: Path) -> None:
     assert runs[0] == runs[1] and len(set(runs[0])) == 3
 
 
-@pytest.mark.anyio
 async def test_latency_is_added_to_rpc_calls(tmp_path: Path) -> None:
     app = create_app(tmp_path, faults="latency=60ms")
     async with _app_client(app) as http:
@@ -109,7 +106,6 @@ async def test_latency_is_added_to_rpc_calls(tmp_path: Path) -> None:
         assert time.perf_counter() - started >= 0.06
 
 
-@pytest.mark.anyio
 async def test_file_transfers_are_never_faulted(tmp_path: Path) -> None:
     app = create_app(tmp_path, faults="throttle=0.3,error=0.3,seed=1")
     async with _app_client(app) as http:

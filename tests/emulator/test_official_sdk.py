@@ -31,6 +31,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.timeout(300)  # a whole lifecycle, driven in a subprocess
 def test_official_sdk_lifecycle(tmp_path: Path) -> None:
     assert OFFICIAL_PYTHON is not None
     env = {
