@@ -39,7 +39,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("-e", ".[emulator,cli]", "mypy==2.4.1", "pytest>=8")
+    session.install("-e", ".[emulator,cli]", "mypy==2.4.1", "pytest>=8", "async-timeout>=4")
     session.run("mypy", "--strict", "src/agentbay")
 
 

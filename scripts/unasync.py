@@ -21,18 +21,22 @@ import unasync  # noqa: E402
 
 PAIRS = [
     (ROOT / "src/agentbay/_async", ROOT / "src/agentbay/_sync"),
+    (ROOT / "src/agentbay/_transports/_async", ROOT / "src/agentbay/_transports/_sync"),
     (ROOT / "tests/_async", ROOT / "tests/_sync"),
 ]
 REPLACEMENTS = {
     "AsyncAgentBay": "AgentBay",
     "AsyncContextService": "ContextService",
     "AsyncClient": "Client",
-    "AiohttpCarrier": "Urllib3Carrier",
+    "AsyncChannel": "Channel",
+    "AsyncTransport": "Transport",
+    "AsyncHTTPResponse": "HTTPResponse",
+    "AsyncHttpxTransport": "HttpxTransport",
     "_io_async": "_io_sync",
     "_async": "_sync",
     "aclose": "close",
     "aread": "read",
-    "aiter_bytes": "iter_bytes",
+    "aiter_raw": "iter_raw",
 }
 # unasync leaves docstrings and comments alone: rewrite the names and the async keywords there too.
 TEXT_RULES = [(re.compile(rf"\b{old}\b"), new) for old, new in REPLACEMENTS.items()] + [

@@ -1,24 +1,35 @@
-"""What only the async flavour has: its sleep and its default carrier, aiohttp.
+"""What only the async flavour has: its sleep, how it enforces a deadline, its default transport.
 
-aiohttp carries the bytes because, measured here, it keeps 100 concurrent calls at raw
-aiohttp's pace where httpx's pool falls to a tenth of it (docs/benchmarks.md). It is imported
-when the first client is made, so ``import agentbay`` stays light.
+(The sync flavour's counterpart is ``_io_sync``; code generated from the async source calls
+the same names there.)
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+import sys
+import time
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from ._config import Config
-from ._wire import CHUNK_SIZE, Answer, CarrierError, Receiver, content_length
+from ._transports.timing import Deadline
+
+if sys.version_info >= (3, 11):
+    from asyncio import Timeout, timeout_at
+
+    def _move(scope: Timeout, when: float) -> None:
+        scope.reschedule(when)
+
+else:  # pragma: no cover - Python 3.10
+    from async_timeout import Timeout, timeout_at
+
+    def _move(scope: Timeout, when: float) -> None:
+        scope.update(when)
+
 
 if TYPE_CHECKING:
-    import aiohttp
-
-# Headers aiohttp would add on its own; a presigned PUT must go out with only what we set.
-_NO_AUTO_HEADERS = ("Content-Type", "User-Agent", "Accept-Encoding", "Accept")
+    from ._transports._async.base import AsyncTransport
 
 
 async def sleep(seconds: float) -> None:
@@ -26,88 +37,40 @@ async def sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-class AiohttpCarrier:
-    """Pooled HTTP over one ``aiohttp.ClientSession``, made on first use in the running loop
-    (and made again if a later call runs in another loop)."""
+class enforce:
+    """Cancel the block when ``deadline`` expires (rescheduled as it progresses) and raise the
+    deadline's ``TransportError`` instead of ``TimeoutError``."""
 
-    def __init__(self, config: Config) -> None:
-        import aiohttp
-        import yarl
+    def __init__(self, deadline: Deadline) -> None:
+        self._deadline = deadline
+        self._loop = asyncio.get_running_loop()
+        self._scope = timeout_at(self._when())
 
-        self._aiohttp = aiohttp
-        self._url = yarl.URL
-        self._limit = config.max_connections
-        self._call_limit = aiohttp.ClientTimeout(total=config.timeout_ms / 1000)
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+    def _when(self) -> float:
+        return self._loop.time() + (self._deadline.expires_at() - time.monotonic())
 
-    def _current_session(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._loop is not loop:
-            import ssl
+    def _reschedule(self) -> None:
+        _move(self._scope, self._when())
 
-            import certifi
+    async def __aenter__(self) -> None:
+        await self._scope.__aenter__()
+        self._deadline.on_change = self._reschedule
 
-            aiohttp = self._aiohttp
-            self._loop = loop
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._limit,
-                    keepalive_timeout=15,
-                    ssl=ssl.create_default_context(cafile=certifi.where()),
-                ),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,
-                skip_auto_headers=_NO_AUTO_HEADERS,
-                trust_env=False,
-                read_bufsize=CHUNK_SIZE,
-            )
-        return self._session
-
-    async def request(
+    async def __aexit__(
         self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        timeout: float,
-        body: bytes | AsyncIterator[bytes] | None = None,
-        receiver: Receiver | None = None,
-    ) -> Answer:
-        """Send one request; stream a 2xx body to ``receiver`` when given.
-
-        ``timeout`` bounds a whole call of bytes, and each read of a streamed one.
-        Raises :class:`CarrierError` when no HTTP answer came back in time.
-        """
-        aiohttp = self._aiohttp
-        if receiver is not None or not isinstance(body, bytes):
-            limit = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
-        elif timeout == self._call_limit.total:
-            limit = self._call_limit  # the usual case: one object for every call
-        else:
-            limit = aiohttp.ClientTimeout(total=timeout)
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._deadline.on_change = None
         try:
-            async with self._current_session().request(
-                method,
-                self._url(url, encoded=True),
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                timeout=limit,
-            ) as response:
-                if receiver is not None and 200 <= response.status < 300:
-                    receiver.begin(content_length(response.headers.get("Content-Length")))
-                    async for chunk in response.content.iter_chunked(CHUNK_SIZE):
-                        receiver.write(chunk)
-                    return Answer(response.status)
-                content = await response.read()
-                return Answer(response.status, content, response.headers.get("Retry-After"))
+            await self._scope.__aexit__(exc_type, exc, tb)
         except asyncio.TimeoutError:
-            raise CarrierError(f"Request timed out after {timeout * 1000:.0f} ms") from None
-        except aiohttp.ClientError as exc:
-            raise CarrierError(f"Network error: {type(exc).__name__}: {exc}") from None
+            raise self._deadline.error() from None
 
-    async def aclose(self) -> None:
-        """Close the session and its connections."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+
+def default_transport(config: Config) -> AsyncTransport:
+    """The async flavour's transport: aiohttp (chosen by measurement, docs/benchmarks.md)."""
+    from ._transports.aiohttp import AiohttpTransport
+
+    return AiohttpTransport(config)

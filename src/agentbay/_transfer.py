@@ -20,7 +20,8 @@ from typing import Any, Protocol
 
 from ._errors import AgentBayError
 from ._models import FileUrlResult, OperationResult
-from ._wire import CHUNK_SIZE, Answer, CarrierError
+from ._reply import printable
+from ._transports.http import CHUNK_SIZE, Answer
 
 SNIPPET_LENGTH = 200
 HEAD_LENGTH = 1024
@@ -28,6 +29,13 @@ HEAD_LENGTH = 1024
 _FIELD = r'"{name}"\s*:\s*"([^"]*)"|<{name}>([^<]*)</{name}>'
 
 ProgressCallback = Callable[[int, int | None], object]
+
+
+class LocalIOError(Exception):
+    """Reading the source or writing the destination failed mid-transfer; ``str()`` says which
+    file and why."""
+
+    code = "SDK.LocalIOError"
 
 
 class BinaryReader(Protocol):
@@ -108,24 +116,25 @@ def _has_method(value: object, name: str) -> bool:
 
 
 @contextlib.contextmanager
-def open_source(source: Source) -> Iterator[tuple[BinaryReader, int | None]]:
-    """Yield a reader of ``source`` and its size (None when unknown); close what it opened.
+def open_source(source: Source) -> Iterator[tuple[BinaryReader, int | None, str]]:
+    """Yield a reader of ``source``, its size (None when unknown) and a label for messages;
+    close what it opened.
 
     Raises :class:`AgentBayError` for a source of the wrong type or a file that cannot be read.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
-        yield io.BytesIO(source), memoryview(source).nbytes
+        yield io.BytesIO(source), memoryview(source).nbytes, "the source"
     elif isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
+        path = printable(os.fspath(source))
         try:
-            file = open(path, "rb")  # noqa: SIM115 - closed below
+            file = open(source, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise AgentBayError(f"Cannot read {path}: {exc.strerror or exc}") from None
         with file:
             status = os.fstat(file.fileno())
-            yield file, status.st_size if stat.S_ISREG(status.st_mode) else None
+            yield file, status.st_size if stat.S_ISREG(status.st_mode) else None, path
     elif _has_method(source, "read"):
-        yield source, _remaining_size(source)
+        yield source, _remaining_size(source), "the source"
     else:
         raise AgentBayError(
             f"source must be a path, bytes or a binary file object, got {type(source).__name__}"
@@ -135,12 +144,16 @@ def open_source(source: Source) -> Iterator[tuple[BinaryReader, int | None]]:
 class Sink:
     """Where downloaded chunks go: here, a file object written as is."""
 
-    def __init__(self, writer: BinaryWriter) -> None:
+    def __init__(self, writer: BinaryWriter, label: str = "the destination") -> None:
         self._writer = writer
+        self._label = label
 
     def write(self, chunk: bytes) -> None:
-        """Write one chunk."""
-        self._writer.write(chunk)
+        """Write one chunk; raises :class:`LocalIOError` when that fails."""
+        try:
+            self._writer.write(chunk)
+        except OSError as exc:
+            raise LocalIOError(f"Cannot write {self._label}: {exc.strerror or exc}") from None
 
     def commit(self) -> None:
         """Mark the download complete (a file object needs nothing more)."""
@@ -163,14 +176,18 @@ class TempFileSink(Sink):
         except OSError as exc:
             raise AgentBayError(f"Cannot write {path}: {exc.strerror or exc}") from None
         self._committed = False
-        super().__init__(self._file)
+        super().__init__(self._file, printable(path))
 
     def commit(self) -> None:
-        """Close the temporary file and rename it onto the destination."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self.temp_path, self._path)
+        """Close the temporary file and rename it onto the destination; raises
+        :class:`LocalIOError` when that fails."""
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.replace(self.temp_path, self._path)
+        except OSError as exc:
+            raise LocalIOError(f"Cannot write {self._label}: {exc.strerror or exc}") from None
         self._committed = True
 
     def discard(self) -> None:
@@ -235,9 +252,8 @@ def storage_failure(url: FileUrlResult, status: int, head: bytes) -> OperationRe
     )
 
 
-def error_failure(url: FileUrlResult, exc: Exception) -> OperationResult:
-    """The failed result of a transfer cut short by a network or local I/O error."""
-    message = str(exc) if isinstance(exc, CarrierError) else f"Local I/O error: {exc}"
+def error_failure(url: FileUrlResult, message: str) -> OperationResult:
+    """The failed result of a transfer cut short by the network or by local I/O."""
     return OperationResult(request_id=url.request_id, success=False, error_message=message)
 
 
@@ -248,11 +264,20 @@ def transfer_result(url: FileUrlResult, answer: Answer, size: int) -> OperationR
     return OperationResult(request_id=url.request_id, success=True, data=size)
 
 
-def read_chunks(reader: BinaryReader, total: int | None) -> Iterator[bytes]:
+def read_chunk(reader: BinaryReader, size: int, label: str) -> bytes:
+    """Up to ``size`` bytes of ``reader``; raises :class:`LocalIOError` when reading fails."""
+    try:
+        return reader.read(size)
+    except (OSError, ValueError) as exc:  # ValueError: a file closed under our feet
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise LocalIOError(f"Cannot read {label}: {reason}") from None
+
+
+def read_chunks(reader: BinaryReader, total: int | None, label: str) -> Iterator[bytes]:
     """Chunks of ``reader`` up to its end, or up to ``total`` bytes when that is known."""
     left = total
     while left is None or left > 0:
-        chunk = reader.read(CHUNK_SIZE if left is None else min(CHUNK_SIZE, left))
+        chunk = read_chunk(reader, CHUNK_SIZE if left is None else min(CHUNK_SIZE, left), label)
         if not chunk:
             return
         if left is not None:

@@ -1,25 +1,18 @@
-"""AsyncAgentBay: owns the connection pool and sends one action at a time, with retries."""
+"""AsyncAgentBay: the client. It owns the transport (through its channel) and the services."""
 
 from __future__ import annotations
 
-import logging
-import time
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import attrs
-
-from .. import _wire
+from .. import _io_async
 from .._config import Config, resolve_api_key
-from .._io_async import AiohttpCarrier, sleep
+from .._transports._async.base import AsyncTransport
+from ._channel import AsyncChannel
 from .context import AsyncContextService
 
 if TYPE_CHECKING:
     import httpx
-
-    from ._carrier_httpx import AsyncHttpxCarrier
-
-logger = logging.getLogger("agentbay")
 
 
 class AsyncAgentBay:
@@ -27,6 +20,7 @@ class AsyncAgentBay:
 
     The API key falls back to ``AGENTBAY_API_KEY``; ``cfg`` to :meth:`Config.from_env`.
     Pass ``http_client`` to use your own ``httpx.AsyncClient`` (proxies, TLS, mocking).
+    Closing is optional: a client dropped unclosed releases its connections quietly.
 
     Example::
 
@@ -42,18 +36,16 @@ class AsyncAgentBay:
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._api_key = resolve_api_key(api_key)
-        self.config = cfg if cfg is not None else Config.from_env()
-        self._base_url = self.config.base_url
-        self._timeout_s = self.config.timeout_ms / 1000
-        self._carrier: AiohttpCarrier | AsyncHttpxCarrier
+        self.config: Config = cfg if cfg is not None else Config.from_env()
+        transport: AsyncTransport
         if http_client is None:
-            self._carrier = AiohttpCarrier(self.config)
+            transport = _io_async.default_transport(self.config)
         else:
-            from ._carrier_httpx import AsyncHttpxCarrier
+            from .._transports._async.httpx import AsyncHttpxTransport
 
-            self._carrier = AsyncHttpxCarrier(http_client)
-        self._closed = False
-        self.context = AsyncContextService(self)
+            transport = AsyncHttpxTransport(http_client)
+        self._channel = AsyncChannel(self._api_key, self.config, transport)
+        self.context: AsyncContextService = AsyncContextService(self)
 
     @property
     def api_key(self) -> str:
@@ -68,65 +60,10 @@ class AsyncAgentBay:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self.config.endpoint!r})"
 
-    async def _call(
-        self, action: str, params: _wire.Params, deadline: float | None = None
-    ) -> _wire.Reply:
-        """Send ``action`` with ``params``; retry transient failures with backoff.
-
-        ``deadline`` (a ``time.monotonic()`` instant) bounds all attempts and waits together.
-        """
-        if self._closed:
-            return _wire.failure(f"{action} not sent: the client is closed")
-        body = _wire.encode_form(params, self._api_key)
-        headers = _wire.call_headers(action)
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            timeout = self._timeout_s
-            if deadline is not None:
-                timeout = min(timeout, deadline - time.monotonic())
-                if timeout <= 0:
-                    reply = _wire.failure(f"{action} ran out of time", retryable=True)
-                    break
-            url = _wire.call_url(self._base_url, action)
-            try:
-                answer = await self._carrier.request("POST", url, headers, timeout, body)
-                reply = _wire.decode_reply(answer.status, answer.body, answer.retry_after)
-            except _wire.CarrierError as exc:
-                reply = _wire.failure(str(exc), retryable=True)
-            reply = self._redacted(reply)
-            if reply.ok or not reply.retryable or attempt >= self.config.max_retries:
-                break
-            delay = _wire.backoff_delay(attempt, reply)
-            if deadline is not None and time.monotonic() + delay >= deadline:
-                break
-            logger.debug(
-                "%s failed (%s); retry %d in %.2fs", action, reply.error, attempt + 1, delay
-            )
-            await sleep(delay)
-            attempt += 1
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s in %.1f ms, RequestId=%s%s",
-                action,
-                "ok" if reply.ok else "failed",
-                (time.monotonic() - started) * 1000,
-                reply.request_id or "-",
-                "" if reply.ok else f": {reply.error}",
-            )
-        return reply
-
-    def _redacted(self, reply: _wire.Reply) -> _wire.Reply:
-        """``reply`` with the API key cut out of its error, should a server echo it back (keys
-        shorter than 8 characters would match inside ordinary words and are left alone)."""
-        if reply.ok or len(self._api_key) < 8 or self._api_key not in reply.error:
-            return reply
-        return attrs.evolve(reply, error=reply.error.replace(self._api_key, "<redacted>"))
-
     async def aclose(self) -> None:
-        """Close the connection pool (not an ``http_client`` you passed in); later calls fail."""
-        self._closed = True
-        await self._carrier.aclose()
+        """Close the connection pool (not an ``http_client`` you passed in); later calls fail
+        without sending. Optional: an unclosed client releases its pool when dropped."""
+        await self._channel.aclose()
 
     async def __aenter__(self) -> AsyncAgentBay:
         return self

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from .. import _transfer, _wire
+from .. import _checks, _results, _transfer
 from .._errors import AgentBayError, ClearanceTimeoutError
 from .._io_async import sleep
 from .._models import (
@@ -22,6 +22,7 @@ from .._models import (
     FileUrlResult,
     OperationResult,
 )
+from .._transports.errors import TransportError
 
 if TYPE_CHECKING:
     from ._client import AsyncAgentBay
@@ -30,12 +31,16 @@ if TYPE_CHECKING:
 def _check_context(context: object) -> Context:
     if not isinstance(context, Context):
         raise AgentBayError(f"context must be a Context, got {type(context).__name__}")
-    _wire.check_text("context.id", context.id)
+    _checks.check_text("context.id", context.id)
     return context
 
 
+def _optional_text(name: str, value: str | None) -> str | None:
+    return _checks.check_encodable(name, value) if value else None
+
+
 def _status_params(context_id: str) -> dict[str, object]:
-    return {"ContextId": _wire.check_text("context_id", context_id), "AllowCreate": False}
+    return {"ContextId": _checks.check_text("context_id", context_id), "AllowCreate": False}
 
 
 class AsyncContextService:
@@ -50,6 +55,7 @@ class AsyncContextService:
 
     def __init__(self, agent_bay: AsyncAgentBay) -> None:
         self.agent_bay = agent_bay
+        self._channel = agent_bay._channel
 
     async def list(self, params: ContextListParams | None = None) -> ContextListResult:
         """List one page of contexts (10 per page unless ``params.max_results`` says otherwise).
@@ -61,15 +67,15 @@ class AsyncContextService:
         """
         params = params if params is not None else ContextListParams()
         max_results = 10 if params.max_results is None else params.max_results
-        reply = await self.agent_bay._call(
+        reply = await self._channel.call(
             "ListContexts",
             {
-                "MaxResults": _wire.check_positive("max_results", max_results),
-                "NextToken": params.next_token or None,
-                "SessionId": params.session_id or None,
+                "MaxResults": _checks.check_positive("max_results", max_results),
+                "NextToken": _optional_text("next_token", params.next_token),
+                "SessionId": _optional_text("session_id", params.session_id),
             },
         )
-        return _wire.context_list_result(reply)
+        return _results.context_list_result(reply)
 
     async def get(
         self, name: str | None = None, create: bool = False, context_id: str | None = None
@@ -83,8 +89,8 @@ class AsyncContextService:
 
             result = await agent_bay.context.get(name="my-context", create=True)
         """
-        params = _wire.get_context_params(name, create, context_id, self.agent_bay.region_id)
-        return _wire.context_result(await self.agent_bay._call("GetContext", params))
+        params = _checks.get_context_params(name, create, context_id, self.agent_bay.region_id)
+        return _results.context_result(await self._channel.call("GetContext", params))
 
     async def create(self, name: str) -> ContextResult:
         """Create a context named ``name`` (or get it if it exists): ``get(name, create=True)``.
@@ -108,10 +114,10 @@ class AsyncContextService:
             await agent_bay.context.update(result.context)
         """
         context = _check_context(context)
-        params = {"Id": context.id, "Name": _wire.check_text("context.name", context.name)}
-        reply = await self.agent_bay._call("ModifyContext", params)
-        _wire.raise_for(reply, f"update context {context.id}", api_errors=False)
-        return _wire.operation_result(reply)
+        params = {"Id": context.id, "Name": _checks.check_text("context.name", context.name)}
+        reply = await self._channel.call("ModifyContext", params)
+        _results.raise_for(reply, f"update context {context.id}", api_errors=False)
+        return _results.operation_result(reply)
 
     async def delete(self, context: Context) -> OperationResult:
         """Delete ``context`` and its files (DeleteContext).
@@ -123,9 +129,9 @@ class AsyncContextService:
             await agent_bay.context.delete(result.context)
         """
         context = _check_context(context)
-        reply = await self.agent_bay._call("DeleteContext", {"Id": context.id})
-        _wire.raise_for(reply, f"delete context {context.id}", api_errors=False)
-        return _wire.operation_result(reply)
+        reply = await self._channel.call("DeleteContext", {"Id": context.id})
+        _results.raise_for(reply, f"delete context {context.id}", api_errors=False)
+        return _results.operation_result(reply)
 
     async def get_file_download_url(self, context_id: str, file_path: str) -> FileUrlResult:
         """A presigned URL to GET ``file_path`` of the context.
@@ -147,10 +153,10 @@ class AsyncContextService:
 
     async def _file_url(self, action: str, context_id: str, file_path: str) -> FileUrlResult:
         params = {
-            "ContextId": _wire.check_text("context_id", context_id),
-            "FilePath": _wire.check_text("file_path", file_path),
+            "ContextId": _checks.check_text("context_id", context_id),
+            "FilePath": _checks.check_text("file_path", file_path),
         }
-        return _wire.file_url_result(await self.agent_bay._call(action, params))
+        return _results.file_url_result(await self._channel.call(action, params))
 
     async def delete_file(self, context_id: str, file_path: str) -> OperationResult:
         """Delete ``file_path`` from the context.
@@ -160,10 +166,10 @@ class AsyncContextService:
             await agent_bay.context.delete_file(ctx_id, "/data/a.txt")
         """
         params = {
-            "ContextId": _wire.check_text("context_id", context_id),
-            "FilePath": _wire.check_text("file_path", file_path),
+            "ContextId": _checks.check_text("context_id", context_id),
+            "FilePath": _checks.check_text("file_path", file_path),
         }
-        return _wire.operation_result(await self.agent_bay._call("DeleteContextFile", params))
+        return _results.operation_result(await self._channel.call("DeleteContextFile", params))
 
     async def list_files(
         self, context_id: str, parent_folder_path: str, page_number: int = 1, page_size: int = 50
@@ -176,12 +182,12 @@ class AsyncContextService:
             print(f"Found {len(files.entries)} of {files.count} entries")
         """
         params = {
-            "ContextId": _wire.check_text("context_id", context_id),
-            "ParentFolderPath": _wire.check_text("parent_folder_path", parent_folder_path),
-            "PageNumber": _wire.check_positive("page_number", page_number),
-            "PageSize": _wire.check_positive("page_size", page_size),
+            "ContextId": _checks.check_text("context_id", context_id),
+            "ParentFolderPath": _checks.check_text("parent_folder_path", parent_folder_path),
+            "PageNumber": _checks.check_positive("page_number", page_number),
+            "PageSize": _checks.check_positive("page_size", page_size),
         }
-        return _wire.file_list_result(await self.agent_bay._call("DescribeContextFiles", params))
+        return _results.file_list_result(await self._channel.call("DescribeContextFiles", params))
 
     async def clear_async(self, context_id: str) -> ClearContextResult:
         """Start clearing the context's data and return at once, with status ``"clearing"``.
@@ -193,10 +199,13 @@ class AsyncContextService:
 
             await agent_bay.context.clear_async(ctx_id)
         """
-        params = {"Id": _wire.check_text("context_id", context_id)}
-        reply = await self.agent_bay._call("ClearContext", params)
-        _wire.raise_for(reply, f"start clearing context {context_id}")
-        return _wire.clear_started_result(reply, context_id)
+        return await self._start_clear(context_id, None)
+
+    async def _start_clear(self, context_id: str, deadline: float | None) -> ClearContextResult:
+        params = {"Id": _checks.check_text("context_id", context_id)}
+        reply = await self._channel.call("ClearContext", params, deadline)
+        _results.raise_for(reply, f"start clearing context {context_id}")
+        return _results.clear_started_result(reply, context_id)
 
     async def start_clear(self, context_id: str) -> ClearContextResult:
         """Deprecated alias of :meth:`clear_async`."""
@@ -212,8 +221,8 @@ class AsyncContextService:
 
             print((await agent_bay.context.get_clear_status(ctx_id)).status)
         """
-        reply = await self.agent_bay._call("GetContext", _status_params(context_id))
-        return _wire.clear_status_result(reply)
+        reply = await self._channel.call("GetContext", _status_params(context_id))
+        return _results.clear_status_result(reply)
 
     async def clear(
         self, context_id: str, timeout: int = 60, poll_interval: float = 2.0
@@ -228,10 +237,10 @@ class AsyncContextService:
 
             result = await agent_bay.context.clear(ctx_id, timeout=60)
         """
-        wait = _wire.check_duration("timeout", timeout)
-        interval = _wire.check_duration("poll_interval", poll_interval)
+        wait = _checks.check_duration("timeout", timeout)
+        interval = _checks.check_duration("poll_interval", poll_interval)
         deadline = time.monotonic() + wait
-        started = await self.clear_async(context_id)
+        started = await self._start_clear(context_id, deadline)
         timed_out = ClearanceTimeoutError(
             f"Context {context_id} was still clearing after {wait:g} s",
             request_id=started.request_id,
@@ -241,8 +250,8 @@ class AsyncContextService:
             if remaining <= 0:
                 raise timed_out
             await sleep(min(interval, remaining))
-            reply = await self.agent_bay._call("GetContext", _status_params(context_id), deadline)
-            status = _wire.clear_status_result(reply)
+            reply = await self._channel.call("GetContext", _status_params(context_id), deadline)
+            status = _results.clear_status_result(reply)
             if not status.success and not reply.retryable:
                 raise AgentBayError(
                     f"Failed to read the clearing status of {context_id}: {status.error_message}",
@@ -269,16 +278,20 @@ class AsyncContextService:
             async for context in agent_bay.context.iter_contexts(page_size=100):
                 print(context.id, context.name)
         """
-        size = _wire.check_positive("page_size", page_size)
+        size = _checks.check_positive("page_size", page_size)
         params = ContextListParams(max_results=size, session_id=session_id)
+        seen_tokens: set[str] = set()
         while True:
             page = await self.list(params)
             if not page.success:
-                raise _wire.page_error("list contexts", page.error_message, page.request_id)
+                raise _results.page_error("list contexts", page.error_message, page.request_id)
             for context in page.contexts:
                 yield context
             if not page.next_token:
                 return
+            if page.next_token in seen_tokens:
+                raise _results.repeated_page("list contexts", page.request_id)
+            seen_tokens.add(page.next_token)
             params = ContextListParams(size, page.next_token, session_id)
 
     async def iter_files(
@@ -294,17 +307,21 @@ class AsyncContextService:
             async for entry in agent_bay.context.iter_files(ctx_id, "/data"):
                 print(entry.file_path, entry.size)
         """
-        size = _wire.check_positive("page_size", page_size)
+        size = _checks.check_positive("page_size", page_size)
         page_number, seen = 1, 0
+        previous: list[ContextFileEntry] = []
         while True:
             page = await self.list_files(context_id, parent_folder_path, page_number, size)
             if not page.success:
-                raise _wire.page_error("list files", page.error_message, page.request_id)
+                raise _results.page_error("list files", page.error_message, page.request_id)
+            if page.entries and page.entries == previous:
+                raise _results.repeated_page("list files", page.request_id)
             for entry in page.entries:
                 yield entry
             seen += len(page.entries)
             if len(page.entries) < size or (page.count is not None and seen >= page.count):
                 return
+            previous = page.entries
             page_number += 1
 
     async def upload_file(
@@ -314,11 +331,14 @@ class AsyncContextService:
         source: _transfer.Source,
         *,
         progress: _transfer.ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> OperationResult:
         """Upload ``source`` to ``file_path`` of the context, streamed in 1 MiB chunks.
 
         ``source`` is a path, bytes, or a binary file object (read from its current position).
-        ``progress(bytes_done, total)`` is called as bytes move (``total`` None when unknown).
+        ``progress(bytes_done, total)`` is called as bytes move (``total`` None when unknown);
+        an exception it raises stops the transfer and propagates. Each step must progress
+        within the client's ``timeout_ms``; ``timeout`` (seconds) bounds the whole transfer.
         Raises :class:`AgentBayError` for bad arguments or an unreadable file, before sending;
         every later failure is a failed result. On success ``data`` is the byte count.
 
@@ -326,33 +346,30 @@ class AsyncContextService:
 
             result = await agent_bay.context.upload_file(ctx_id, "/data/a.bin", "a.bin")
         """
-        _wire.check_text("context_id", context_id)
-        _wire.check_text("file_path", file_path)
+        _checks.check_text("context_id", context_id)
+        _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
-        with _transfer.open_source(source) as (reader, size):
+        total = None if timeout is None else _checks.check_duration("timeout", timeout)
+        with _transfer.open_source(source) as (reader, size, label):
             url = await self.get_file_upload_url(context_id, file_path)
             if not url.success:
                 return _transfer.url_failure(url)
-            return await self._put(url, reader, _transfer.Progress(progress, size))
-
-    async def _put(
-        self, url: FileUrlResult, reader: _transfer.BinaryReader, progress: _transfer.Progress
-    ) -> OperationResult:
-        headers = {} if progress.total is None else {"content-length": str(progress.total)}
-        try:
-            answer = await self.agent_bay._carrier.request(
-                "PUT", url.url, headers, self.agent_bay._timeout_s, self._chunks(reader, progress)
-            )
-        except (_wire.CarrierError, OSError) as exc:
-            return _transfer.error_failure(url, exc)
-        return _transfer.transfer_result(url, answer, progress.done)
+            progress_ = _transfer.Progress(progress, size)
+            headers = {} if size is None else {"content-length": str(size)}
+            try:
+                answer = await self._channel.upload(
+                    url.url, headers, self._chunks(reader, progress_, label), total
+                )
+            except (TransportError, _transfer.LocalIOError) as exc:
+                return _transfer.error_failure(url, self._channel.safe(str(exc)))
+            return self._finished(_transfer.transfer_result(url, answer, progress_.done))
 
     @staticmethod
     async def _chunks(
-        reader: _transfer.BinaryReader, progress: _transfer.Progress
+        reader: _transfer.BinaryReader, progress: _transfer.Progress, label: str
     ) -> AsyncIterator[bytes]:
         progress.start()
-        for chunk in _transfer.read_chunks(reader, progress.total):
+        for chunk in _transfer.read_chunks(reader, progress.total, label):
             yield chunk
             progress.advance(len(chunk))
 
@@ -363,45 +380,43 @@ class AsyncContextService:
         destination: _transfer.Destination,
         *,
         progress: _transfer.ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> OperationResult:
         """Download ``file_path`` of the context to ``destination``, streamed in 1 MiB chunks.
 
         ``destination`` is a path (written to a temporary file in its folder and renamed into
         place only on success) or a writable binary file object. ``progress(bytes_done, total)``
-        is called as bytes move. Raises :class:`AgentBayError` for bad arguments or an
-        unwritable folder, before sending; every later failure is a failed result, and leaves
-        a destination path untouched. On success ``data`` is the byte count.
+        is called as bytes move; an exception it raises stops the transfer and propagates. Each
+        step must progress within the client's ``timeout_ms``; ``timeout`` (seconds) bounds the
+        whole transfer. Raises :class:`AgentBayError` for bad arguments or an unwritable
+        folder, before sending; every later failure is a failed result, and leaves a
+        destination path untouched. On success ``data`` is the byte count.
 
         Example::
 
             result = await agent_bay.context.download_file(ctx_id, "/data/a.bin", "a.bin")
         """
-        _wire.check_text("context_id", context_id)
-        _wire.check_text("file_path", file_path)
+        _checks.check_text("context_id", context_id)
+        _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
+        total = None if timeout is None else _checks.check_duration("timeout", timeout)
         with _transfer.open_destination(destination) as sink:
             url = await self.get_file_download_url(context_id, file_path)
             if not url.success:
                 return _transfer.url_failure(url)
-            return await self._get(url, sink, progress)
+            receiver = _transfer.Receiving(sink, progress)
+            try:
+                answer = await self._channel.download(
+                    url.url, {"accept-encoding": "identity"}, receiver, total
+                )
+                if answer.status < 300:
+                    sink.commit()
+            except (TransportError, _transfer.LocalIOError) as exc:
+                return _transfer.error_failure(url, self._channel.safe(str(exc)))
+            return self._finished(_transfer.transfer_result(url, answer, receiver.progress.done))
 
-    async def _get(
-        self,
-        url: FileUrlResult,
-        sink: _transfer.Sink,
-        callback: _transfer.ProgressCallback | None,
-    ) -> OperationResult:
-        receiver = _transfer.Receiving(sink, callback)
-        try:
-            answer = await self.agent_bay._carrier.request(
-                "GET",
-                url.url,
-                {"accept-encoding": "identity"},
-                self.agent_bay._timeout_s,
-                receiver=receiver,
-            )
-            if answer.status < 300:
-                sink.commit()
-        except (_wire.CarrierError, OSError) as exc:
-            return _transfer.error_failure(url, exc)
-        return _transfer.transfer_result(url, answer, receiver.progress.done)
+    def _finished(self, result: OperationResult) -> OperationResult:
+        """``result`` with nothing secret in its message (storage may echo a signed URL)."""
+        if not result.success:
+            result.error_message = self._channel.safe(result.error_message)
+        return result

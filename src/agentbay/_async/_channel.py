@@ -1,0 +1,141 @@
+"""AsyncChannel: how services reach AgentBay. It calls an action (with retries) and streams a
+transfer, over whichever transport the client was given; nothing else talks to a transport."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+
+import attrs
+
+from .. import _io_async, _request, _retry
+from .._config import Config
+from .._redact import Redactor
+from .._reply import Reply, decode_reply, failure
+from .._transports._async import exchange
+from .._transports._async.base import AsyncTransport
+from .._transports._async.exchange import Receiver
+from .._transports.errors import TransportError, client_closed
+from .._transports.http import Answer
+from .._transports.timing import Deadline
+
+logger = logging.getLogger("agentbay")
+
+
+class AsyncChannel:
+    """Sends actions and transfers for one client; owns its transport.
+
+    Example::
+
+        reply = await channel.call("GetContext", {"Name": "my-context"})
+    """
+
+    def __init__(self, api_key: str, config: Config, transport: AsyncTransport) -> None:
+        self._api_key = api_key
+        self._config = config
+        self._transport = transport
+        self._base_url = config.base_url
+        self._timeout_s = config.timeout_ms / 1000
+        self._redactor = Redactor(api_key)
+        self.closed = False
+
+    async def call(
+        self, action: str, params: _request.Params, deadline: float | None = None
+    ) -> Reply:
+        """Send ``action`` with ``params``; retry transient failures with backoff.
+
+        ``deadline`` (a ``time.monotonic()`` instant) bounds all attempts and waits together.
+        """
+        if self.closed:
+            error = client_closed(action)
+            return failure(error.message, code=error.code)
+        body = _request.encode_form(params, self._api_key)
+        headers = _request.call_headers(action)
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            timeout = self._timeout_s
+            if deadline is not None:
+                timeout = min(timeout, deadline - time.monotonic())
+                if timeout <= 0:
+                    reply = failure(f"{action} ran out of time", code="SDK.Timeout", retryable=True)
+                    break
+            reply = await self._attempt(action, body, headers, timeout)
+            if reply.ok or not reply.retryable or attempt >= self._config.max_retries:
+                break
+            delay = _retry.backoff_delay(attempt, reply.retry_after)
+            if deadline is not None and time.monotonic() + delay >= deadline:
+                break
+            logger.debug(
+                "%s failed (%s); retry %d in %.2fs", action, reply.error, attempt + 1, delay
+            )
+            await _io_async.sleep(delay)
+            attempt += 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s in %.1f ms, RequestId=%s%s",
+                action,
+                "ok" if reply.ok else "failed",
+                (time.monotonic() - started) * 1000,
+                reply.request_id or "-",
+                "" if reply.ok else f": {reply.error}",
+            )
+        return reply
+
+    async def _attempt(
+        self, action: str, body: bytes, headers: Mapping[str, str], timeout: float
+    ) -> Reply:
+        url = _request.call_url(self._base_url, action)
+        try:
+            answer = await exchange.fetch(
+                self._transport, "POST", url, headers, body, Deadline(total=timeout)
+            )
+        except TransportError as exc:
+            return failure(self.safe(exc.message), code=exc.code, retryable=exc.retryable)
+        reply = decode_reply(answer.status, answer.body, answer.retry_after)
+        if reply.ok:
+            return reply
+        return attrs.evolve(reply, error=self.safe(reply.error), message=self.safe(reply.message))
+
+    def _transfer_deadline(self, total: float | None) -> Deadline:
+        return Deadline(total=total, stall=self._timeout_s)
+
+    async def upload(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        chunks: AsyncIterator[bytes],
+        total: float | None = None,
+    ) -> Answer:
+        """PUT ``chunks`` to a presigned ``url``: each step must progress within the client's
+        timeout, the whole within ``total`` seconds when given. Raises ``TransportError``."""
+        if self.closed:
+            raise client_closed("Upload")
+        return await exchange.send_stream(
+            self._transport, "PUT", url, headers, chunks, self._transfer_deadline(total)
+        )
+
+    async def download(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        receiver: Receiver,
+        total: float | None = None,
+    ) -> Answer:
+        """GET a presigned ``url`` into ``receiver``, under the same time rules as
+        :meth:`upload`. Raises ``TransportError``."""
+        if self.closed:
+            raise client_closed("Download")
+        return await exchange.receive_stream(
+            self._transport, url, headers, receiver, self._transfer_deadline(total)
+        )
+
+    def safe(self, text: str) -> str:
+        """``text`` without the API key (in any encoding) and without URL queries."""
+        return self._redactor.redact(text)
+
+    async def aclose(self) -> None:
+        """Close the transport; later calls fail without sending."""
+        self.closed = True
+        await self._transport.aclose()

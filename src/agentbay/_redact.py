@@ -1,0 +1,55 @@
+"""Keeping credentials out of messages and logs: the API key in every encoding it was sent in,
+and the query (signature, expiry, credential) of any URL. Pure; shared by both flavours."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, quote_plus, urlsplit
+
+from ._request import bearer_field
+
+REDACTED = "<redacted>"
+# Keys shorter than this would match inside ordinary words ("k" in "Network") and are left alone.
+MIN_SECRET_LENGTH = 8
+_URL_QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#'\"<>]*)\?[^\s#'\"<>]*")
+
+
+class Redactor:
+    """Cuts one API key out of text, raw or as it was encoded on the wire.
+
+    >>> Redactor("sk-abc/def+ghi=").redact("echo: Bearer%20sk-abc%2Fdef%2Bghi%3D")
+    'echo: <redacted>'
+    """
+
+    def __init__(self, api_key: str) -> None:
+        forms = {bearer_field(api_key), quote(api_key, safe=""), quote(api_key), api_key}
+        forms.add(quote_plus(api_key, safe=""))
+        self._forms = (
+            sorted(forms, key=len, reverse=True) if len(api_key) >= MIN_SECRET_LENGTH else []
+        )
+
+    def redact(self, text: str) -> str:
+        """``text`` without the key in any of its forms, and without URL queries."""
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return strip_queries(text)
+
+
+def strip_queries(text: str) -> str:
+    """``text`` with the query of every URL in it cut out: presigned URLs carry credentials.
+
+    >>> strip_queries("PUT https://oss.example/a.bin?sig=x&Expires=1 failed")
+    'PUT https://oss.example/a.bin?<redacted> failed'
+    """
+    return _URL_QUERY.sub(rf"\1?{REDACTED}", text) if "://" in text else text
+
+
+def url_for_humans(url: str) -> str:
+    """The scheme, host and path of ``url``, never its query; safe in any message."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "an unreadable URL"
+    host = parts.netloc.rpartition("@")[2]  # never a user:password
+    return f"{parts.scheme}://{host}{parts.path}"

@@ -1,0 +1,235 @@
+"""Turning a :class:`~agentbay._reply.Reply` into the API's result objects. Pure; shared.
+
+A successful reply whose fields have the wrong type becomes a failed result saying what was
+wrong, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from ._errors import AgentBayError
+from ._models import (
+    ClearContextResult,
+    Context,
+    ContextFileEntry,
+    ContextFileListResult,
+    ContextListResult,
+    ContextResult,
+    FileUrlResult,
+    OperationResult,
+)
+from ._reply import Reply
+
+R = TypeVar("R")
+_MAX_INT_DIGITS = 20
+
+
+class _Malformed(Exception):
+    """A field of a successful reply has the wrong type."""
+
+
+def _str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise _Malformed(f"{key} is {type(value).__name__}, expected a string")
+
+
+def _int(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and len(value) <= _MAX_INT_DIGITS
+    ):
+        return int(value)
+    raise _Malformed(f"{key} is {type(value).__name__} {value!r:.40}, expected an integer")
+
+
+def _required(data: Mapping[str, Any], key: str) -> str:
+    value = _str(data, key)
+    if not value:
+        raise _Malformed(f"{key} is missing")
+    return value
+
+
+def _object(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise _Malformed(f"{what} is {type(value).__name__}, expected an object")
+    return value
+
+
+def _objects(value: object, what: str) -> list[Mapping[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Malformed(f"{what} is {type(value).__name__}, expected a list")
+    return [_object(item, f"an item of {what}") for item in value]
+
+
+def _build(reply: Reply, make: Callable[[Reply], R], failed: Callable[..., R]) -> R:
+    """``make(reply)`` for a success; a failed result for a failure or a malformed body."""
+    if not reply.ok:
+        return failed(request_id=reply.request_id, success=False, error_message=reply.error)
+    try:
+        return make(reply)
+    except _Malformed as exc:
+        return failed(
+            request_id=reply.request_id,
+            success=False,
+            error_message=f"Malformed response: {exc}",
+        )
+
+
+def _context(data: Mapping[str, Any]) -> Context:
+    return Context(
+        id=_required(data, "Id"),
+        name=_str(data, "Name") or "",
+        created_at=_str(data, "CreateTime"),
+        last_used_at=_str(data, "LastUsedTime"),
+    )
+
+
+def context_result(reply: Reply) -> ContextResult:
+    """Result of GetContext."""
+
+    def make(reply: Reply) -> ContextResult:
+        context = _context(_object(reply.body.get("Data"), "Data"))
+        return ContextResult(
+            request_id=reply.request_id, success=True, context_id=context.id, context=context
+        )
+
+    return _build(reply, make, ContextResult)
+
+
+def context_list_result(reply: Reply) -> ContextListResult:
+    """Result of ListContexts; an empty NextToken reads as the last page."""
+
+    def make(reply: Reply) -> ContextListResult:
+        body = reply.body
+        return ContextListResult(
+            request_id=reply.request_id,
+            success=True,
+            contexts=[_context(item) for item in _objects(body.get("Data"), "Data")],
+            next_token=_str(body, "NextToken") or None,
+            max_results=_int(body, "MaxResults"),
+            total_count=_int(body, "TotalCount"),
+        )
+
+    return _build(reply, make, ContextListResult)
+
+
+def _file_entry(data: Mapping[str, Any]) -> ContextFileEntry:
+    return ContextFileEntry(
+        file_id=_str(data, "FileId") or "",
+        file_name=_str(data, "FileName") or "",
+        file_path=_str(data, "FilePath") or "",
+        file_type=_str(data, "FileType"),
+        gmt_create=_str(data, "GmtCreate"),
+        gmt_modified=_str(data, "GmtModified"),
+        size=_int(data, "Size"),
+        status=_str(data, "Status"),
+    )
+
+
+def file_list_result(reply: Reply) -> ContextFileListResult:
+    """Result of DescribeContextFiles."""
+
+    def make(reply: Reply) -> ContextFileListResult:
+        return ContextFileListResult(
+            request_id=reply.request_id,
+            success=True,
+            entries=[_file_entry(item) for item in _objects(reply.body.get("Data"), "Data")],
+            count=_int(reply.body, "Count"),
+        )
+
+    return _build(reply, make, ContextFileListResult)
+
+
+def file_url_result(reply: Reply) -> FileUrlResult:
+    """Result of GetContextFileDownloadUrl / GetContextFileUploadUrl."""
+
+    def make(reply: Reply) -> FileUrlResult:
+        data = _object(reply.body.get("Data"), "Data")
+        return FileUrlResult(
+            request_id=reply.request_id,
+            success=True,
+            url=_required(data, "Url"),
+            expire_time=_int(data, "ExpireTime"),
+        )
+
+    return _build(reply, make, FileUrlResult)
+
+
+def operation_result(reply: Reply) -> OperationResult:
+    """Result of an action that answers no Data (ModifyContext, DeleteContext, ...)."""
+    return _build(
+        reply,
+        lambda reply: OperationResult(request_id=reply.request_id, success=True, data=True),
+        OperationResult,
+    )
+
+
+def clear_started_result(reply: Reply, context_id: str) -> ClearContextResult:
+    """Result of ClearContext: the task runs, the context reads ``clearing``."""
+    return _build(
+        reply,
+        lambda reply: ClearContextResult(
+            request_id=reply.request_id, success=True, status="clearing", context_id=context_id
+        ),
+        ClearContextResult,
+    )
+
+
+def clear_status_result(reply: Reply) -> ClearContextResult:
+    """Result of GetContext read as a clearing status: the context's State."""
+
+    def make(reply: Reply) -> ClearContextResult:
+        data = _object(reply.body.get("Data"), "Data")
+        return ClearContextResult(
+            request_id=reply.request_id,
+            success=True,
+            status=_str(data, "State") or "clearing",
+            context_id=_str(data, "Id") or "",
+        )
+
+    return _build(reply, make, ClearContextResult)
+
+
+def raise_for(reply: Reply, doing: str, *, api_errors: bool = True) -> None:
+    """Raise :class:`AgentBayError` for a failed ``reply`` (where the API says a method raises).
+
+    With ``api_errors=False`` only a call that got no answer from the service raises; a refusal
+    by the service stays a failed result.
+    """
+    if not reply.ok and (api_errors or not reply.from_service):
+        raise AgentBayError(
+            f"Failed to {doing}: {reply.error}", code=reply.code, request_id=reply.request_id
+        )
+
+
+def page_error(doing: str, error_message: str, request_id: str) -> AgentBayError:
+    """The error a failed page of an iterator raises; ``code`` is read back from
+    ``[Code] Message``."""
+    code = re.match(r"\[([^\]]+)\] ", error_message)
+    return AgentBayError(
+        f"Failed to {doing}: {error_message}",
+        code=code.group(1) if code else None,
+        request_id=request_id,
+    )
+
+
+def repeated_page(doing: str, request_id: str) -> AgentBayError:
+    """The error an iterator raises when the service hands back a page it already gave (a
+    token seen before): following it would loop forever."""
+    return AgentBayError(
+        f"Failed to {doing}: the service repeated a page it already sent",
+        code="SDK.RepeatedPage",
+        request_id=request_id,
+    )

@@ -1,0 +1,18 @@
+"""The transport seam: the one place that knows HTTP libraries.
+
+Every transport implements the protocol of its flavour, :class:`~._async.base.AsyncTransport`
+(hand-written) or ``_sync.base.Transport`` (generated): *open* a request and get its status and
+headers, then *read* the body chunk by chunk, then *close*. Everything above that (the time rules,
+the body cap, streaming to a receiver, what an error means) is written once, in
+:mod:`._async.exchange`, and generated for the sync flavour, so that the flavours and the
+transports behave alike by construction.
+
+=====================  =========  ======================================================
+transport              flavour    used when
+=====================  =========  ======================================================
+``aiohttp.py``         async      by default (``AsyncAgentBay()``)
+``urllib3.py``         sync       by default (``AgentBay()``)
+``_async/httpx.py``    async      ``AsyncAgentBay(http_client=httpx.AsyncClient(...))``
+``_sync/httpx.py``     sync       ``AgentBay(http_client=httpx.Client(...))`` (generated)
+=====================  =========  ======================================================
+"""

@@ -1,0 +1,154 @@
+"""One HTTP exchange over any async transport, with the SDK's time rules and body limits.
+
+Written once for every transport (the sync flavour's is generated from this file), so that
+what a timeout means, how much of a reply is read and how a stream is fed cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Protocol
+
+from ... import _io_async
+from ..errors import Kind, TransportError, too_large
+from ..http import BODY_LIMIT, HEAD_LIMIT, Answer, check_url, content_length
+from ..timing import Deadline
+from .base import AsyncHTTPResponse, AsyncTransport
+
+
+class Receiver(Protocol):
+    """Takes the body of a successful streamed download."""
+
+    def begin(self, total: int | None) -> None:
+        """The body starts; ``total`` is its Content-Length, None when unknown."""
+
+    def write(self, chunk: bytes) -> None:
+        """The next chunk of the body."""
+
+
+async def fetch(
+    transport: AsyncTransport,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    deadline: Deadline,
+) -> Answer:
+    """Send a request and read its whole reply, at most :data:`BODY_LIMIT` bytes, within
+    ``deadline``. Raises ``TransportError``."""
+    try:
+        async with _io_async.enforce(deadline):
+            response = await transport.open(method, url, headers, body, deadline.op_timeout())
+            try:
+                if (content_length(response.header("content-length")) or 0) > BODY_LIMIT:
+                    raise too_large(BODY_LIMIT)
+                content, complete = await _read_upto(response, deadline, BODY_LIMIT)
+                if not complete:
+                    raise too_large(BODY_LIMIT)
+            finally:
+                await response.aclose()
+    except TransportError as exc:
+        raise _relabelled(exc, deadline) from None
+    return Answer(response.status, content, response.header("retry-after"))
+
+
+async def send_stream(
+    transport: AsyncTransport,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    chunks: AsyncIterator[bytes],
+    deadline: Deadline,
+) -> Answer:
+    """Stream ``chunks`` as a request body (an upload); the answer keeps at most
+    :data:`HEAD_LIMIT` bytes of its body. An exception raised while producing a chunk (a local
+    read error, a progress callback) propagates unchanged. Raises ``TransportError``."""
+    check_url(url)
+    paced = _Paced(chunks, deadline)
+    try:
+        async with _io_async.enforce(deadline):
+            response = await transport.open(
+                method, url, headers, paced.chunks(), deadline.op_timeout()
+            )
+            try:
+                head, _ = await _read_upto(response, deadline, HEAD_LIMIT)
+            finally:
+                await response.aclose()
+    except Exception as exc:
+        if paced.failure is not None:
+            raise paced.failure from None
+        if isinstance(exc, TransportError):
+            raise _relabelled(exc, deadline) from None
+        raise
+    return Answer(response.status, head, response.header("retry-after"))
+
+
+async def receive_stream(
+    transport: AsyncTransport,
+    url: str,
+    headers: Mapping[str, str],
+    receiver: Receiver,
+    deadline: Deadline,
+) -> Answer:
+    """GET ``url`` and stream a 2xx body to ``receiver`` (a download); any other answer keeps
+    at most :data:`HEAD_LIMIT` bytes of its body. An exception raised by ``receiver``
+    propagates unchanged. Raises ``TransportError``."""
+    check_url(url)
+    try:
+        async with _io_async.enforce(deadline):
+            response = await transport.open("GET", url, headers, None, deadline.op_timeout())
+            try:
+                if not 200 <= response.status < 300:
+                    head, _ = await _read_upto(response, deadline, HEAD_LIMIT)
+                    return Answer(response.status, head, response.header("retry-after"))
+                receiver.begin(content_length(response.header("content-length")))
+                while chunk := await response.read(deadline.op_timeout()):
+                    deadline.progressed()
+                    receiver.write(chunk)
+                    deadline.check()
+            finally:
+                await response.aclose()
+    except TransportError as exc:
+        raise _relabelled(exc, deadline) from None
+    return Answer(response.status)
+
+
+async def _read_upto(
+    response: AsyncHTTPResponse, deadline: Deadline, limit: int
+) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the body, and whether that was all of it."""
+    parts: list[bytes] = []
+    size = 0
+    while chunk := await response.read(deadline.op_timeout()):
+        deadline.progressed()
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(parts)[:limit], False
+        deadline.check()
+    return b"".join(parts), True
+
+
+class _Paced:
+    """Feeds a request body, restarting the stall budget as each chunk is taken and keeping
+    whatever the source raised (the transport may wrap or swallow it)."""
+
+    def __init__(self, chunks: AsyncIterator[bytes], deadline: Deadline) -> None:
+        self._chunks = chunks
+        self._deadline = deadline
+        self.failure: BaseException | None = None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._chunks:
+                self._deadline.check()
+                yield chunk
+                self._deadline.progressed()
+        except Exception as exc:
+            self.failure = exc
+            raise
+
+
+def _relabelled(exc: TransportError, deadline: Deadline) -> TransportError:
+    """A library's timeout, told as the deadline's own error (which budget ran out)."""
+    return deadline.error() if exc.kind is Kind.TIMEOUT else exc

@@ -1,0 +1,94 @@
+"""A transport over an ``httpx.AsyncClient`` the user passed in (proxies, TLS, mocking).
+
+The client's own settings stay in force, except that no request is ever redirected: a redirect
+would carry the form body, API key included, to another host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+import httpx
+
+from ..._errors import AgentBayError
+from ..errors import TransportError, broken, cannot_connect, invalid_url, malformed, timed_out
+from .base import Body
+
+
+def _mapped(exc: Exception, url: str) -> TransportError:
+    """The :class:`TransportError` of an httpx exception."""
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return invalid_url(url, "httpx cannot request it")
+    if isinstance(exc, httpx.TimeoutException):
+        return timed_out()
+    if isinstance(exc, httpx.ConnectError):
+        return cannot_connect(url, tls="SSL" in str(exc) or "TLS" in str(exc))
+    if isinstance(exc, httpx.RemoteProtocolError):
+        closed = any(word in str(exc).lower() for word in ("closed", "disconnected"))
+        return broken() if closed else malformed()
+    if isinstance(exc, (httpx.LocalProtocolError, httpx.DecodingError)):
+        return malformed()
+    return broken()
+
+
+class AsyncHttpxTransport:
+    """Sends requests through the user's ``httpx.AsyncClient``, which its owner closes."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        if not isinstance(client, httpx.AsyncClient):
+            raise AgentBayError(
+                f"http_client must be an httpx.AsyncClient, got {type(client).__name__}"
+            )
+        self.client = client
+
+    async def open(
+        self, method: str, url: str, headers: Mapping[str, str], body: Body, timeout: float
+    ) -> _HttpxResponse:
+        """Send a request; return once the status and headers are in."""
+        try:
+            request = self.client.build_request(
+                method, url, content=body, headers=headers, timeout=timeout
+            )
+            response = await self.client.send(request, stream=True, follow_redirects=False)
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            raise _mapped(exc, url) from None
+        return _HttpxResponse(response, url)
+
+    async def aclose(self) -> None:
+        """Nothing to close: the client belongs to whoever passed it in."""
+
+
+class _HttpxResponse:
+    """An httpx reply read chunk by chunk, as the bytes arrive."""
+
+    def __init__(self, response: httpx.Response, url: str) -> None:
+        self._response = response
+        self._url = url
+        self._chunks: AsyncIterator[bytes] = response.aiter_raw()
+
+    @property
+    def status(self) -> int:
+        """The HTTP status."""
+        return self._response.status_code
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name``, None when absent."""
+        value: str | None = self._response.headers.get(name)
+        return value
+
+    async def read(self, timeout: float) -> bytes:
+        """The next chunk of the body, ``b""`` at its end (httpx applies the request's
+        timeouts to each read)."""
+        try:
+            chunk = b""
+            while not chunk:  # an empty chunk would read as the end
+                chunk = await self._chunks.__anext__()
+            return chunk
+        except StopAsyncIteration:
+            return b""
+        except (httpx.HTTPError, ValueError) as exc:
+            raise _mapped(exc, self._url) from None
+
+    async def aclose(self) -> None:
+        """httpx keeps the connection only when the body was read to its end."""
+        await self._response.aclose()

@@ -1,0 +1,170 @@
+"""The async flavour's default transport, over aiohttp.
+
+aiohttp carries the bytes because, measured here, it keeps 100 concurrent calls at raw
+aiohttp's pace where httpx's pool falls to a tenth of it (docs/benchmarks.md). Time is not
+aiohttp's business here: the exchange cancels what runs past its deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import weakref
+from collections.abc import Mapping
+
+import aiohttp
+import certifi
+import yarl
+
+from .._config import Config
+from ._async.base import Body
+from .errors import TransportError, broken, cannot_connect, invalid_url, malformed, timed_out
+from .http import CHUNK_SIZE
+
+# Headers aiohttp would add on its own; a presigned PUT must go out with only what we set.
+_NO_AUTO_HEADERS = ("Content-Type", "User-Agent", "Accept-Encoding", "Accept")
+_NO_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=None, sock_read=None)
+
+
+def _mapped(exc: Exception, url: str) -> TransportError:
+    """The :class:`TransportError` of an aiohttp (or asyncio) exception."""
+    if isinstance(exc, aiohttp.InvalidURL):
+        return invalid_url(url, "aiohttp cannot request it")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return cannot_connect(url, tls=isinstance(exc, aiohttp.ClientSSLError))
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return cannot_connect(url, tls=True)
+    if isinstance(exc, asyncio.TimeoutError):
+        return timed_out()
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return malformed()
+    return broken()
+
+
+def _abandon(session: aiohttp.ClientSession) -> None:
+    """Release a session that cannot be awaited any more (its client was dropped, or its loop
+    is gone): close its sockets without the "Unclosed client session" warning."""
+    connector = session.connector
+    session.detach()
+    if connector is not None:
+        with contextlib.suppress(Exception):
+            connector._close()  # the synchronous part of close(), as aiohttp's own __del__ does
+
+
+class AiohttpTransport:
+    """Pooled HTTP over one ``aiohttp.ClientSession``, made in the running loop on first use.
+
+    A client dropped without ``aclose()``, or used from a second event loop, releases its old
+    session quietly.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self._limit = config.max_connections
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._finalizer: weakref.finalize[[aiohttp.ClientSession], AiohttpTransport] | None = None
+
+    def _current_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is not None and self._loop is loop:
+            return self._session
+        self._release_old()
+        self._loop = loop
+        self._session = session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self._limit,
+                keepalive_timeout=15,
+                ssl=ssl.create_default_context(cafile=certifi.where()),
+            ),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            skip_auto_headers=_NO_AUTO_HEADERS,
+            trust_env=False,
+            read_bufsize=CHUNK_SIZE,
+            timeout=_NO_TIMEOUT,
+        )
+        self._finalizer = weakref.finalize(self, _abandon, session)
+        return session
+
+    def _release_old(self) -> None:
+        """Let go of the session of another loop: closed there if that loop still runs."""
+        if self._finalizer is None:
+            return
+        self._finalizer.detach()
+        old, loop = self._session, self._loop
+        self._session = self._finalizer = None
+        if old is None:
+            return
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(old.close(), loop)
+        else:
+            _abandon(old)
+
+    async def open(
+        self, method: str, url: str, headers: Mapping[str, str], body: Body, timeout: float
+    ) -> _AiohttpResponse:
+        """Send a request; return once the status and headers are in."""
+        try:
+            target = yarl.URL(url, encoded=True)
+        except (ValueError, TypeError) as exc:
+            raise invalid_url(url, str(exc) or "unreadable") from None
+        try:
+            response = await self._current_session().request(
+                method,
+                target,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=_NO_TIMEOUT,
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise _mapped(exc, url) from None
+        return _AiohttpResponse(response, url)
+
+    async def aclose(self) -> None:
+        """Close the session and its connections."""
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        if self._session is not None:
+            session, self._session = self._session, None
+            if self._loop is asyncio.get_running_loop():
+                await session.close()
+            else:
+                _abandon(session)
+
+
+class _AiohttpResponse:
+    """An aiohttp reply read chunk by chunk."""
+
+    def __init__(self, response: aiohttp.ClientResponse, url: str) -> None:
+        self._response = response
+        self._url = url
+        self._complete = False
+
+    @property
+    def status(self) -> int:
+        """The HTTP status."""
+        return self._response.status
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name``, None when absent."""
+        return self._response.headers.get(name)
+
+    async def read(self, timeout: float) -> bytes:
+        """The next chunk of the body, ``b""`` at its end."""
+        try:
+            chunk = await self._response.content.readany()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise _mapped(exc, self._url) from None
+        if not chunk:
+            self._complete = True
+        return chunk
+
+    async def aclose(self) -> None:
+        """Back to the pool when read to the end, else the connection is dropped."""
+        if self._complete:
+            self._response.release()
+        else:
+            self._response.close()

@@ -1,0 +1,57 @@
+"""HTTP facts every transport shares: chunk size, body limits, the answer, header parsing and
+the checks a URL passes before it is requested."""
+
+from __future__ import annotations
+
+import attrs
+
+from .errors import invalid_url
+
+CHUNK_SIZE = 1 << 20  # bytes a transfer reads or writes at a time
+BODY_LIMIT = 16 << 20  # bytes of a reply of the service read at most; past it, a failed result
+HEAD_LIMIT = 64 << 10  # bytes of a storage reply (an error page, an upload's answer) kept
+
+
+@attrs.frozen
+class Answer:
+    """An HTTP answer: status, body (empty when streamed to a receiver) and Retry-After."""
+
+    status: int
+    body: bytes = b""
+    retry_after: str | None = None
+
+
+def content_length(value: str | None) -> int | None:
+    """A Content-Length header's value as an int, None when absent or unreadable.
+
+    >>> content_length("42"), content_length("²"), content_length(None)
+    (42, None, None)
+    """
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return None
+    return int(value)
+
+
+def check_url(url: str) -> str:
+    """Return ``url`` if a transport can request it, else raise ``TransportError``
+    (``Kind.INVALID_URL``): http(s), a host, a port in range, no spaces or control characters."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str):
+        raise invalid_url(f"{type(url).__name__} object", "not a string")
+    if any(ord(c) < 33 or ord(c) == 127 for c in url):
+        raise invalid_url(url, "it holds spaces or control characters")
+    if not url.isascii():
+        raise invalid_url(url, "it holds characters outside ASCII")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise invalid_url(url, str(exc) or "unreadable") from None
+    if parts.scheme not in ("http", "https"):
+        raise invalid_url(url, "only http and https are supported")
+    if not parts.hostname:
+        raise invalid_url(url, "it names no host")
+    if port == 0:
+        raise invalid_url(url, "port 0")
+    return url
