@@ -4,7 +4,7 @@ and the query (signature, expiry, credential) of any URL. Pure; shared by both f
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
 from ._request import bearer_field
 
@@ -53,3 +53,19 @@ def url_for_humans(url: str) -> str:
         return "an unreadable URL"
     host = parts.netloc.rpartition("@")[2]  # never a user:password
     return f"{parts.scheme}://{host}{parts.path}"
+
+
+def without_query_of(url: str, text: str) -> str:
+    """``text`` without the query of ``url``, whole or value by value, raw or decoded: what a
+    storage error page may echo of the presigned URL it refused."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return text
+    secrets = {query, unquote(query)} if query else set()
+    for _, value in parse_qsl(query, keep_blank_values=True):
+        if len(value) >= 4:
+            secrets |= {value, quote(value, safe="")}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text

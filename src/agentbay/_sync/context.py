@@ -23,6 +23,7 @@ from .._models import (
     FileUrlResult,
     OperationResult,
 )
+from .._redact import without_query_of
 from .._transports.errors import TransportError
 
 if TYPE_CHECKING:
@@ -241,11 +242,16 @@ class ContextService:
         wait = _checks.check_duration("timeout", timeout)
         interval = _checks.check_duration("poll_interval", poll_interval)
         deadline = time.monotonic() + wait
-        started = self._start_clear(context_id, deadline)
         timed_out = ClearanceTimeoutError(
-            f"Context {context_id} was still clearing after {wait:g} s",
-            request_id=started.request_id,
+            f"Context {context_id} was still clearing after {wait:g} s"
         )
+        try:
+            started = self._start_clear(context_id, deadline)
+        except AgentBayError as exc:
+            if exc.code == "SDK.Timeout" and time.monotonic() >= deadline - 0.01:
+                raise timed_out from None
+            raise
+        timed_out.request_id = started.request_id
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -363,7 +369,7 @@ class ContextService:
                 )
             except (TransportError, _transfer.LocalIOError) as exc:
                 return _transfer.error_failure(url, self._channel.safe(str(exc)))
-            return self._finished(_transfer.transfer_result(url, answer, progress_.done))
+            return self._finished(url, _transfer.transfer_result(url, answer, progress_.done))
 
     @staticmethod
     def _chunks(
@@ -414,10 +420,13 @@ class ContextService:
                     sink.commit()
             except (TransportError, _transfer.LocalIOError) as exc:
                 return _transfer.error_failure(url, self._channel.safe(str(exc)))
-            return self._finished(_transfer.transfer_result(url, answer, receiver.progress.done))
+            return self._finished(
+                url, _transfer.transfer_result(url, answer, receiver.progress.done)
+            )
 
-    def _finished(self, result: OperationResult) -> OperationResult:
+    def _finished(self, url: FileUrlResult, result: OperationResult) -> OperationResult:
         """``result`` with nothing secret in its message (storage may echo a signed URL)."""
         if not result.success:
-            result.error_message = self._channel.safe(result.error_message)
+            message = without_query_of(url.url, result.error_message)
+            result.error_message = self._channel.safe(message)
         return result

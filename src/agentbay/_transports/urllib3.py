@@ -41,6 +41,8 @@ def _mapped(exc: Exception, url: str) -> TransportError:
         return cannot_connect(url, tls=True)
     if isinstance(exc, ProtocolError):
         cause = exc.args[1] if len(exc.args) > 1 else None
+        if isinstance(cause, TimeoutError):  # a write timed out while sending the body
+            return timed_out()
         if isinstance(cause, http.client.HTTPException) and not isinstance(
             cause, (ConnectionError, http.client.IncompleteRead)
         ):
@@ -68,12 +70,18 @@ class Urllib3Transport:
     ) -> _Urllib3Response:
         """Send a request; return once the status and headers are in."""
         opener: Callable[..., urllib3.BaseHTTPResponse] = self._pool.urlopen
+        target = url
         if url.startswith(self._origin):
-            opener, url = self._endpoint.urlopen, url[len(self._origin) - 1 :]
+            opener, target = self._endpoint.urlopen, url[len(self._origin) - 1 :]
+        # A whole call of bytes is bounded from connecting on; a stream, each step alone.
+        if isinstance(body, bytes):
+            limit = urllib3.Timeout(total=timeout)
+        else:
+            limit = urllib3.Timeout(connect=timeout, read=timeout)
         try:
             response = opener(
                 method,
-                url,
+                target,
                 body=body,
                 headers=headers,
                 redirect=False,
@@ -83,7 +91,7 @@ class Urllib3Transport:
                 chunked=body is not None
                 and not isinstance(body, bytes)
                 and "content-length" not in headers,
-                timeout=urllib3.Timeout(total=timeout),
+                timeout=limit,
             )
         except (HTTPError, ValueError) as exc:
             raise _mapped(exc, url) from None
