@@ -106,7 +106,7 @@ async def test_latency_is_added_to_rpc_calls(tmp_path: Path) -> None:
         assert time.perf_counter() - started >= 0.06
 
 
-async def test_file_transfers_are_never_faulted(tmp_path: Path) -> None:
+async def test_rpc_faults_spare_file_transfers(tmp_path: Path) -> None:
     app = create_app(tmp_path, faults="throttle=0.3,error=0.3,seed=1")
     async with _app_client(app) as http:
 

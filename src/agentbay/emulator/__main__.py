@@ -78,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=_faults,
         default=None,
         metavar="SPEC",
-        help="inject faults into RPC calls, e.g. throttle=0.1,error=0.05,latency=20ms,seed=1",
+        help=(
+            "inject faults, e.g. throttle=0.1,error=0.05,latency=20ms,seed=1 into RPC calls, "
+            "transfer_error=0.1,transfer_cut=0.1,transfer_latency=20ms into presigned transfers"
+        ),
     )
     parser.add_argument(
         "--log-level",

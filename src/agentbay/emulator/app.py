@@ -6,12 +6,14 @@ Routes:
   ``x-acs-action`` header), parameters form-encoded in the body, the API key in the body as
   ``Authorization=Bearer <key>`` (an ``Authorization`` header is accepted as a fallback).
 * ``PUT``/``GET``/``HEAD /files/{context_id}?acct=&path=&method=&exp=&sig=``: presigned
-  transfers, streamed in both directions (see :mod:`agentbay.emulator.signing`).
+  transfers, streamed in both directions (see :mod:`agentbay.emulator.signing`); a GET honours
+  one ``Range`` (see :mod:`agentbay.emulator.ranges`).
 * ``GET /_emulator/health``: readiness probe.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -30,10 +32,12 @@ from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from .actions import ACTIONS, ActionEnv, run_action
-from .faults import Fault, FaultInjector, FaultSpec
+from .faults import Fault, FaultInjector, FaultSpec, TransferFault
 from .paths import InvalidPathError, normalize_file_path
+from .ranges import ByteRange, UnsatisfiableRange, if_range_holds, select_range
 from .signing import Grant, Signer, Verdict, load_or_create_secret
 from .store import ContextNotFoundError, Store, Upload, open_store
 from .wire import (
@@ -246,13 +250,31 @@ async def _rpc(request: Request) -> Response:
 # Presigned transfers
 
 
-def _transfer_error(status: int, code: str, message: str) -> Response:
+def _transfer_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     request_id = new_request_id()
-    return _json(status, {"RequestId": request_id, "Code": code, "Message": message})
+    return _json(status, {"RequestId": request_id, "Code": code, "Message": message}, headers)
 
 
 async def _files(request: Request) -> Response:
     emulator = _emulator(request)
+    if emulator.faults.spec.transfer_latency:
+        await anyio.sleep(emulator.faults.spec.transfer_latency)
+    fault = emulator.faults.draw_transfer()  # before anything runs: no effect on the store
+    if fault is TransferFault.ERROR:
+        return _transfer_error(
+            503, "ServiceUnavailable", "The service is busy. Please try again later."
+        )
+    if fault is TransferFault.CUT and request.method == "PUT":
+        return await _cut_upload(request)
+    response = await _transfer(emulator, request, cut=fault is TransferFault.CUT)
+    if fault is TransferFault.CUT and not isinstance(response, _CutBody):
+        return _DroppedConnection()  # no body to cut short: no answer at all
+    return response
+
+
+async def _transfer(emulator: Emulator, request: Request, *, cut: bool) -> Response:
     query = request.query_params
     method = "GET" if request.method == "HEAD" else request.method
     account, raw_path = query.get("acct", ""), query.get("path", "")
@@ -282,10 +304,10 @@ async def _files(request: Request) -> Response:
         return _transfer_error(403, "AccessDenied", "Request has expired.")
     if method == "PUT":
         return await _upload(emulator, request, grant)
-    return await _download(emulator, request, grant)
+    return await _download(emulator, request, grant, cut=cut)
 
 
-async def _download(emulator: Emulator, request: Request, grant: Grant) -> Response:
+async def _download(emulator: Emulator, request: Request, grant: Grant, *, cut: bool) -> Response:
     try:
         opened = await anyio.to_thread.run_sync(
             emulator.store.open_file, grant.account, grant.context_id, grant.path
@@ -295,18 +317,54 @@ async def _download(emulator: Emulator, request: Request, grant: Grant) -> Respo
     if opened is None:
         return _transfer_error(404, "NoSuchKey", "The specified key does not exist.")
     record, reader = opened
-    headers = {"content-length": str(record.size), "last-modified": _http_date(record.modified)}
-    if request.method == "HEAD":
+    headers = {"accept-ranges": "bytes", "last-modified": _http_date(record.modified)}
+    try:
+        wanted = _requested_range(request, record.size, record.modified)
+    except UnsatisfiableRange:
         reader.close()
-        return Response(status_code=200, headers=headers, media_type="application/octet-stream")
+        return _transfer_error(
+            416,
+            "InvalidRange",
+            "The requested range is not satisfiable.",
+            {"content-range": f"bytes */{record.size}", **headers},
+        )
+    status, start, length = (
+        (200, 0, record.size) if wanted is None else (206, wanted.start, wanted.length)
+    )
+    headers["content-length"] = str(length)
+    if wanted is not None:
+        headers["content-range"] = wanted.content_range
+    if request.method == "HEAD" or (cut and not length):
+        reader.close()
+        return Response(status_code=status, headers=headers, media_type="application/octet-stream")
+    if cut:
+        return _CutBody(reader, start, length, status, headers)
     return StreamingResponse(
-        _chunks(reader), headers=headers, media_type="application/octet-stream"
+        _chunks(reader, start, length),
+        status_code=status,
+        headers=headers,
+        media_type="application/octet-stream",
     )
 
 
-async def _chunks(reader: BinaryIO) -> AsyncIterator[bytes]:
+def _requested_range(request: Request, size: int, modified: float) -> ByteRange | None:
+    """The range a GET asks for, None for the whole body (raises UnsatisfiableRange)."""
+    header = request.headers.get("range")
+    if request.method != "GET" or header is None:
+        return None
+    if not if_range_holds(request.headers.get("if-range"), modified):
+        return None
+    return select_range(header, size)
+
+
+async def _chunks(reader: BinaryIO, start: int, length: int) -> AsyncIterator[bytes]:
     try:
-        while chunk := await anyio.to_thread.run_sync(reader.read, CHUNK_SIZE):
+        await anyio.to_thread.run_sync(reader.seek, start)
+        while length > 0:
+            chunk = await anyio.to_thread.run_sync(reader.read, min(CHUNK_SIZE, length))
+            if not chunk:
+                break
+            length -= len(chunk)
             yield chunk
     finally:
         reader.close()
@@ -351,3 +409,67 @@ async def _upload(emulator: Emulator, request: Request, grant: Grant) -> Respons
             await anyio.to_thread.run_sync(upload.abort)
         raise
     return Response(status_code=200, headers={"etag": f'"{digest.hexdigest()}"'})
+
+
+# Cut transfers (the transfer_cut fault)
+
+
+async def _cut_upload(request: Request) -> Response:
+    """Read at least half of an upload's body (its first chunk if chunked), then hang up."""
+    announced = request.headers.get("content-length", "")
+    wanted = int(announced) // 2 if announced.isdigit() else 1
+    received = 0
+    with contextlib.suppress(ClientDisconnect):
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received >= wanted:
+                break
+    return _DroppedConnection()
+
+
+class _DroppedConnection(Response):
+    """Closes the client's connection without answering."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _hang_up(receive)
+
+
+class _CutBody(Response):
+    """Sends the status, the headers and the first half of a body, then hangs up."""
+
+    def __init__(
+        self, reader: BinaryIO, start: int, length: int, status: int, headers: dict[str, str]
+    ) -> None:
+        super().__init__(status_code=status, headers=headers, media_type="application/octet-stream")
+        self.reader, self.start, self.length = reader, start, length
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        try:
+            async for chunk in _chunks(self.reader, self.start, self.length // 2):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            self.reader.close()
+        await _hang_up(receive)
+
+
+async def _hang_up(receive: Receive) -> None:
+    """Close the connection of the current request, answered or not.
+
+    ASGI has no way to do it, so this reaches for the connection of the ASGI server in use
+    (uvicorn: its ``receive`` is a method of an object with the asyncio ``transport``). Under
+    a server that hides it, the request fails with :class:`TransferCut` instead.
+    """
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if not isinstance(transport, asyncio.BaseTransport):
+        raise TransferCut("transfer cut by fault injection")
+    transport.close()
+    with anyio.move_on_after(5):  # uvicorn notices the closed connection on the next turn
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+class TransferCut(Exception):
+    """A transfer cut by fault injection, where the connection could not be closed."""

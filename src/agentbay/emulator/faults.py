@@ -3,7 +3,12 @@
 A spec such as ``throttle=0.1,error=0.05,latency=20ms,seed=7`` makes about 10 % of RPC requests
 fail with HTTP 503 ``Throttling``, about 5 % with HTTP 500 ``InternalError``, and every RPC
 request wait 20 ms first. The fault is drawn before the action runs, so a faulted request
-changes nothing and retrying it is always safe. Presigned file transfers are never faulted.
+changes nothing and retrying it is always safe.
+
+Presigned transfers have faults of their own: ``transfer_error=0.1,transfer_cut=0.1,
+transfer_latency=20ms`` answers about 10 % of them 503 ``ServiceUnavailable``, cuts the
+connection of about 10 % part-way, and delays each by 20 ms. They are drawn from a sequence of
+their own, so adding them never changes which RPC requests fail under the same seed.
 """
 
 from __future__ import annotations
@@ -24,6 +29,14 @@ class Fault(enum.Enum):
     NONE = "none"
     THROTTLE = "throttle"
     ERROR = "error"
+
+
+class TransferFault(enum.Enum):
+    """What happens to one presigned transfer."""
+
+    NONE = "none"
+    ERROR = "error"
+    CUT = "cut"
 
 
 def _rate(key: str, value: str) -> float:
@@ -47,27 +60,41 @@ def parse_duration(value: str) -> float:
 
 @attrs.frozen
 class FaultSpec:
-    """Rates of throttling and errors (0..1), added latency in seconds, and an optional seed."""
+    """Rates of faults (0..1), added latencies in seconds, and an optional seed.
+
+    ``throttle``, ``error`` and ``latency`` apply to RPC requests, the ``transfer_`` ones to
+    presigned transfers.
+    """
 
     throttle: float = 0.0
     error: float = 0.0
     latency: float = 0.0
     seed: int | None = None
+    transfer_error: float = 0.0
+    transfer_cut: float = 0.0
+    transfer_latency: float = 0.0
 
     def __attrs_post_init__(self) -> None:
         """Check the rates."""
-        if not (0 <= self.throttle <= 1 and 0 <= self.error <= 1):
+        rates = (self.throttle, self.error, self.transfer_error, self.transfer_cut)
+        if not all(0 <= rate <= 1 for rate in rates):
             raise ValueError("fault rates must be between 0 and 1")
         if self.throttle + self.error > 1:
             raise ValueError("throttle + error must not exceed 1")
-        if self.latency < 0:
+        if self.transfer_error + self.transfer_cut > 1:
+            raise ValueError("transfer_error + transfer_cut must not exceed 1")
+        if self.latency < 0 or self.transfer_latency < 0:
             raise ValueError("latency must not be negative")
 
     @classmethod
     def parse(cls, spec: str) -> FaultSpec:
-        """Read ``throttle=0.1,error=0.05,latency=20ms,seed=1`` (any subset, any order)."""
-        rates = {"throttle": 0.0, "error": 0.0}
-        latency = 0.0
+        """Read ``throttle=0.1,error=0.05,latency=20ms,seed=1`` (any subset, any order).
+
+        The transfer faults read the same way: ``transfer_error=0.1,transfer_cut=0.05,
+        transfer_latency=20ms``.
+        """
+        rates = {"throttle": 0.0, "error": 0.0, "transfer_error": 0.0, "transfer_cut": 0.0}
+        latencies = {"latency": 0.0, "transfer_latency": 0.0}
         seed: int | None = None
         for item in spec.split(","):
             if not item.strip():
@@ -78,21 +105,23 @@ class FaultSpec:
                 raise ValueError(f"fault spec item {item!r} is not key=value")
             if key in rates:
                 rates[key] = _rate(key, value.strip())
-            elif key == "latency":
-                latency = parse_duration(value)
+            elif key in latencies:
+                latencies[key] = parse_duration(value)
             elif key == "seed":
                 try:
                     seed = int(value)
                 except ValueError:
                     raise ValueError(f"fault seed: {value!r} is not an integer") from None
             else:
-                raise ValueError(f"unknown fault {key!r} (known: throttle, error, latency, seed)")
-        return cls(throttle=rates["throttle"], error=rates["error"], latency=latency, seed=seed)
+                known = ", ".join([*rates, *latencies, "seed"])
+                raise ValueError(f"unknown fault {key!r} (known: {known})")
+        return cls(**rates, **latencies, seed=seed)
 
     @property
     def active(self) -> bool:
         """Whether this spec injects anything at all."""
-        return bool(self.throttle or self.error or self.latency)
+        rates = (self.throttle, self.error, self.transfer_error, self.transfer_cut)
+        return any(rates) or self.latency > 0 or self.transfer_latency > 0
 
 
 class FaultInjector:
@@ -102,6 +131,10 @@ class FaultInjector:
         """Use ``spec``; its seed (if any) fixes the sequence of draws."""
         self.spec = spec
         self._random = random.Random(spec.seed)
+        # Transfers draw from a sequence of their own, so RPC faults stay as the seed made them.
+        self._transfer_random = random.Random(
+            None if spec.seed is None else f"transfer-{spec.seed}"
+        )
         self._lock = threading.Lock()
 
     def draw(self) -> Fault:
@@ -115,3 +148,15 @@ class FaultInjector:
         if value < self.spec.throttle + self.spec.error:
             return Fault.ERROR
         return Fault.NONE
+
+    def draw_transfer(self) -> TransferFault:
+        """The fault of the next presigned transfer."""
+        if not (self.spec.transfer_error or self.spec.transfer_cut):
+            return TransferFault.NONE
+        with self._lock:
+            value = self._transfer_random.random()
+        if value < self.spec.transfer_error:
+            return TransferFault.ERROR
+        if value < self.spec.transfer_error + self.spec.transfer_cut:
+            return TransferFault.CUT
+        return TransferFault.NONE
