@@ -21,7 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -36,12 +36,14 @@ from .faults import Fault, FaultInjector, FaultSpec
 from .paths import InvalidPathError, normalize_file_path
 from .signing import Grant, Signer, Verdict, load_or_create_secret
 from .store import ContextNotFoundError, Store, Upload, open_store
+from .tokens import PageTokens
 from .wire import (
     API_VERSION,
     ApiError,
     Params,
     error_body,
     new_request_id,
+    parse_params,
     success_body,
     unknown_action,
 )
@@ -59,6 +61,7 @@ class Emulator:
 
     store: Store
     signer: Signer
+    tokens: PageTokens
     faults: FaultInjector
     url_ttl: int = 3600
     clear_delay: float = 1.0
@@ -100,9 +103,11 @@ def create_app(
     if clear_delay < 0:
         raise ValueError("clear_delay must not be negative")
     spec = FaultSpec.parse(faults) if isinstance(faults, str) else (faults or FaultSpec())
+    secret = load_or_create_secret(root)
     emulator = Emulator(
         store=store if store is not None else open_store(root),
-        signer=Signer(load_or_create_secret(root)),
+        signer=Signer(secret),
+        tokens=PageTokens(secret),
         faults=FaultInjector(spec),
         url_ttl=url_ttl,
         clear_delay=clear_delay,
@@ -205,8 +210,9 @@ async def _rpc(request: Request) -> Response:
                 status=500,
             )
             return _json(500, error_body(request_id, error))
-        query = {k: v for k, v in request.query_params.items() if k != "Authorization"}
-        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        query = parse_params(request.scope["query_string"])
+        query.pop("Authorization", None)
+        form = parse_params(raw)
         action = query.get("Action") or request.headers.get("x-acs-action") or ""
         if not action:
             raise ApiError(
@@ -224,6 +230,7 @@ async def _rpc(request: Request) -> Response:
         env = ActionEnv(
             store=emulator.store,
             signer=emulator.signer,
+            tokens=emulator.tokens,
             account=_account(emulator, request, form),
             now=emulator.clock(),
             base_url=_base_url(request),
