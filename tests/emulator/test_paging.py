@@ -221,3 +221,16 @@ def test_a_token_outlives_a_restart(tmp_path: Path) -> None:
     with running(tmp_path) as url, httpx.Client(base_url=url, timeout=30) as client:
         rest = Api(client, api.key).call("ListContexts", MaxResults=2, NextToken=token)
         assert [item["Name"] for item in rest["Data"]] == ["r2"]
+
+
+def test_tokens_carry_long_non_ascii_names(api: Api) -> None:
+    context_id = api.create()
+    names = [char * 300 for char in "😀😁😂"]
+    for name in names:
+        api.upload(context_id, f"/{name}", b".")
+    assert _walk(api, context_id, "/", 1) == names
+
+
+def test_error_messages_stay_short(api: Api) -> None:
+    body = api.fail("GetContext", ContextId="c" * 100_000)
+    assert body["Code"] == "InvalidContext.NotFound" and len(body["Message"]) < 200

@@ -44,6 +44,7 @@ from .wire import (
     error_body,
     new_request_id,
     parse_params,
+    shown,
     success_body,
     unknown_action,
 )
@@ -224,7 +225,7 @@ async def _rpc(request: Request) -> Response:
         if version and version != API_VERSION:
             raise ApiError(
                 "InvalidVersion",
-                f"Specified parameter Version {version!r} is not valid.",
+                f"Specified parameter Version {shown(version)} is not valid.",
                 status=400,
             )
         env = ActionEnv(

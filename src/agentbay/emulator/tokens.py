@@ -22,7 +22,7 @@ from typing import Any
 
 from .wire import ApiError, invalid_parameter
 
-MAX_TOKEN_LENGTH = 4096
+MAX_TOKEN_LENGTH = 16384  # room for a file name of 1,024 four-byte characters
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -57,7 +57,8 @@ class PageTokens:
 
     def issue(self, listing: Sequence[str], after: Any) -> str:
         """The token of the page that follows position ``after`` (JSON-able) of ``listing``."""
-        payload = _encode(json.dumps({"after": after}, separators=(",", ":")).encode())
+        raw = json.dumps({"after": after}, separators=(",", ":"), ensure_ascii=False).encode()
+        payload = _encode(raw)
         return f"{payload}.{self._mac(listing, payload)}"
 
     def position(self, listing: Sequence[str], token: str) -> Any:

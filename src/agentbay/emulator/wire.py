@@ -65,7 +65,7 @@ def context_not_found(ref: str) -> ApiError:
     """Success false, HttpStatusCode 404: no such context in this account."""
     return ApiError(
         "InvalidContext.NotFound",
-        f"The specified context {ref!r} does not exist.",
+        f"The specified context {shown(ref)} does not exist.",
         http_status_code=404,
     )
 
@@ -90,7 +90,7 @@ def unknown_action(name: str) -> ApiError:
     """HTTP 404 for an action the service does not have."""
     return ApiError(
         "InvalidAction.NotFound",
-        f"Specified api {name!r} is not found, please check your url and method.",
+        f"Specified api {shown(name)} is not found, please check your url and method.",
         status=404,
     )
 
@@ -129,9 +129,9 @@ def error_body(request_id: str, error: ApiError) -> dict[str, Any]:
     }
 
 
-def _shown(value: str) -> str:
+def shown(value: str) -> str:
     """A value for an error message: its repr, cut short when long."""
-    return repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
+    return repr(value) if len(value) <= 64 else repr(value[:64]) + "..."
 
 
 def _utf8(raw: bytes) -> str | None:
@@ -197,7 +197,7 @@ class Params:
             return True
         if lowered == "false":
             return False
-        raise invalid_parameter(name, f"{_shown(value)} is not a boolean")
+        raise invalid_parameter(name, f"{shown(value)} is not a boolean")
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         """An integer within ``low..high`` in plain ASCII digits, or ``default`` when absent."""
@@ -205,7 +205,7 @@ class Params:
         if value is None:
             return default
         if not _INTEGER.fullmatch(value):
-            raise invalid_parameter(name, f"{_shown(value)} is not an integer")
+            raise invalid_parameter(name, f"{shown(value)} is not an integer")
         if len(value) > 20 or not low <= int(value) <= high:
-            raise invalid_parameter(name, f"{_shown(value)} is not between {low} and {high}")
+            raise invalid_parameter(name, f"{shown(value)} is not between {low} and {high}")
         return int(value)
