@@ -37,7 +37,7 @@ _FOLDER, _FILE = 0, 1
 
 @attrs.frozen
 class ActionEnv:
-    """What an action may use: the store, the signers, the caller's account, the clock, settings."""
+    """What an action may use: store, URL and token signers, account, clock and settings."""
 
     store: Store
     signer: Signer
