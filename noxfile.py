@@ -65,7 +65,8 @@ def official_sdk_python(session: nox.Session) -> str:
 
 @nox.session
 def interop(session: nox.Session) -> None:
-    """Drive the official wuying-agentbay-sdk through a context's life against the emulator."""
+    """Drive the official wuying-agentbay-sdk through a context's life (token paging included)
+    against the emulator, and compare its public context API with ours."""
     session.install("-e", ".[emulator]", *TEST_DEPS)
     session.run(
         "pytest",

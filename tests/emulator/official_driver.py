@@ -155,7 +155,27 @@ def lifecycle(endpoint: str) -> dict[str, Any]:
         return made.success and made.context_id in [c.id for c in listed.contexts]
 
     report["async_client"] = asyncio.run(async_list())
+    report["token_paging"] = token_paging(context)
     return report
+
+
+def token_paging(context: Any) -> dict[str, Any]:
+    """120 files in a folder, listed by the SDK's token paging, 7 entries a page."""
+    context_id = context.get("official-paging", create=True).context_id
+    for index in range(120):
+        upload = context.get_file_upload_url(context_id, f"/many/f{index:03d}.txt")
+        httpx.put(upload.url, content=b"%d" % index, timeout=30).raise_for_status()
+    pages: list[list[str]] = []
+    next_token = None
+    while len(pages) < 100:  # a guard against a token that never ends
+        page = context.list_files(context_id, "/many", max_results=7, next_token=next_token)
+        if not page.success:
+            return {"success": False, "pages": pages}
+        pages.append([entry.file_path for entry in page.entries])
+        next_token = page.next_token
+        if not next_token:
+            break
+    return {"success": True, "pages": pages, "next_token": next_token}
 
 
 def main() -> int:

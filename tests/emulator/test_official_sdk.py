@@ -9,7 +9,9 @@ installed and not this project, e.g.::
     export AGENTBAY_OFFICIAL_PYTHON=/tmp/official-venv/bin/python
     pytest tests/emulator/test_official_sdk.py
 
-Skipped when the variable is unset.
+It also compares the public surface of the official context API (classes, methods,
+parameters, defaults, attributes) with ours. These tests are skipped when the variable is unset
+(``nox -s interop`` sets it).
 """
 
 from __future__ import annotations
@@ -17,41 +19,55 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from agentbay.emulator import running
 
 OFFICIAL_PYTHON = os.environ.get("AGENTBAY_OFFICIAL_PYTHON")
-DRIVER = Path(__file__).with_name("official_driver.py")
+HERE = Path(__file__).parent
+DRIVER = HERE / "official_driver.py"
+SURFACE = HERE / "api_surface.py"
 
-pytestmark = pytest.mark.skipif(
+needs_official = pytest.mark.skipif(
     not OFFICIAL_PYTHON, reason="set AGENTBAY_OFFICIAL_PYTHON to a Python with wuying-agentbay-sdk"
 )
 
 
-@pytest.mark.timeout(300)  # a whole lifecycle, driven in a subprocess
-def test_official_sdk_lifecycle(tmp_path: Path) -> None:
-    assert OFFICIAL_PYTHON is not None
-    env = {
+def _clean_env() -> dict[str, str]:
+    return {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AGENTBAY_", "PYTHON", "VIRTUAL_ENV"))
     }
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What the official SDK saw, driven through a context's life against an emulator."""
+    assert OFFICIAL_PYTHON is not None
+    tmp_path = tmp_path_factory.mktemp("official")
     output = tmp_path / "report.json"
     with running(tmp_path / "data", clear_delay=0.3) as endpoint:
         result = subprocess.run(
             [OFFICIAL_PYTHON, str(DRIVER), endpoint, str(output)],
             capture_output=True,
             text=True,
-            env=env,
+            env=_clean_env(),
             cwd=tmp_path,  # no .env file of ours for the SDK to find
-            timeout=180,
+            timeout=240,
         )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    report = json.loads(output.read_text())
+    loaded: dict[str, Any] = json.loads(output.read_text())
+    return loaded
 
+
+@needs_official
+@pytest.mark.timeout(300)  # a whole lifecycle, driven in a subprocess
+def test_official_sdk_lifecycle(report: dict[str, Any]) -> None:
     assert report["sdk_version"] == "0.22.3"
     assert "/src/agentbay/" not in report["sdk_file"]  # really the official package
     context_id = report["create"]["id"]
@@ -84,3 +100,145 @@ def test_official_sdk_lifecycle(tmp_path: Path) -> None:
     }
     assert report["full_url_endpoint"] is True
     assert report["async_client"] is True
+
+
+@needs_official
+@pytest.mark.timeout(300)
+def test_official_sdk_pages_files_by_token(report: dict[str, Any]) -> None:
+    paging = report["token_paging"]
+    assert paging["success"] and paging["next_token"] in (None, "")
+    pages = paging["pages"]
+    assert [len(page) for page in pages] == [7] * 17 + [1]
+    paths = [path for page in pages for path in page]
+    assert paths == [f"/many/f{index:03d}.txt" for index in range(120)]  # each exactly once
+
+
+def _surface(python: str, tmp_path: Path, name: str) -> dict[str, Any]:
+    output = tmp_path / f"{name}.json"
+    result = subprocess.run(
+        [python, str(SURFACE), str(output)],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    dump: dict[str, Any] = json.loads(output.read_text())
+    return dump
+
+
+def surface_differences(official: dict[str, Any], ours: dict[str, Any]) -> list[str]:
+    """What of the official surface ours lacks or has otherwise; extensions are fine, as long
+    as an extra parameter has a default (else every official-style call would break)."""
+    problems: list[str] = []
+    for cls, theirs in official.items():
+        mine = ours.get(cls)
+        if mine is None:
+            problems.append(f"{cls}: class missing")
+            continue
+        for name, method in theirs["methods"].items():
+            where = f"{cls}.{name}"
+            own = mine["methods"].get(name)
+            if own is None:
+                problems.append(f"{where}: method missing")
+                continue
+            if own["async"] != method["async"]:
+                problems.append(f"{where}: async is {own['async']}, official {method['async']}")
+            own_parameters = {parameter["name"]: parameter for parameter in own["parameters"]}
+            official_names = {parameter["name"] for parameter in method["parameters"]}
+            for parameter in method["parameters"]:
+                mine_too = own_parameters.get(parameter["name"])
+                if mine_too is None:
+                    problems.append(f"{where}({parameter['name']}): parameter missing")
+                    continue
+                for key in ("position", "kind", "required", "default"):
+                    if mine_too[key] != parameter[key]:
+                        problems.append(
+                            f"{where}({parameter['name']}): {key} {mine_too[key]!r},"
+                            f" official {parameter[key]!r}"
+                        )
+            for parameter in own["parameters"]:
+                if parameter["name"] not in official_names and parameter["required"]:
+                    problems.append(f"{where}({parameter['name']}): extra required parameter")
+        for name in theirs["properties"]:
+            if name not in mine["properties"] and name not in mine["attributes"]:
+                problems.append(f"{cls}.{name}: property missing")
+        for name, value in theirs["attributes"].items():
+            if name not in mine["attributes"]:
+                problems.append(f"{cls}.{name}: attribute missing")
+            elif mine["attributes"][name] != value:
+                problems.append(
+                    f"{cls}.{name}: default {mine['attributes'][name]!r}, official {value!r}"
+                )
+    return problems
+
+
+@needs_official
+@pytest.mark.timeout(240)
+def test_our_surface_covers_the_official_one(tmp_path: Path) -> None:
+    assert OFFICIAL_PYTHON is not None
+    official = _surface(OFFICIAL_PYTHON, tmp_path, "official")
+    ours = _surface(sys.executable, tmp_path, "ours")
+    assert "/src/agentbay/" not in official["module"] and official["module"] != ours["module"]
+    assert set(official["classes"]) == set(ours["classes"])  # both dumps are complete
+    problems = surface_differences(official["classes"], ours["classes"])
+    assert not problems, "our API differs from wuying-agentbay-sdk 0.22.3:\n" + "\n".join(problems)
+
+
+REQUIRED = object()
+
+
+def _method(*parameters: tuple[str, Any]) -> dict[str, Any]:
+    return {
+        "async": False,
+        "parameters": [
+            {
+                "name": name,
+                "kind": "POSITIONAL_OR_KEYWORD",
+                "position": position,
+                "required": default is REQUIRED,
+                "default": None if default is REQUIRED else default,
+            }
+            for position, (name, default) in enumerate(parameters)
+        ],
+    }
+
+
+def test_surface_differences_flags_what_is_missing_or_moved() -> None:
+    official = {
+        "Service": {
+            "methods": {
+                "list_files": _method(("self", REQUIRED), ("page", 1), ("token", None)),
+                "gone": _method(("self", REQUIRED)),
+            },
+            "properties": ["region"],
+            "attributes": {"agent_bay": 1, "count": None},
+        },
+        "Missing": {"methods": {}, "properties": [], "attributes": {}},
+    }
+    ours = {
+        "Service": {
+            "methods": {
+                "list_files": _method(("self", REQUIRED), ("token", None), ("page", 2)),
+                "extra": _method(("self", REQUIRED), ("anything", REQUIRED)),
+            },
+            "properties": [],
+            "attributes": {"agent_bay": 1, "count": 0, "more": 3},
+        },
+    }
+    assert surface_differences(official, ours) == [
+        "Service.list_files(page): position 2, official 1",
+        "Service.list_files(page): default 2, official 1",
+        "Service.list_files(token): position 1, official 2",
+        "Service.gone: method missing",
+        "Service.region: property missing",
+        "Service.count: default 0, official None",
+        "Missing: class missing",
+    ]
+    ours["Service"]["methods"]["list_files"] = _method(
+        ("self", REQUIRED), ("page", 1), ("token", None), ("new", REQUIRED)
+    )
+    assert "Service.list_files(new): extra required parameter" in surface_differences(
+        official, ours
+    )

@@ -15,13 +15,12 @@ import attrs
 from .paths import InvalidPathError, normalize_file_path, normalize_folder_path
 from .signing import Grant, Signer
 from .store import ContextNotFoundError, ContextRecord, FileRecord, NameTakenError, Store
+from .tokens import PageTokens, forged_token
 from .wire import (
     DEFAULT_PAGE,
     MAX_PAGE,
     Params,
     context_not_found,
-    decode_token,
-    encode_token,
     file_not_found,
     invalid_parameter,
     iso_time,
@@ -31,16 +30,18 @@ from .wire import (
 )
 
 DEFAULT_FILE_PAGE = 50
+MAX_PAGE_NUMBER = 1_000_000
 MAX_NAME_LENGTH = 255
 _FOLDER, _FILE = 0, 1
 
 
 @attrs.frozen
 class ActionEnv:
-    """What an action may use: the store, the caller's account, the clock and the settings."""
+    """What an action may use: store, URL and token signers, account, clock and settings."""
 
     store: Store
     signer: Signer
+    tokens: PageTokens
     account: str
     now: float
     base_url: str
@@ -111,20 +112,19 @@ def get_context(env: ActionEnv, params: Params) -> dict[str, Any]:
 def list_contexts(env: ActionEnv, params: Params) -> dict[str, Any]:
     """ListContexts: token pagination in creation order."""
     limit = params.integer("MaxResults", DEFAULT_PAGE, 1, MAX_PAGE)
-    assert limit is not None
+    listing = (env.account, "contexts")
     after: int | None = None
     token = params.get("NextToken")
     if token is not None:
-        payload = decode_token(token)
-        if not (isinstance(payload, dict) and isinstance(payload.get("after"), int)):
-            raise invalid_parameter("NextToken", "not a token this service issued")
-        after = payload["after"]
+        after = env.tokens.position(listing, token)
+        if not (type(after) is int and 0 <= after < 1 << 63):
+            raise forged_token()
     records = env.store.list_contexts(env.account, after, limit + 1)
     page = records[:limit]
     more = len(records) > limit
     return {
         "Data": [context_data(record, env.now) for record in page],
-        "NextToken": encode_token({"after": page[-1].seq}) if more else None,
+        "NextToken": env.tokens.issue(listing, page[-1].seq) if more else None,
         "MaxResults": limit,
         "TotalCount": env.store.count_contexts(env.account),
     }
@@ -242,53 +242,53 @@ def _children(folder: str, files: list[FileRecord]) -> list[tuple[tuple[int, str
 
 
 def describe_context_files(env: ActionEnv, params: Params) -> dict[str, Any]:
-    """DescribeContextFiles: direct children, folders first, by name; page or token paging."""
+    """DescribeContextFiles: direct children, folders first, by name; page or token paging.
+
+    Token paging (``MaxResults`` or ``NextToken`` given) resumes after the last entry returned,
+    so entries that exist throughout come exactly once however the folder changes meanwhile.
+    Every paging parameter given is checked, whichever style is used.
+    """
     context_id = params.text("ContextId")
     try:
         folder = normalize_folder_path(params.get("ParentFolderPath") or "/")
     except InvalidPathError as exc:
         raise invalid_parameter("ParentFolderPath", str(exc)) from None
-    use_tokens = params.get("MaxResults") is not None or params.get("NextToken") is not None
-    if use_tokens:
-        limit = params.integer("MaxResults", DEFAULT_FILE_PAGE, 1, MAX_PAGE)
-        after = _file_token(params.get("NextToken"))
-    else:
-        page_number = params.integer("PageNumber", 1, 1, 1_000_000)
-        page_size = params.integer("PageSize", DEFAULT_FILE_PAGE, 1, MAX_PAGE)
+    page_number = params.integer("PageNumber", 1, 1, MAX_PAGE_NUMBER)
+    page_size = params.integer("PageSize", DEFAULT_FILE_PAGE, 1, MAX_PAGE)
+    limit = params.integer("MaxResults", DEFAULT_FILE_PAGE, 1, MAX_PAGE)
+    listing = (env.account, "files", context_id, folder)
+    token = params.get("NextToken")
+    after = _file_position(env.tokens.position(listing, token)) if token is not None else None
     try:
         files = env.store.list_files(env.account, context_id, folder)
     except ContextNotFoundError:
         raise context_not_found(context_id) from None
     children = _children(folder, files)
-    if not use_tokens:
-        assert page_number is not None and page_size is not None
+    if params.get("MaxResults") is None and token is None:
         start = (page_number - 1) * page_size
         page = children[start : start + page_size]
         return {"Data": [entry for _, entry in page], "Count": len(children)}
-    assert limit is not None
     remaining = [child for child in children if after is None or child[0] > after]
     page = remaining[:limit]
     more = len(remaining) > limit
     return {
         "Data": [entry for _, entry in page],
         "Count": len(children),
-        "NextToken": encode_token(list(page[-1][0])) if more else None,
+        "NextToken": env.tokens.issue(listing, list(page[-1][0])) if more else None,
         "MaxResults": limit,
     }
 
 
-def _file_token(token: str | None) -> tuple[int, str] | None:
-    if token is None:
-        return None
-    payload = decode_token(token)
+def _file_position(after: Any) -> tuple[int, str]:
     if (
-        isinstance(payload, list)
-        and len(payload) == 2
-        and payload[0] in (_FOLDER, _FILE)
-        and isinstance(payload[1], str)
+        isinstance(after, list)
+        and len(after) == 2
+        and type(after[0]) is int
+        and after[0] in (_FOLDER, _FILE)
+        and isinstance(after[1], str)
     ):
-        return (payload[0], payload[1])
-    raise invalid_parameter("NextToken", "not a token this service issued")
+        return (after[0], after[1])
+    raise forged_token()
 
 
 ACTIONS: dict[str, Action] = {

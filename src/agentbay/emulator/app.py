@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -40,12 +40,15 @@ from .paths import InvalidPathError, normalize_file_path
 from .ranges import ByteRange, UnsatisfiableRange, if_range_holds, select_range
 from .signing import Grant, Signer, Verdict, load_or_create_secret
 from .store import ContextNotFoundError, Store, Upload, open_store
+from .tokens import PageTokens
 from .wire import (
     API_VERSION,
     ApiError,
     Params,
     error_body,
     new_request_id,
+    parse_params,
+    shown,
     success_body,
     unknown_action,
 )
@@ -63,6 +66,7 @@ class Emulator:
 
     store: Store
     signer: Signer
+    tokens: PageTokens
     faults: FaultInjector
     url_ttl: int = 3600
     clear_delay: float = 1.0
@@ -104,9 +108,11 @@ def create_app(
     if clear_delay < 0:
         raise ValueError("clear_delay must not be negative")
     spec = FaultSpec.parse(faults) if isinstance(faults, str) else (faults or FaultSpec())
+    secret = load_or_create_secret(root)
     emulator = Emulator(
         store=store if store is not None else open_store(root),
-        signer=Signer(load_or_create_secret(root)),
+        signer=Signer(secret),
+        tokens=PageTokens(secret),
         faults=FaultInjector(spec),
         url_ttl=url_ttl,
         clear_delay=clear_delay,
@@ -209,8 +215,9 @@ async def _rpc(request: Request) -> Response:
                 status=500,
             )
             return _json(500, error_body(request_id, error))
-        query = {k: v for k, v in request.query_params.items() if k != "Authorization"}
-        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        query = parse_params(request.scope["query_string"])
+        query.pop("Authorization", None)
+        form = parse_params(raw)
         action = query.get("Action") or request.headers.get("x-acs-action") or ""
         if not action:
             raise ApiError(
@@ -222,12 +229,13 @@ async def _rpc(request: Request) -> Response:
         if version and version != API_VERSION:
             raise ApiError(
                 "InvalidVersion",
-                f"Specified parameter Version {version!r} is not valid.",
+                f"Specified parameter Version {shown(version)} is not valid.",
                 status=400,
             )
         env = ActionEnv(
             store=emulator.store,
             signer=emulator.signer,
+            tokens=emulator.tokens,
             account=_account(emulator, request, form),
             now=emulator.clock(),
             base_url=_base_url(request),

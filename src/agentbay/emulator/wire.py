@@ -16,17 +16,18 @@ Every RPC response body carries ``RequestId``, ``Success``, ``Code``, ``Message`
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import re
 import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 API_VERSION = "2025-05-06"
 DEFAULT_PAGE = 10
 MAX_PAGE = 100
+_PARAMETER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,63}")
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class ApiError(Exception):
@@ -64,7 +65,7 @@ def context_not_found(ref: str) -> ApiError:
     """Success false, HttpStatusCode 404: no such context in this account."""
     return ApiError(
         "InvalidContext.NotFound",
-        f"The specified context {ref!r} does not exist.",
+        f"The specified context {shown(ref)} does not exist.",
         http_status_code=404,
     )
 
@@ -89,7 +90,7 @@ def unknown_action(name: str) -> ApiError:
     """HTTP 404 for an action the service does not have."""
     return ApiError(
         "InvalidAction.NotFound",
-        f"Specified api {name!r} is not found, please check your url and method.",
+        f"Specified api {shown(name)} is not found, please check your url and method.",
         status=404,
     )
 
@@ -128,19 +129,43 @@ def error_body(request_id: str, error: ApiError) -> dict[str, Any]:
     }
 
 
-def encode_token(payload: Any) -> str:
-    """An opaque pagination token for a JSON-able payload."""
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def shown(value: str) -> str:
+    """A value for an error message: its repr, cut short when long."""
+    return repr(value) if len(value) <= 64 else repr(value[:64]) + "..."
 
 
-def decode_token(token: str) -> Any:
-    """The payload of a token made by :func:`encode_token`; raises ApiError otherwise."""
+def _utf8(raw: bytes) -> str | None:
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        return json.loads(raw)
-    except (binascii.Error, ValueError):
-        raise invalid_parameter("NextToken", "not a token this service issued") from None
+        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def parse_params(raw: bytes) -> dict[str, str]:
+    """Decode a query string or form body, refusing any name or value that is not UTF-8.
+
+    Invalid bytes are never replaced (``Name=x%FF%FE`` and ``Name=x%FE%FF`` would otherwise
+    name the same context): the value's parameter answers HTTP 400 ``InvalidParameter.<Name>``,
+    a name that cannot be decoded ``InvalidParameter.Encoding``. Example::
+
+        parse_params(b"Name=caf%C3%A9&AllowCreate=true")  # {"Name": "café", ...}
+    """
+    params: dict[str, str] = {}
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        raw_name, _, raw_value = pair.partition(b"=")
+        name = _utf8(raw_name)
+        value = _utf8(raw_value)
+        if name is not None and value is not None:
+            params[name] = value
+        elif name is not None and _PARAMETER_NAME.fullmatch(name):
+            raise invalid_parameter(name, "the value is not valid UTF-8")
+        else:
+            raise ApiError(
+                "InvalidParameter.Encoding", "A parameter is not valid UTF-8.", status=400
+            )
+    return params
 
 
 class Params:
@@ -172,17 +197,15 @@ class Params:
             return True
         if lowered == "false":
             return False
-        raise invalid_parameter(name, f"{value!r} is not a boolean")
+        raise invalid_parameter(name, f"{shown(value)} is not a boolean")
 
-    def integer(self, name: str, default: int | None, low: int, high: int) -> int | None:
-        """An integer within ``low..high``, or ``default`` when absent."""
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        """An integer within ``low..high`` in plain ASCII digits, or ``default`` when absent."""
         value = self.get(name)
         if value is None:
             return default
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise invalid_parameter(name, f"{value!r} is not an integer") from None
-        if not low <= number <= high:
-            raise invalid_parameter(name, f"{number} is not between {low} and {high}")
-        return number
+        if not _INTEGER.fullmatch(value):
+            raise invalid_parameter(name, f"{shown(value)} is not an integer")
+        if len(value) > 20 or not low <= int(value) <= high:
+            raise invalid_parameter(name, f"{shown(value)} is not between {low} and {high}")
+        return int(value)
