@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import http.server
 import io
 import json
 import os
+import re
 import shutil
+import socket
+import struct
 import subprocess
 import sys
+import threading
+import time
 import uuid
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner, Result
+from rich.console import Console
 
-from agentbay.cli import ProgressBar, cli
+from agentbay._cli_progress import TransferBar, shorten
+from agentbay.cli import cli, redact
 from agentbay.emulator import running
 
 DATA = os.urandom(2 * 1024 * 1024 + 7)
@@ -315,28 +325,341 @@ def test_the_installed_command_fails_without_a_traceback(command: list[str], api
     assert api_key not in run.stderr
 
 
-# --------------------------------------------------------------------------- progress bar
+# --------------------------------------------------------------------------- redaction
 
 
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+@contextlib.contextmanager
+def echo_server() -> Iterator[str]:
+    """A stub service that refuses every call, quoting the request body in its message."""
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"])).decode()
+            reply = {"Success": False, "Code": "Echo", "Message": body, "HttpStatusCode": 400}
+            data = json.dumps(reply).encode()
+            self.send_response(400)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
 
 
-def test_the_progress_bar_draws_on_a_terminal_only() -> None:
-    terminal, pipe = Terminal(), io.StringIO()
-    for stream in (terminal, pipe):
-        with ProgressBar("put /a", stream) as bar:
-            bar(0, 4 << 20)
-            bar(4 << 20, 4 << 20)
-    assert pipe.getvalue() == ""
-    assert terminal.getvalue().endswith(
-        "\rput /a [##############################] 100% 4.0 MiB/4.0 MiB\n"
+@pytest.mark.parametrize("via", ["option", "environment"])
+def test_a_key_echoed_by_the_server_never_shows(via: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "sk/echo+me=0123456789"  # the library cuts out the raw key, not its encoded forms
+    monkeypatch.delenv("AGENTBAY_API_KEY", raising=False)
+    options = ["--api-key", key] if via == "option" else []
+    env = {"AGENTBAY_API_KEY": key} if via == "environment" else {}
+    with echo_server() as url:
+        result = CliRunner().invoke(cli, ["context", "list", "--endpoint", url, *options], env=env)
+    line = failed(result, key)
+    assert "Authorization=Bearer%20***" in line
+    for form in (quote(key, safe=""), quote_plus(key), quote(key)):
+        assert form not in line
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("local", "./my-local-notes.txt"),
+        ("test", "Cannot find context 'context-x'"),
+        ("k", "Network error"),
+        ("1234567", "ids 1234567 and 12345678"),
+    ],
+)
+def test_keys_shorter_than_8_characters_are_not_cut_out_of_words(key: str, text: str) -> None:
+    assert redact(text, [key, ""]) == text
+
+
+def test_keys_of_8_characters_and_more_are_cut_out_in_every_encoding() -> None:
+    key = "sk/a b+c=12"
+    message = f"raw {key}, form Bearer%20{quote(key, safe='')}, plus {quote_plus(key)}"
+    assert redact(message, [key]) == "raw ***, form Bearer%20***, plus ***"
+
+
+def test_a_short_key_leaves_file_names_whole(
+    emulator: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTBAY_API_KEY", "local")
+    monkeypatch.setenv("AGENTBAY_ENDPOINT", emulator)
+    name = f"notes-{uuid.uuid4().hex[:8]}"
+    assert CliRunner().invoke(cli, ["context", "create", name]).exit_code == 0
+    result = CliRunner().invoke(cli, ["file", "put", name, "./my-local-notes.txt", "/n.txt"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Cannot read ./my-local-notes.txt:"), result.stderr
+
+
+# --------------------------------------------------------------------------- options anywhere
+
+
+def test_global_options_after_the_command(emulator: str, api_key: str) -> None:
+    runner = CliRunner(env={"AGENTBAY_API_KEY": None, "AGENTBAY_ENDPOINT": None})
+    connect = ["--endpoint", emulator, "--api-key", api_key]
+    assert runner.invoke(cli, ["context", "create", "late", *connect]).exit_code == 0
+    listed = runner.invoke(cli, ["context", "list", "--json", *connect])
+    assert [c["name"] for c in json.loads(ok(listed))] == ["late"]
+    mixed = runner.invoke(
+        cli, ["--api-key", api_key, "file", "ls", "--json", "late", "/", *connect]
+    )
+    assert json.loads(ok(mixed)) == []
+    # Given twice, the one after the command wins.
+    rerouted = runner.invoke(
+        cli, ["--endpoint", "http://127.0.0.1:1", "context", "list", "--json", *connect]
+    )
+    assert json.loads(ok(rerouted))[0]["name"] == "late"
+
+
+@pytest.mark.timeout(30)
+def test_timeout_ms_bounds_each_request(api_key: str) -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        result = CliRunner().invoke(
+            cli, ["context", "list", "--endpoint", url, "--api-key", api_key, "--timeout-ms", "200"]
+        )
+    assert time.monotonic() - started < 8  # 4 attempts of 0.2 s, not of the default 60 s
+    assert failed(result, api_key).startswith("Error: Failed to list contexts:")
+    assert CliRunner().invoke(cli, ["context", "list", "--timeout-ms", "0"]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-h"], ["context", "-h"], ["context", "clear", "-h"], ["file", "put", "-h"], []],
+)
+def test_help_everywhere_and_bare_commands_print_it(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args, prog_name="agentbay")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Usage: agentbay")
+    assert "--json" in result.stdout and "--api-key" in result.stdout
+
+
+def test_a_bare_group_prints_its_help() -> None:
+    result = CliRunner().invoke(cli, ["file"], prog_name="agentbay")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: agentbay file") and "put" in result.stdout
+
+
+def test_emulator_takes_h() -> None:
+    result = CliRunner().invoke(cli, ["emulator", "-h"])
+    assert result.exit_code == 0 and "usage: agentbay-emulator" in result.stdout
+
+
+def test_shell_completion_as_documented() -> None:
+    for shell, sign in [
+        ("bash", "complete -o nosort -F"),
+        ("zsh", "compdef"),
+        ("fish", "complete"),
+    ]:
+        script = CliRunner().invoke(
+            cli, [], prog_name="agentbay", env={"_AGENTBAY_COMPLETE": f"{shell}_source"}
+        )
+        assert script.exit_code == 0 and sign in script.stdout, shell
+    env = {"_AGENTBAY_COMPLETE": "bash_complete", "COMP_WORDS": "agentbay fi", "COMP_CWORD": "1"}
+    words = CliRunner().invoke(cli, [], prog_name="agentbay", env=env)
+    assert words.stdout.split() == ["plain,file"]
+    env["COMP_WORDS"], env["COMP_CWORD"] = "agentbay context list --j", "3"
+    assert CliRunner().invoke(cli, [], prog_name="agentbay", env=env).stdout.split() == [
+        "plain,--json"
+    ]
+
+
+def test_https_to_the_plain_http_emulator_gets_a_hint(emulator: str, api_key: str) -> None:
+    host_port = emulator.removeprefix("http://")
+    args = [
+        "context",
+        "list",
+        "--endpoint",
+        host_port,
+        "--api-key",
+        api_key,
+        "--timeout-ms",
+        "5000",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("Error: Failed to list contexts: Network error") and "SSL" in error
+    assert hint == f"Hint: the endpoint speaks plain HTTP? use --endpoint http://{host_port}"
+
+
+# --------------------------------------------------------------------------- into folders
+
+
+def test_put_into_a_remote_folder(run: Run, tmp_path: Path) -> None:
+    ok(run("context", "create", "big"))
+    local = tmp_path / "small.txt"
+    local.write_bytes(b"small")
+    put = ok(run("file", "put", "big", str(local), "/dir/"))
+    assert put == f"Uploaded {local} to big:/dir/small.txt (5 bytes)\n"
+    top = json.loads(ok(run("file", "ls", "big", "/", json_output=True)))
+    assert [(e["file_path"], e["file_type"]) for e in top] == [("/dir", "folder")]
+    inside = json.loads(ok(run("file", "ls", "big", "/dir", json_output=True)))
+    assert [e["file_path"] for e in inside] == ["/dir/small.txt"]
+
+
+def test_put_from_stdin_into_a_folder_is_a_usage_error(run: Run) -> None:
+    result = run("file", "put", "big", "-", "/dir/", input=b"x")
+    assert result.exit_code == 2 and "needs a file name" in result.stderr
+
+
+def test_get_into_a_local_folder(run: Run, tmp_path: Path) -> None:
+    ok(run("context", "create", "box"))
+    ok(run("file", "put", "box", "-", "/deep/a.txt", input=b"a"))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    ok(run("file", "get", "box", "/deep/a.txt", f"{folder}{os.sep}"))
+    ok(run("file", "get", "box", "/deep/a.txt", str(tmp_path)))
+    assert (folder / "a.txt").read_bytes() == (tmp_path / "a.txt").read_bytes() == b"a"
+    missing = run("file", "get", "box", "/deep/a.txt", f"{tmp_path / 'nowhere'}{os.sep}")
+    assert missing.exit_code == 2 and "No such local folder" in missing.stderr
+    assert not (tmp_path / "nowhere").exists()
+    folder_as_file = run("file", "get", "box", "/deep/", str(tmp_path))
+    assert folder_as_file.exit_code == 2 and "not a folder" in folder_as_file.stderr
+
+
+# --------------------------------------------------------------------------- missing extras
+
+
+@pytest.mark.parametrize("module", ["click", "rich"])
+def test_the_command_without_its_extra_says_what_to_install(module: str, tmp_path: Path) -> None:
+    blocked = tmp_path / module
+    blocked.mkdir()
+    (blocked / "__init__.py").write_text(
+        f'raise ModuleNotFoundError("No module named {module!r}", name={module!r})\n'
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    command = shutil.which("agentbay", path=os.path.dirname(sys.executable)) or "agentbay"
+    done = subprocess.run(
+        [command, "context", "list"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"The agentbay command needs {module}: pip install 'agentbay-contexts[cli]'\n"
     )
 
 
-def test_the_progress_bar_of_an_unknown_size() -> None:
-    terminal = Terminal()
-    with ProgressBar("get /a", terminal) as bar:
+# --------------------------------------------------------------------------- progress bar
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def frames(drawn: str) -> list[str]:
+    """The lines a terminal showed, one per redraw, without escape sequences."""
+    return [line for line in re.split(r"[\r\n]", ANSI.sub("", drawn)) if line.strip()]
+
+
+def terminal(width: int) -> tuple[Console, io.StringIO]:
+    screen = io.StringIO()
+    return Console(file=screen, force_terminal=True, width=width, color_system=None), screen
+
+
+def test_nothing_is_drawn_when_stderr_is_not_a_terminal(run: Run) -> None:
+    screen = io.StringIO()
+    with TransferBar("/a", console=Console(file=screen)) as bar:
+        bar(0, 4 << 20)
+        bar(4 << 20, 4 << 20)
+    assert screen.getvalue() == ""
+    ok(run("context", "create", "quiet"))
+    put = run("file", "put", "quiet", "-", "/q", input=DATA)
+    assert put.exit_code == 0 and put.stderr == ""
+
+
+def draw_a_transfer(width: int) -> tuple[str, list[str]]:
+    """Draw 1.4 GiB moving in nine steps on a terminal ``width`` wide: (output, frames)."""
+    console, screen = terminal(width)
+    total = 1_503_238_553
+    with TransferBar("/2025/reports/quarterly/q1-final.pdf", console=console) as bar:
+        for done in range(0, total, total // 8):
+            bar(done, total)
+            time.sleep(0.01)
+            bar._progress.refresh()
+        bar(total, total)
+    return screen.getvalue(), frames(screen.getvalue())
+
+
+def test_the_bar_in_80_columns_is_one_line_with_bytes_rate_and_eta() -> None:
+    drawn, shown = draw_a_transfer(80)
+    assert "\x1b[1A" not in drawn  # never a cursor move up: one line, redrawn in place
+    assert drawn.count("\x1b[2K") >= 9  # each frame erases the line first: no debris
+    assert len(shown) >= 9 and all(len(line) <= 80 for line in shown), shown
+    assert re.fullmatch(
+        r"…ts/quarterly/q1-final\.pdf ━+ 1\.4/1\.4 GiB [\d.]+ [kMG]?B/s 0:00:00", shown[-1]
+    ), shown[-1]
+
+
+@pytest.mark.parametrize("width", [40, 24])
+def test_the_bar_stays_one_line_on_a_narrow_terminal(width: int) -> None:
+    drawn, shown = draw_a_transfer(width)
+    assert "\x1b[1A" not in drawn
+    assert all(len(line) <= width for line in shown), shown
+
+
+def test_the_bar_of_a_folder_counts_files() -> None:
+    console, screen = terminal(100)
+    with TransferBar("/photos", console=console, files=True) as bar:
+        bar.update(3 << 20, 10 << 20, 3, 10)
+    last = frames(screen.getvalue())[-1]
+    assert "/photos" in last and "3/10 files" in last and "3.0/10.0 MiB" in last
+
+
+def test_the_bar_of_an_unknown_size() -> None:
+    console, screen = terminal(80)
+    with TransferBar("/stdin", console=console) as bar:
         bar(1536, None)
-    assert terminal.getvalue().endswith("\rget /a 1.5 KiB\n")
+    assert "1.5/? KiB" in frames(screen.getvalue())[-1]
+
+
+def test_a_long_label_keeps_its_end() -> None:
+    assert shorten("/2025/reports/quarterly/q1-final.pdf", 16) == "…ly/q1-final.pdf"
+    assert shorten("/a.txt", 16) == "/a.txt"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pty is POSIX")
+def test_the_command_draws_a_bar_in_an_80_column_terminal(
+    emulator: str, api_key: str, tmp_path: Path
+) -> None:
+    import fcntl
+    import pty
+    import termios
+
+    local = tmp_path / "q1-final.pdf"
+    local.write_bytes(DATA)
+    env = {**os.environ, "AGENTBAY_ENDPOINT": emulator, "AGENTBAY_API_KEY": api_key}
+    env.pop("COLUMNS", None)
+    command = [sys.executable, "-m", "agentbay"]
+    subprocess.run([*command, "context", "create", "pty"], env=env, check=True, timeout=60)
+    controller, device = pty.openpty()
+    fcntl.ioctl(device, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    try:
+        done = subprocess.run(
+            [*command, "file", "put", "pty", str(local), "/2025/reports/quarterly/q1-final.pdf"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=device,
+            timeout=60,
+        )
+        os.close(device)
+        drawn = b""
+        with contextlib.suppress(OSError):  # EIO once the terminal is drained
+            while chunk := os.read(controller, 65536):
+                drawn += chunk
+    finally:
+        os.close(controller)
+    assert done.returncode == 0
+    shown = frames(drawn.decode())
+    assert shown and all(len(line) <= 80 for line in shown), shown
+    assert "2.0/2.0 MiB" in shown[-1] and "q1-final.pdf" in shown[-1]

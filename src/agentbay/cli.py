@@ -4,7 +4,7 @@ Needs the ``cli`` extra (``pip install 'agentbay-contexts[cli]'``). Example::
 
     agentbay --endpoint http://127.0.0.1:8765 context create demo
     agentbay file put demo ./report.pdf /docs/report.pdf
-    agentbay --json context list
+    agentbay context list --json
 """
 
 from __future__ import annotations
@@ -13,36 +13,42 @@ import json
 import os
 import posixpath
 import sys
-import time
-from collections.abc import Sequence
-from types import TracebackType
-from typing import Any, TextIO
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 try:
     import click
-except ImportError:  # pragma: no cover - depends on the installed extras
+
+    from ._cli_progress import TransferBar
+except ImportError as exc:  # without the cli extra: one line, not a traceback
     raise SystemExit(
-        "The agentbay command needs click: pip install 'agentbay-contexts[cli]'"
+        f"The agentbay command needs {exc.name}: pip install 'agentbay-contexts[cli]'"
     ) from None
 import attrs
 
-from ._config import Config
+from ._config import DEFAULT_ENDPOINT, Config
 from ._errors import AgentBayError
 from ._models import Context, ContextFileEntry, OperationResult
 from ._sync._client import AgentBay
 from ._version import __version__
 
-BAR_WIDTH = 30
-REDRAW_S = 0.1
+MIN_REDACTED_KEY = 8
+"""Keys shorter than this are not cut out of messages (as in the library): they would match
+inside ordinary words (``local`` in ``my-local-notes.txt``)."""
+
+PLAIN_HTTP_SIGNS = ("wrong version number", "wrong_version_number", "record layer failure")
+"""What an SSL error says when the server answered TLS with plain HTTP."""
 
 
 class _State:
-    """The global options, and the client built from them on first use."""
+    """The global options (given before or after the command), and the client built from them."""
 
-    def __init__(self, endpoint: str | None, api_key: str, as_json: bool) -> None:
-        self.endpoint = endpoint
-        self.api_key = api_key
-        self.as_json = as_json
+    def __init__(self) -> None:
+        self.endpoint: str | None = None
+        self.api_key = ""
+        self.timeout_ms: int | None = None
+        self.as_json = False
         self._agent_bay: AgentBay | None = None
 
     def agent_bay(self) -> AgentBay:
@@ -51,6 +57,8 @@ class _State:
             cfg = Config.from_env()
             if self.endpoint:
                 cfg = attrs.evolve(cfg, endpoint=self.endpoint)
+            if self.timeout_ms is not None:
+                cfg = attrs.evolve(cfg, timeout_ms=self.timeout_ms)
             self._agent_bay = AgentBay(api_key=self.api_key, cfg=cfg)
             click.get_current_context().call_on_close(self._agent_bay.close)
         return self._agent_bay
@@ -59,22 +67,115 @@ class _State:
         """Print ``payload`` as JSON with ``--json``, else ``text``."""
         click.echo(json.dumps(payload, indent=2) if self.as_json else text, err=err)
 
+    def secrets(self) -> list[str]:
+        """The API keys in use (``--api-key``, ``$AGENTBAY_API_KEY``)."""
+        return [self.api_key, os.environ.get("AGENTBAY_API_KEY", "")]
 
-def _redact(message: str, state: object) -> str:
-    keys = {os.environ.get("AGENTBAY_API_KEY", ""), getattr(state, "api_key", "")}
-    for key in filter(None, keys):
-        message = message.replace(key, "***")
+    def plain_http_endpoint(self) -> str:
+        """The endpoint, as a plain-HTTP URL: ``host:port`` becomes ``http://host:port``."""
+        endpoint = self.endpoint or os.environ.get("AGENTBAY_ENDPOINT") or DEFAULT_ENDPOINT
+        host = endpoint.strip().partition("://")[2] or endpoint.strip()
+        return "http://" + host.rstrip("/")
+
+
+def redact(message: str, keys: Iterable[str]) -> str:
+    """``message`` with every key of 8+ characters, raw or percent/form-encoded, as ``***``.
+
+    >>> redact("Authorization=Bearer%20sk%2Fsecret", ["sk/secret"])
+    'Authorization=Bearer%20***'
+    """
+    forms = {
+        form
+        for key in keys
+        if len(key) >= MIN_REDACTED_KEY
+        for form in (key, quote(key, safe=""), quote(key), quote_plus(key))
+    }
+    for form in sorted(forms, key=len, reverse=True):
+        message = message.replace(form, "***")
     return message
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Store a global option given at any level; a later (deeper) one wins."""
+    if value is None or value is False or param.name is None:
+        return
+    setattr(ctx.find_root().ensure_object(_State), param.name, value)
+
+
+def _global_options() -> list[click.Parameter]:
+    """The options every command takes, before or after its name."""
+    return [
+        click.Option(
+            ["--endpoint"],
+            metavar="URL",
+            expose_value=False,
+            callback=_remember,
+            help="A host (HTTPS) or a full URL. Default: $AGENTBAY_ENDPOINT, else the cloud.",
+        ),
+        click.Option(
+            ["--api-key"],
+            metavar="KEY",
+            expose_value=False,
+            callback=_remember,
+            help="Default: $AGENTBAY_API_KEY.",
+        ),
+        click.Option(
+            ["--timeout-ms"],
+            metavar="MS",
+            type=click.IntRange(min=1),
+            expose_value=False,
+            callback=_remember,
+            help="Per-request timeout. Default: $AGENTBAY_TIMEOUT_MS, else 60000.",
+        ),
+        click.Option(
+            ["--json", "as_json"],
+            is_flag=True,
+            expose_value=False,
+            callback=_remember,
+            help="Print machine-readable JSON on stdout.",
+        ),
+    ]
+
+
+class _Command(click.Command):
+    """A command that also takes the global options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(_global_options())
+
+
 class _Group(click.Group):
-    """The root group: an :class:`AgentBayError` anywhere becomes one ``Error:`` line."""
+    """A group of commands that take the global options; bare, it prints its help (status 0).
+
+    On the root, an :class:`AgentBayError` anywhere becomes one ``Error:`` line.
+    """
+
+    command_class = _Command
+    group_class = type  # subgroups are _Groups too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(_global_options())
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Print the help and exit 0 when called with no arguments at all."""
+        if not args and not ctx.resilient_parsing:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn an :class:`AgentBayError` into one redacted error line."""
         try:
             return super().invoke(ctx)
         except AgentBayError as exc:
-            raise click.ClickException(_redact(str(exc), ctx.obj)) from None
+            state = ctx.find_root().ensure_object(_State)
+            message = redact(str(exc), state.secrets())
+            if any(sign in message.lower() for sign in PLAIN_HTTP_SIGNS):
+                url = state.plain_http_endpoint()
+                message += f"\nHint: the endpoint speaks plain HTTP? use --endpoint {url}"
+            raise click.ClickException(message) from None
 
 
 def _check(result: OperationResult, doing: str) -> None:
@@ -107,80 +208,18 @@ def _fields(context: Context) -> str:
     )
 
 
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} B"
-    value, units = count / 1024, ["KiB", "MiB", "GiB", "TiB"]
-    while value >= 1024 and len(units) > 1:
-        value, units = value / 1024, units[1:]
-    return f"{value:.1f} {units[0]}"
-
-
-class ProgressBar:
-    """A one-line transfer progress on ``stream`` (stderr), drawn only on a terminal.
-
-    Example::
-
-        with ProgressBar("put a.bin") as bar:
-            agent_bay.context.upload_file(ctx_id, "/a.bin", "a.bin", progress=bar)
-    """
-
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
-        self._label = label
-        self._stream = stream or sys.stderr
-        self._enabled = self._stream.isatty()
-        self._last: tuple[int, int | None] | None = None
-        self._drawn_at = 0.0
-
-    def __call__(self, done: int, total: int | None) -> None:
-        """Take a progress report; redraw at most every 0.1 s."""
-        self._last = (done, total)
-        if self._enabled and time.monotonic() - self._drawn_at >= REDRAW_S:
-            self._draw()
-
-    def _draw(self) -> None:
-        if self._last is None:
-            return
-        done, total = self._last
-        line = f"{self._label} {_size(done)}"
-        if total:
-            filled = BAR_WIDTH * done // total
-            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-            line = f"{self._label} [{bar}] {100 * done // total:3d}% {_size(done)}/{_size(total)}"
-        self._stream.write("\r" + line)
-        self._stream.flush()
-        self._drawn_at = time.monotonic()
-
-    def __enter__(self) -> ProgressBar:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._enabled and self._last is not None:
-            self._draw()
-            self._stream.write("\n")
-
-
 # --------------------------------------------------------------------------- commands
 
 
-@click.group(cls=_Group)
-@click.option(
-    "--endpoint",
-    metavar="URL",
-    help="A host (HTTPS) or a full URL. Default: $AGENTBAY_ENDPOINT, else the cloud service.",
-)
-@click.option("--api-key", metavar="KEY", default="", help="Default: $AGENTBAY_API_KEY.")
-@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="agentbay")
 @click.pass_context
-def cli(ctx: click.Context, endpoint: str | None, api_key: str, as_json: bool) -> None:
-    """Manage AgentBay contexts and their files."""
-    ctx.obj = _State(endpoint, api_key, as_json)
+def cli(ctx: click.Context) -> None:
+    """Manage AgentBay contexts and their files.
+
+    The options work before or after the command: `agentbay context list --json`.
+    """
+    ctx.ensure_object(_State)
 
 
 @cli.group()
@@ -285,11 +324,15 @@ def _file_row(entry: ContextFileEntry) -> tuple[str, str, str, str]:
 @click.argument("remote")
 @click.pass_obj
 def file_put(state: _State, context_ref: str, local: str, remote: str) -> None:
-    """Upload the file LOCAL ('-' for stdin) to REMOTE."""
+    """Upload the file LOCAL ('-' for stdin) to REMOTE (into it, if it ends with '/')."""
+    if remote.endswith("/"):
+        if local == "-":
+            raise click.UsageError("REMOTE needs a file name when LOCAL is '-' (stdin)")
+        remote += os.path.basename(local)
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
     source = sys.stdin.buffer if local == "-" else local
-    with ProgressBar(f"put {remote}") as bar:
+    with TransferBar(remote) as bar:
         result = agent_bay.context.upload_file(found.id, remote, source, progress=bar)
     _check(result, f"Cannot upload {local}")
     payload = {"context_id": found.id, "path": remote, "bytes": result.data}
@@ -302,13 +345,17 @@ def file_put(state: _State, context_ref: str, local: str, remote: str) -> None:
 @click.argument("local", type=click.Path(allow_dash=True))
 @click.pass_obj
 def file_get(state: _State, context_ref: str, remote: str, local: str) -> None:
-    """Download REMOTE to the file LOCAL (into it if a folder; '-' for stdout)."""
+    """Download REMOTE to the file LOCAL (into it, if a folder; '-' for stdout)."""
+    if remote.endswith("/"):
+        raise click.UsageError(f"REMOTE must name a file, not a folder: {remote}")
+    if local.endswith(("/", os.sep)) and not os.path.isdir(local):
+        raise click.UsageError(f"No such local folder: {local}")
+    if os.path.isdir(local):
+        local = os.path.join(local, posixpath.basename(remote))
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
-    if os.path.isdir(local):
-        local = os.path.join(local, posixpath.basename(remote.rstrip("/")))
     target = sys.stdout.buffer if local == "-" else local
-    with ProgressBar(f"get {remote}") as bar:
+    with TransferBar(remote) as bar:
         result = agent_bay.context.download_file(found.id, remote, target, progress=bar)
     _check(result, f"Cannot download {remote}")
     payload = {"context_id": found.id, "path": remote, "bytes": result.data}
@@ -348,23 +395,17 @@ def file_url(state: _State, context_ref: str, remote: str, upload: bool) -> None
 
 
 @cli.command(
+    cls=click.Command,  # the emulator's own options (its --api-key is not the client's)
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     add_help_option=False,
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def emulator(ctx: click.Context, args: tuple[str, ...]) -> None:
-    """Run the local emulator; takes the options of agentbay-emulator (see --help)."""
-    try:
-        from .emulator.__main__ import main as run_emulator
+    """Run the local emulator; takes the options of agentbay-emulator (see -h)."""
+    from .emulator.__main__ import main as run_emulator
 
-        code = run_emulator(list(args))
-    except ImportError as exc:
-        raise AgentBayError(
-            f"The emulator needs {exc.name or 'its extra'}: "
-            "pip install 'agentbay-contexts[emulator]'"
-        ) from None
-    ctx.exit(code)
+    ctx.exit(run_emulator(list(args)))
 
 
 def main(args: Sequence[str] | None = None) -> None:
@@ -372,6 +413,6 @@ def main(args: Sequence[str] | None = None) -> None:
 
     Example::
 
-        main(["--json", "context", "list"])
+        main(["context", "list", "--json"])
     """
     cli.main(args=args, prog_name="agentbay")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import httpx
+import pytest
 from emulator_support import Api
 
+from agentbay.emulator import running
 from agentbay.emulator.__main__ import build_parser
 
 
@@ -108,35 +113,218 @@ def test_import_is_lazy() -> None:
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
-def test_pytest_plugin(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["agentbay.emulator.pytest_plugin"]\n')
-    (tmp_path / "test_uses_fixture.py").write_text(
-        textwrap.dedent(
-            """
-            import httpx
-
-            def test_endpoint(agentbay_emulator):
-                assert agentbay_emulator.startswith("http://127.0.0.1:")
-                response = httpx.post(
-                    agentbay_emulator + "/?Action=ListContexts",
-                    data={"Authorization": "Bearer k"},
-                )
-                assert response.json()["Success"] is True
-            """
-        )
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+def _pytest(folder: Path) -> subprocess.CompletedProcess[str]:
+    """Run plain pytest (with this environment's plugins) on the tests in ``folder``."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
         capture_output=True,
         text=True,
         env=_env(),
+        cwd=folder,
+        timeout=120,
+    )
+
+
+def test_pytest_plugin(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["agentbay.emulator.pytest_plugin"]\n')
+    (tmp_path / "test_uses_fixtures.py").write_text(
+        textwrap.dedent(
+            """
+            import httpx
+            import pytest
+
+            URLS = {"test": set(), "session": set()}
+            KEYS = set()
+
+
+            def count(url, key, create=None):
+                call = lambda action, **params: httpx.post(
+                    f"{url}/?Action={action}", data={"Authorization": f"Bearer {key}", **params}
+                ).json()
+                if create:
+                    assert call("GetContext", Name=create, AllowCreate="true")["Success"]
+                return call("ListContexts")["TotalCount"]
+
+
+            @pytest.mark.parametrize("run", range(3))
+            def test_fresh_emulator(agentbay_emulator, run):
+                URLS["test"].add(agentbay_emulator)
+                assert len(URLS["test"]) == run + 1
+                assert count(agentbay_emulator, "same-key", create="mine") == 1
+
+
+            @pytest.mark.parametrize("run", range(3))
+            def test_shared_emulator(agentbay_emulator_session, agentbay_api_key, run):
+                URLS["session"].add(agentbay_emulator_session)
+                KEYS.add(agentbay_api_key)
+                assert len(URLS["session"]) == 1 and len(KEYS) == run + 1
+                assert count(agentbay_emulator_session, agentbay_api_key, create="mine") == 1
+                assert count(agentbay_emulator_session, "same-key", create=f"c{run}") == run + 1
+            """
+        )
+    )
+    result = _pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 passed" in result.stdout
+
+
+def test_the_plugin_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_it.py").write_text(
+        textwrap.dedent(
+            """
+            import sys
+
+            def test_unrelated():
+                assert "uvicorn" not in sys.modules  # the plugin loaded, lazily
+
+            def test_emulator(agentbay_emulator):
+                pass
+            """
+        )
+    )
+    env = _without("uvicorn", tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        capture_output=True,
+        text=True,
+        env=env,
         cwd=tmp_path,
         timeout=120,
     )
+    assert "1 passed, 1 error" in result.stdout, result.stdout + result.stderr
+    assert f"agentbay.emulator needs uvicorn: {INSTALL}" in result.stdout
+
+
+def _documented_files(doc: Path, section: str) -> dict[str, str]:
+    """The code blocks of ``section`` of ``doc`` whose first line is ``# <file name>``."""
+    text = doc.read_text().split(f"\n{section}\n", 1)[1].split("\n## ", 1)[0]
+    files: dict[str, str] = {}
+    for block in re.findall(r"```\w+\n(.*?)```", text, flags=re.DOTALL):
+        first, _, body = block.partition("\n")
+        if re.fullmatch(r"# [\w.]+\.(py|toml)", first):
+            files[first[2:]] = body
+    return files
+
+
+def test_the_documented_fixture_examples_pass(tmp_path: Path) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
+    files = _documented_files(doc, "## Using it from tests")
+    assert set(files) == {
+        "conftest.py",
+        "pyproject.toml",
+        "test_contexts.py",
+        "test_async_contexts.py",
+    }
+    for name, body in files.items():
+        (tmp_path / name).write_text(body)
+    result = _pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+    assert "4 passed" in result.stdout and "warning" not in result.stdout
 
 
 def test_in_process_fixture(agentbay_emulator: str) -> None:
     with httpx.Client(base_url=agentbay_emulator) as http:
         assert Api(http).call("ListContexts")["TotalCount"] == 0
+
+
+# --------------------------------------------------------------------------- startup errors
+
+
+def _without(module: str, where: Path) -> dict[str, str]:
+    """An environment in which importing ``module`` fails as if it were not installed."""
+    blocked = where / module
+    blocked.mkdir()
+    (blocked / "__init__.py").write_text(
+        f'raise ModuleNotFoundError("No module named {module!r}", name={module!r})\n'
+    )
+    env = _env()
+    env["PYTHONPATH"] = os.pathsep.join([str(where), env["PYTHONPATH"]])
+    return env
+
+
+INSTALL = "pip install 'agentbay-contexts[emulator]'"
+BIN = os.path.dirname(sys.executable)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [shutil.which("agentbay-emulator", path=BIN) or "agentbay-emulator"],
+        [sys.executable, "-m", "agentbay.emulator"],
+        [shutil.which("agentbay", path=BIN) or "agentbay", "emulator"],
+    ],
+)
+@pytest.mark.parametrize("module", ["uvicorn", "starlette"])
+def test_the_command_without_the_extra_says_what_to_install(
+    command: list[str], module: str, tmp_path: Path
+) -> None:
+    env = _without(module, tmp_path)
+    done = subprocess.run(
+        [*command, "--port", "0", "--data-dir", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"agentbay-emulator: agentbay.emulator needs {module}: {INSTALL}\n"
+
+
+def test_the_package_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
+    env = _without("uvicorn", tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", "from agentbay.emulator import running"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    last = done.stderr.splitlines()[-1]
+    assert last == f"ModuleNotFoundError: agentbay.emulator needs uvicorn: {INSTALL}"
+
+
+def _start(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agentbay.emulator", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+
+
+def test_a_data_directory_in_use_is_one_line(tmp_path: Path) -> None:
+    with running(tmp_path):
+        done = _start("--data-dir", str(tmp_path))
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"agentbay-emulator: cannot use the data directory {tmp_path}: "
+        f"{tmp_path} is in use by another emulator\n"
+    )
+
+
+def test_a_data_directory_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    done = _start("--data-dir", str(tmp_path / "file"))
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith(f"agentbay-emulator: cannot use the data directory {tmp_path}")
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "agentbay.emulator", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            cwd=tmp_path,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"agentbay-emulator: cannot listen on 127.0.0.1:{port}: ")
+    assert len(done.stderr.splitlines()) == 1

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import missing_extra
 from .faults import FaultSpec, parse_duration
 
 
@@ -93,27 +94,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the emulator in the foreground until interrupted."""
+    """Run the emulator in the foreground until interrupted; 1 (after one line on stderr) if
+    it cannot start."""
     args = build_parser().parse_args(argv)
-    import uvicorn
+    try:
+        import uvicorn
 
-    from .app import create_app
-    from .server import bind_socket, endpoint_url
-
-    app = create_app(
-        args.data_dir,
-        url_ttl=args.url_ttl,
-        clear_delay=args.clear_delay,
-        api_keys=args.api_keys,
-        faults=args.faults,
-    )
+        from .app import create_app
+        from .server import bind_socket, endpoint_url
+    except ModuleNotFoundError as exc:
+        hint = missing_extra(exc)
+        if hint is None:
+            raise
+        return _fail(hint)
+    try:
+        app = create_app(
+            args.data_dir,
+            url_ttl=args.url_ttl,
+            clear_delay=args.clear_delay,
+            api_keys=args.api_keys,
+            faults=args.faults,
+        )
+    except Exception as exc:  # any startup failure: one line, no traceback
+        return _fail(f"cannot use the data directory {args.data_dir}: {exc}")
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
-        print(
-            f"agentbay-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
-        )
-        return 1
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc}")
     print(
         f"AgentBay emulator listening on {endpoint_url(sock)} (data: {args.data_dir.resolve()})",
         flush=True,
@@ -132,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         sock.close()
     return 0
+
+
+def _fail(reason: str) -> int:
+    print(f"agentbay-emulator: {reason}", file=sys.stderr)
+    return 1
 
 
 class _Stopped(Exception):
