@@ -1,7 +1,9 @@
-"""Developer tasks: `nox -s tests`, `lint`, `typecheck`, `codegen`, `interop`, `bench`."""
+"""Developer tasks: `nox -s tests`, `lint`, `typecheck`, `codegen`, `interop`, `bench`, `soak`,
+`docs`, `build`."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -73,6 +75,7 @@ def interop(session: nox.Session) -> None:
         "-q",
         "-rs",
         "tests/emulator/test_official_sdk.py",
+        "tests/test_docs.py::test_official_sdk_blocks",
         env={"AGENTBAY_OFFICIAL_PYTHON": official_sdk_python(session)},
     )
 
@@ -96,3 +99,23 @@ def bench(session: nox.Session) -> None:
         *session.posargs,
         env={"AGENTBAY_OFFICIAL_PYTHON": official_sdk_python(session)},
     )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site, guides and API reference, into site/; --strict fails on a broken reference
+    or link."""
+    session.install("-e", ".[docs]", "ruff==0.17.6")  # ruff formats the signatures
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
+    )
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel into dist/, check them with twine and list what they hold."""
+    session.install("build>=1.2", "twine>=6.1")
+    shutil.rmtree("dist", ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", "dist")
+    session.run("twine", "check", "--strict", *sorted(str(p) for p in Path("dist").iterdir()))
+    session.run("python", "scripts/check_dist.py", "dist")
