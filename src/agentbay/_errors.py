@@ -6,8 +6,9 @@ from __future__ import annotations
 class AgentBayError(Exception):
     """Base class of every error the SDK raises.
 
-    ``code`` is the service's error code (``"InvalidContext.NotFound"``) when the service sent one,
-    ``request_id`` the service's RequestId when known.
+    ``code`` is the service's error code (``"InvalidContext.NotFound"``), or an SDK code
+    (``"SDK.Timeout"``, ...) when the service gave no answer; ``request_id`` the service's
+    RequestId and ``http_status_code`` the HTTP status, when known (else 0).
 
     Example::
 
@@ -17,11 +18,19 @@ class AgentBayError(Exception):
             print(exc, exc.code)
     """
 
-    def __init__(self, message: str, *, code: str | None = None, request_id: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        request_id: str = "",
+        http_status_code: int = 0,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.request_id = request_id
+        self.http_status_code = http_status_code
 
 
 class ClearanceTimeoutError(AgentBayError):

@@ -22,18 +22,34 @@ __all__ = [
 
 @attrs.define
 class ApiResponse:
-    """Base of every result: the service's RequestId."""
+    """Base of every result: the service's RequestId and, for a failure, why.
+
+    ``code`` is the service's error code (``"InvalidContext.NotFound"``) or, when the service
+    gave no answer, an SDK code (``"SDK.Timeout"``, ``"SDK.ConnectionFailed"``, ...);
+    ``message`` the service's message; ``http_status_code`` the HTTP status (0 without one).
+    """
 
     request_id: str = ""
+    code: str = attrs.field(default="", kw_only=True)
+    message: str = attrs.field(default="", kw_only=True)
+    http_status_code: int = attrs.field(default=0, kw_only=True)
+
+    def get_request_id(self) -> str:
+        """The service's RequestId of the call (as the official SDK names it)."""
+        return self.request_id
 
 
 @attrs.define
 class OperationResult(ApiResponse):
-    """Outcome of an operation: ``success``, optional ``data`` and ``error_message``."""
+    """Outcome of an operation: ``success``, optional ``data`` and ``error_message``, and the
+    structured ``code``, ``message`` and ``http_status_code`` of a failure."""
 
     success: bool = False
     data: Any = None
     error_message: str = ""
+    code: str = ""
+    message: str = ""
+    http_status_code: int = 0
 
 
 @attrs.define
@@ -102,11 +118,13 @@ class FileUrlResult(ApiResponse):
 
 @attrs.define
 class ContextFileListResult(ApiResponse):
-    """One page of the entries of a folder, and ``count``, the total number of entries."""
+    """One page of the entries of a folder, ``count`` (the total number of entries) and, with
+    token paging, the ``next_token`` of the next page (None on the last)."""
 
     success: bool = False
     entries: list[ContextFileEntry] = attrs.field(default=None, converter=_list_or_empty)
     count: int | None = None
+    next_token: str | None = None
     error_message: str = ""
 
 
@@ -119,6 +137,9 @@ class ClearContextResult(OperationResult):
     status: str | None = None
     context_id: str | None = None
     data: Any = attrs.field(default=None, kw_only=True)
+    code: str = attrs.field(default="", kw_only=True)
+    message: str = attrs.field(default="", kw_only=True)
+    http_status_code: int = attrs.field(default=0, kw_only=True)
 
 
 @attrs.define

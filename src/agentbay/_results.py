@@ -6,12 +6,12 @@ wrong, never an exception.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ._errors import AgentBayError
 from ._models import (
+    ApiResponse,
     ClearContextResult,
     Context,
     ContextFileEntry,
@@ -24,6 +24,7 @@ from ._models import (
 from ._reply import Reply
 
 R = TypeVar("R")
+MALFORMED = "SDK.MalformedResponse"  # the code of a success whose fields have the wrong type
 _MAX_INT_DIGITS = 20
 
 
@@ -74,9 +75,17 @@ def _objects(value: object, what: str) -> list[Mapping[str, Any]]:
 
 
 def _build(reply: Reply, make: Callable[[Reply], R], failed: Callable[..., R]) -> R:
-    """``make(reply)`` for a success; a failed result for a failure or a malformed body."""
+    """``make(reply)`` for a success; a failed result for a failure or a malformed body, with
+    the structured ``code``, ``message`` and ``http_status_code`` of the failure."""
     if not reply.ok:
-        return failed(request_id=reply.request_id, success=False, error_message=reply.error)
+        return failed(
+            request_id=reply.request_id,
+            success=False,
+            error_message=reply.error,
+            code=reply.code or "",
+            message=reply.message,
+            http_status_code=reply.http_status,
+        )
     try:
         return make(reply)
     except _Malformed as exc:
@@ -84,6 +93,9 @@ def _build(reply: Reply, make: Callable[[Reply], R], failed: Callable[..., R]) -
             request_id=reply.request_id,
             success=False,
             error_message=f"Malformed response: {exc}",
+            code=MALFORMED,
+            message=str(exc),
+            http_status_code=reply.http_status,
         )
 
 
@@ -147,6 +159,8 @@ def file_list_result(reply: Reply) -> ContextFileListResult:
             success=True,
             entries=[_file_entry(item) for item in _objects(reply.body.get("Data"), "Data")],
             count=_int(reply.body, "Count"),
+            next_token=_str(reply.body, "NextToken") or None,
+            http_status_code=reply.http_status,
         )
 
     return _build(reply, make, ContextFileListResult)
@@ -210,18 +224,20 @@ def raise_for(reply: Reply, doing: str, *, api_errors: bool = True) -> None:
     """
     if not reply.ok and (api_errors or not reply.from_service):
         raise AgentBayError(
-            f"Failed to {doing}: {reply.error}", code=reply.code, request_id=reply.request_id
+            f"Failed to {doing}: {reply.error}",
+            code=reply.code,
+            request_id=reply.request_id,
+            http_status_code=reply.http_status,
         )
 
 
-def page_error(doing: str, error_message: str, request_id: str) -> AgentBayError:
-    """The error a failed page of an iterator raises; ``code`` is read back from
-    ``[Code] Message``."""
-    code = re.match(r"\[([^\]]+)\] ", error_message)
+def page_error(doing: str, page: ApiResponse, error_message: str) -> AgentBayError:
+    """The error a failed page of an iterator raises, with the page's structured failure."""
     return AgentBayError(
         f"Failed to {doing}: {error_message}",
-        code=code.group(1) if code else None,
-        request_id=request_id,
+        code=page.code or None,
+        request_id=page.request_id,
+        http_status_code=page.http_status_code,
     )
 
 

@@ -14,9 +14,9 @@ def record_calls(monkeypatch: pytest.MonkeyPatch, agent_bay: AsyncAgentBay, name
     calls: list[Any] = []
     original = getattr(agent_bay.context, name)
 
-    async def recording(*args: Any) -> Any:
-        calls.append(args)
-        return await original(*args)
+    async def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args + tuple(sorted(kwargs.items())))
+        return await original(*args, **kwargs)
 
     monkeypatch.setattr(agent_bay.context, name, recording)
     return calls
@@ -90,7 +90,44 @@ async def test_iter_files_walks_every_page(
 
     assert sorted(e.file_path for e in entries) == paths
     assert all(e.size == len(e.file_path) for e in entries)
-    assert [args[2:] for args in calls] == [(n, 5) for n in range(1, 6)]
+    assert len(calls) == 5  # by token: max_results=5, then each page's next_token
+    assert calls[0][2:] == (("max_results", 5), ("next_token", None))
+    assert all(dict(args[2:])["next_token"] for args in calls[1:])
+
+
+async def test_list_files_pages_120_files_by_token_exactly_once(agent_bay: AsyncAgentBay) -> None:
+    context_id = (await agent_bay.context.create("tokens")).context_id
+    paths = {f"/d/f{i:03d}" for i in range(120)}
+    for path in paths:
+        assert (await agent_bay.context.upload_file(context_id, path, b"")).success
+    seen: list[str] = []
+    page = await agent_bay.context.list_files(context_id, "/d", max_results=7)
+    while True:
+        assert page.success, page.error_message
+        seen += [entry.file_path for entry in page.entries]
+        if not page.next_token:
+            break
+        page = await agent_bay.context.list_files(context_id, "/d", next_token=page.next_token)
+    assert len(seen) == 120 and set(seen) == paths
+
+
+async def test_iter_files_recursive_yields_every_file_below_depth_first_once(
+    agent_bay: AsyncAgentBay,
+) -> None:
+    context_id = (await agent_bay.context.create("tree")).context_id
+    paths = ["/t/a/x.txt", "/t/a/b/y.txt", "/t/a/b/c/z.txt", "/t/top.txt", "/t/e/w.txt"]
+    for path in paths:
+        assert (await agent_bay.context.upload_file(context_id, path, b"1")).success
+    found = [
+        e.file_path
+        async for e in agent_bay.context.iter_files(context_id, "/t", page_size=2, recursive=True)
+    ]
+    assert sorted(found) == sorted(paths) and len(found) == len(paths)
+    # Depth first: everything under /t/a comes together, before or after /t/e, never between.
+    under_a = [i for i, path in enumerate(found) if path.startswith("/t/a/")]
+    assert under_a == list(range(under_a[0], under_a[0] + 3))
+    flat = [e.file_path async for e in agent_bay.context.iter_files(context_id, "/t")]
+    assert sorted(flat) == ["/t/a", "/t/e", "/t/top.txt"]
 
 
 async def test_iter_files_stops_when_count_is_reached(
@@ -117,6 +154,7 @@ async def test_iter_files_of_a_missing_context_raises(agent_bay: AsyncAgentBay) 
         [e async for e in agent_bay.context.iter_files("ctx-missing", "/")]
     assert caught.value.code == "InvalidContext.NotFound"
     assert "ctx-missing" in caught.value.message
+    assert caught.value.http_status_code == 200
 
 
 @pytest.mark.parametrize("page_size", [0, -1, "5", 2.5, True, None])

@@ -358,6 +358,54 @@ def test_list_files_defaults_and_bad_paging(
     assert route.call_count == 1
 
 
+def test_list_files_pages_by_token_when_asked(
+    api: respx.MockRouter, agent_bay: AgentBay
+) -> None:
+    route = api.post("/").mock(return_value=ok([], Count=0, NextToken="t-2"))
+    first = agent_bay.context.list_files("ctx-1", "/d", max_results=7)
+    assert form(route.calls.last.request) == {
+        "Authorization": f"Bearer {API_KEY}",
+        "ContextId": "ctx-1",
+        "ParentFolderPath": "/d",
+        "MaxResults": "7",
+    }
+    assert first.next_token == "t-2"
+    agent_bay.context.list_files("ctx-1", "/d", next_token="t-2")
+    sent = form(route.calls.last.request)
+    assert sent["NextToken"] == "t-2" and "PageNumber" not in sent and "MaxResults" not in sent
+    with pytest.raises(AgentBayError, match="max_results"):
+        agent_bay.context.list_files("ctx-1", "/", max_results=0)
+    assert route.call_count == 2
+
+
+def test_failures_carry_code_message_and_status(
+    api: respx.MockRouter, agent_bay: AgentBay
+) -> None:
+    api.post("/").mock(
+        side_effect=[
+            refused("InvalidContext.NotFound", "no such context", 404),
+            refused("InvalidContext.NotFound", "no such context", 404),
+            httpx.ConnectError("refused"),
+            ok({"Id": 5}),
+        ]
+    )
+    deleted = agent_bay.context.delete_file("ctx-1", "/a")
+    assert (deleted.code, deleted.message, deleted.http_status_code) == (
+        "InvalidContext.NotFound",
+        "no such context",
+        404,
+    )
+    assert deleted.error_message == "[InvalidContext.NotFound] no such context"
+    with pytest.raises(AgentBayError) as caught:
+        agent_bay.context.clear_async("ctx-1")
+    assert (caught.value.code, caught.value.http_status_code) == ("InvalidContext.NotFound", 404)
+    unreachable = agent_bay.context.list()
+    assert (unreachable.code, unreachable.http_status_code) == ("SDK.ConnectionFailed", 0)
+    malformed = agent_bay.context.get(name="a")
+    assert malformed.code == "SDK.MalformedResponse" and malformed.http_status_code == 200
+    assert malformed.get_request_id() == "req-1"
+
+
 def test_clear_async_starts_clearing(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok(request_id="req-clear"))
 

@@ -15,9 +15,9 @@ def record_calls(monkeypatch: pytest.MonkeyPatch, agent_bay: AgentBay, name: str
     calls: list[Any] = []
     original = getattr(agent_bay.context, name)
 
-    def recording(*args: Any) -> Any:
-        calls.append(args)
-        return original(*args)
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args + tuple(sorted(kwargs.items())))
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(agent_bay.context, name, recording)
     return calls
@@ -91,7 +91,44 @@ def test_iter_files_walks_every_page(
 
     assert sorted(e.file_path for e in entries) == paths
     assert all(e.size == len(e.file_path) for e in entries)
-    assert [args[2:] for args in calls] == [(n, 5) for n in range(1, 6)]
+    assert len(calls) == 5  # by token: max_results=5, then each page's next_token
+    assert calls[0][2:] == (("max_results", 5), ("next_token", None))
+    assert all(dict(args[2:])["next_token"] for args in calls[1:])
+
+
+def test_list_files_pages_120_files_by_token_exactly_once(agent_bay: AgentBay) -> None:
+    context_id = (agent_bay.context.create("tokens")).context_id
+    paths = {f"/d/f{i:03d}" for i in range(120)}
+    for path in paths:
+        assert (agent_bay.context.upload_file(context_id, path, b"")).success
+    seen: list[str] = []
+    page = agent_bay.context.list_files(context_id, "/d", max_results=7)
+    while True:
+        assert page.success, page.error_message
+        seen += [entry.file_path for entry in page.entries]
+        if not page.next_token:
+            break
+        page = agent_bay.context.list_files(context_id, "/d", next_token=page.next_token)
+    assert len(seen) == 120 and set(seen) == paths
+
+
+def test_iter_files_recursive_yields_every_file_below_depth_first_once(
+    agent_bay: AgentBay,
+) -> None:
+    context_id = (agent_bay.context.create("tree")).context_id
+    paths = ["/t/a/x.txt", "/t/a/b/y.txt", "/t/a/b/c/z.txt", "/t/top.txt", "/t/e/w.txt"]
+    for path in paths:
+        assert (agent_bay.context.upload_file(context_id, path, b"1")).success
+    found = [
+        e.file_path
+        for e in agent_bay.context.iter_files(context_id, "/t", page_size=2, recursive=True)
+    ]
+    assert sorted(found) == sorted(paths) and len(found) == len(paths)
+    # Depth first: everything under /t/a comes together, before or after /t/e, never between.
+    under_a = [i for i, path in enumerate(found) if path.startswith("/t/a/")]
+    assert under_a == list(range(under_a[0], under_a[0] + 3))
+    flat = [e.file_path for e in agent_bay.context.iter_files(context_id, "/t")]
+    assert sorted(flat) == ["/t/a", "/t/e", "/t/top.txt"]
 
 
 def test_iter_files_stops_when_count_is_reached(
@@ -118,6 +155,7 @@ def test_iter_files_of_a_missing_context_raises(agent_bay: AgentBay) -> None:
         [e for e in agent_bay.context.iter_files("ctx-missing", "/")]
     assert caught.value.code == "InvalidContext.NotFound"
     assert "ctx-missing" in caught.value.message
+    assert caught.value.http_status_code == 200
 
 
 @pytest.mark.parametrize("page_size", [0, -1, "5", 2.5, True, None])

@@ -26,6 +26,7 @@ from .._redact import without_query_of
 from .._transports.errors import TransportError
 
 if TYPE_CHECKING:
+    from ._channel import AsyncChannel
     from ._client import AsyncAgentBay
 
 
@@ -34,6 +35,16 @@ def _check_context(context: object) -> Context:
         raise AgentBayError(f"context must be a Context, got {type(context).__name__}")
     _checks.check_text("context.id", context.id)
     return context
+
+
+def _folder_key(path: str) -> str:
+    return "/" + path.strip("/")
+
+
+def _is_below(path: str, folder: str) -> bool:
+    """True when ``path`` lies strictly below ``folder`` (a hostile listing may say otherwise)."""
+    inside, parent = _folder_key(path), _folder_key(folder)
+    return inside != parent and inside.startswith(parent.rstrip("/") + "/")
 
 
 def _optional_text(name: str, value: str | None) -> str | None:
@@ -56,7 +67,11 @@ class AsyncContextService:
 
     def __init__(self, agent_bay: AsyncAgentBay) -> None:
         self.agent_bay = agent_bay
-        self._channel = agent_bay._channel
+
+    @property
+    def _channel(self) -> AsyncChannel:
+        """The one way this service reaches AgentBay: actions and transfers."""
+        return self.agent_bay._channel
 
     async def list(self, params: ContextListParams | None = None) -> ContextListResult:
         """List one page of contexts (10 per page unless ``params.max_results`` says otherwise).
@@ -173,21 +188,37 @@ class AsyncContextService:
         return _results.operation_result(await self._channel.call("DeleteContextFile", params))
 
     async def list_files(
-        self, context_id: str, parent_folder_path: str, page_number: int = 1, page_size: int = 50
+        self,
+        context_id: str,
+        parent_folder_path: str,
+        page_number: int = 1,
+        page_size: int = 50,
+        max_results: int | None = None,
+        next_token: str | None = None,
     ) -> ContextFileListResult:
         """List one page of the files and folders directly under ``parent_folder_path``.
+
+        Pages by number (``page_number``, ``page_size``), or by token when ``max_results`` or
+        ``next_token`` is given: then the result's ``next_token`` leads to the next page.
 
         Example::
 
             files = await agent_bay.context.list_files(ctx_id, "/")
             print(f"Found {len(files.entries)} of {files.count} entries")
+            page = await agent_bay.context.list_files(ctx_id, "/", max_results=100)
+            more = await agent_bay.context.list_files(ctx_id, "/", next_token=page.next_token)
         """
-        params = {
+        params: dict[str, object] = {
             "ContextId": _checks.check_text("context_id", context_id),
             "ParentFolderPath": _checks.check_text("parent_folder_path", parent_folder_path),
-            "PageNumber": _checks.check_positive("page_number", page_number),
-            "PageSize": _checks.check_positive("page_size", page_size),
         }
+        if max_results is not None or next_token is not None:
+            if max_results is not None:
+                params["MaxResults"] = _checks.check_positive("max_results", max_results)
+            params["NextToken"] = _optional_text("next_token", next_token)
+        else:
+            params["PageNumber"] = _checks.check_positive("page_number", page_number)
+            params["PageSize"] = _checks.check_positive("page_size", page_size)
         return _results.file_list_result(await self._channel.call("DescribeContextFiles", params))
 
     async def clear_async(self, context_id: str) -> ClearContextResult:
@@ -290,7 +321,7 @@ class AsyncContextService:
         while True:
             page = await self.list(params)
             if not page.success:
-                raise _results.page_error("list contexts", page.error_message, page.request_id)
+                raise _results.page_error("list contexts", page, page.error_message)
             for context in page.contexts:
                 yield context
             if not page.next_token:
@@ -301,34 +332,60 @@ class AsyncContextService:
             params = ContextListParams(size, page.next_token, session_id)
 
     async def iter_files(
-        self, context_id: str, parent_folder_path: str, page_size: int = 50
+        self,
+        context_id: str,
+        parent_folder_path: str,
+        page_size: int = 50,
+        *,
+        recursive: bool = False,
     ) -> AsyncIterator[ContextFileEntry]:
-        """Every entry directly under ``parent_folder_path``, fetched page by page.
+        """Every entry directly under ``parent_folder_path``, fetched page by page (by token);
+        with ``recursive=True``, every file below it instead, depth first, each once.
 
-        Raises :class:`AgentBayError` for bad arguments (before sending anything) and for a
-        page that fails (with the service's ``code``).
+        Raises :class:`AgentBayError` for bad arguments (before sending anything), for a
+        page that fails (with the service's ``code``) and for a page the service repeats.
 
         Example::
 
-            async for entry in agent_bay.context.iter_files(ctx_id, "/data"):
+            async for entry in agent_bay.context.iter_files(ctx_id, "/data", recursive=True):
                 print(entry.file_path, entry.size)
         """
         size = _checks.check_positive("page_size", page_size)
-        page_number, seen = 1, 0
-        previous: list[ContextFileEntry] = []
+        _checks.check_text("parent_folder_path", parent_folder_path)
+        visited = {_folder_key(parent_folder_path)}
+        folders = [parent_folder_path]  # a stack: depth first
+        while folders:
+            folder = folders.pop()
+            below: list[str] = []
+            async for entry in self._iter_folder(context_id, folder, size):
+                if not recursive or entry.file_type != "folder":
+                    yield entry
+                elif (
+                    _is_below(entry.file_path, folder)
+                    and _folder_key(entry.file_path) not in visited
+                ):
+                    visited.add(_folder_key(entry.file_path))
+                    below.append(entry.file_path)
+            folders.extend(reversed(below))
+
+    async def _iter_folder(
+        self, context_id: str, folder: str, size: int
+    ) -> AsyncIterator[ContextFileEntry]:
+        """The entries directly under ``folder``, following ``next_token``."""
+        token: str | None = None
+        seen_tokens: set[str] = set()
         while True:
-            page = await self.list_files(context_id, parent_folder_path, page_number, size)
+            page = await self.list_files(context_id, folder, max_results=size, next_token=token)
             if not page.success:
-                raise _results.page_error("list files", page.error_message, page.request_id)
-            if page.entries and page.entries == previous:
-                raise _results.repeated_page("list files", page.request_id)
+                raise _results.page_error("list files", page, page.error_message)
             for entry in page.entries:
                 yield entry
-            seen += len(page.entries)
-            if len(page.entries) < size or (page.count is not None and seen >= page.count):
+            if not page.next_token:
                 return
-            previous = page.entries
-            page_number += 1
+            if page.next_token in seen_tokens:
+                raise _results.repeated_page("list files", page.request_id)
+            seen_tokens.add(page.next_token)
+            token = page.next_token
 
     async def upload_file(
         self,

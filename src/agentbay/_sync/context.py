@@ -27,6 +27,7 @@ from .._redact import without_query_of
 from .._transports.errors import TransportError
 
 if TYPE_CHECKING:
+    from ._channel import Channel
     from ._client import AgentBay
 
 
@@ -35,6 +36,16 @@ def _check_context(context: object) -> Context:
         raise AgentBayError(f"context must be a Context, got {type(context).__name__}")
     _checks.check_text("context.id", context.id)
     return context
+
+
+def _folder_key(path: str) -> str:
+    return "/" + path.strip("/")
+
+
+def _is_below(path: str, folder: str) -> bool:
+    """True when ``path`` lies strictly below ``folder`` (a hostile listing may say otherwise)."""
+    inside, parent = _folder_key(path), _folder_key(folder)
+    return inside != parent and inside.startswith(parent.rstrip("/") + "/")
 
 
 def _optional_text(name: str, value: str | None) -> str | None:
@@ -57,7 +68,11 @@ class ContextService:
 
     def __init__(self, agent_bay: AgentBay) -> None:
         self.agent_bay = agent_bay
-        self._channel = agent_bay._channel
+
+    @property
+    def _channel(self) -> Channel:
+        """The one way this service reaches AgentBay: actions and transfers."""
+        return self.agent_bay._channel
 
     def list(self, params: ContextListParams | None = None) -> ContextListResult:
         """List one page of contexts (10 per page unless ``params.max_results`` says otherwise).
@@ -174,21 +189,37 @@ class ContextService:
         return _results.operation_result(self._channel.call("DeleteContextFile", params))
 
     def list_files(
-        self, context_id: str, parent_folder_path: str, page_number: int = 1, page_size: int = 50
+        self,
+        context_id: str,
+        parent_folder_path: str,
+        page_number: int = 1,
+        page_size: int = 50,
+        max_results: int | None = None,
+        next_token: str | None = None,
     ) -> ContextFileListResult:
         """List one page of the files and folders directly under ``parent_folder_path``.
+
+        Pages by number (``page_number``, ``page_size``), or by token when ``max_results`` or
+        ``next_token`` is given: then the result's ``next_token`` leads to the next page.
 
         Example::
 
             files = agent_bay.context.list_files(ctx_id, "/")
             print(f"Found {len(files.entries)} of {files.count} entries")
+            page = agent_bay.context.list_files(ctx_id, "/", max_results=100)
+            more = agent_bay.context.list_files(ctx_id, "/", next_token=page.next_token)
         """
-        params = {
+        params: dict[str, object] = {
             "ContextId": _checks.check_text("context_id", context_id),
             "ParentFolderPath": _checks.check_text("parent_folder_path", parent_folder_path),
-            "PageNumber": _checks.check_positive("page_number", page_number),
-            "PageSize": _checks.check_positive("page_size", page_size),
         }
+        if max_results is not None or next_token is not None:
+            if max_results is not None:
+                params["MaxResults"] = _checks.check_positive("max_results", max_results)
+            params["NextToken"] = _optional_text("next_token", next_token)
+        else:
+            params["PageNumber"] = _checks.check_positive("page_number", page_number)
+            params["PageSize"] = _checks.check_positive("page_size", page_size)
         return _results.file_list_result(self._channel.call("DescribeContextFiles", params))
 
     def clear_async(self, context_id: str) -> ClearContextResult:
@@ -291,7 +322,7 @@ class ContextService:
         while True:
             page = self.list(params)
             if not page.success:
-                raise _results.page_error("list contexts", page.error_message, page.request_id)
+                raise _results.page_error("list contexts", page, page.error_message)
             for context in page.contexts:
                 yield context
             if not page.next_token:
@@ -302,34 +333,60 @@ class ContextService:
             params = ContextListParams(size, page.next_token, session_id)
 
     def iter_files(
-        self, context_id: str, parent_folder_path: str, page_size: int = 50
+        self,
+        context_id: str,
+        parent_folder_path: str,
+        page_size: int = 50,
+        *,
+        recursive: bool = False,
     ) -> Iterator[ContextFileEntry]:
-        """Every entry directly under ``parent_folder_path``, fetched page by page.
+        """Every entry directly under ``parent_folder_path``, fetched page by page (by token);
+        with ``recursive=True``, every file below it instead, depth first, each once.
 
-        Raises :class:`AgentBayError` for bad arguments (before sending anything) and for a
-        page that fails (with the service's ``code``).
+        Raises :class:`AgentBayError` for bad arguments (before sending anything), for a
+        page that fails (with the service's ``code``) and for a page the service repeats.
 
         Example::
 
-            for entry in agent_bay.context.iter_files(ctx_id, "/data"):
+            for entry in agent_bay.context.iter_files(ctx_id, "/data", recursive=True):
                 print(entry.file_path, entry.size)
         """
         size = _checks.check_positive("page_size", page_size)
-        page_number, seen = 1, 0
-        previous: list[ContextFileEntry] = []
+        _checks.check_text("parent_folder_path", parent_folder_path)
+        visited = {_folder_key(parent_folder_path)}
+        folders = [parent_folder_path]  # a stack: depth first
+        while folders:
+            folder = folders.pop()
+            below: list[str] = []
+            for entry in self._iter_folder(context_id, folder, size):
+                if not recursive or entry.file_type != "folder":
+                    yield entry
+                elif (
+                    _is_below(entry.file_path, folder)
+                    and _folder_key(entry.file_path) not in visited
+                ):
+                    visited.add(_folder_key(entry.file_path))
+                    below.append(entry.file_path)
+            folders.extend(reversed(below))
+
+    def _iter_folder(
+        self, context_id: str, folder: str, size: int
+    ) -> Iterator[ContextFileEntry]:
+        """The entries directly under ``folder``, following ``next_token``."""
+        token: str | None = None
+        seen_tokens: set[str] = set()
         while True:
-            page = self.list_files(context_id, parent_folder_path, page_number, size)
+            page = self.list_files(context_id, folder, max_results=size, next_token=token)
             if not page.success:
-                raise _results.page_error("list files", page.error_message, page.request_id)
-            if page.entries and page.entries == previous:
-                raise _results.repeated_page("list files", page.request_id)
+                raise _results.page_error("list files", page, page.error_message)
             for entry in page.entries:
                 yield entry
-            seen += len(page.entries)
-            if len(page.entries) < size or (page.count is not None and seen >= page.count):
+            if not page.next_token:
                 return
-            previous = page.entries
-            page_number += 1
+            if page.next_token in seen_tokens:
+                raise _results.repeated_page("list files", page.request_id)
+            seen_tokens.add(page.next_token)
+            token = page.next_token
 
     def upload_file(
         self,
