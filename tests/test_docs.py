@@ -17,7 +17,8 @@ SUBSTITUTIONS first fill the placeholders. By language:
 - ``console``: the same for each ``$`` line. The lines under it are its output: when shown, it
   must match line by line (context ids, timestamps and the width of spaces aside), and a
   command whose output shows ``Error:`` must exit 1.
-- ``text``: output, not run. Any other language, or none, fails: label the block.
+- ``text`` (output, or what a terminal shows) and ``toml`` (configuration): not run. Any other
+  language, or none, fails: label the block.
 
 What must not run here (installs, nox, long-running servers) is listed in NOT_RUN with the
 reason; an entry that matches nothing fails too, so the list stays current.
@@ -67,6 +68,8 @@ NOT_RUN: dict[tuple[str, str], str] = {
     ("docs/benchmarks.md", "pip install wuying-agentbay-sdk"): "installs from PyPI",
     ("docs/cli.md", "pip install 'agentbay-contexts[cli]'"): "installs from PyPI",
     ("docs/cli.md", "agentbay emulator --port 8765"): "a server that runs until stopped",
+    ("docs/cli.md", "_AGENTBAY_COMPLETE=zsh_source"): "zsh's syntax; the bash line above runs",
+    ("docs/cli.md", "_AGENTBAY_COMPLETE=fish_source"): "fish's syntax; the bash line above runs",
     ("docs/emulator.md", "pip install 'agentbay-contexts[emulator]'"): "installs from PyPI",
     ("docs/emulator.md", "agentbay-emulator --port 8765"): "a server that runs until stopped",
 }
@@ -290,7 +293,7 @@ def test_page_code_blocks_run(
     page = new_page(path, emulator_url, tmp_path)
     monkeypatch.chdir(tmp_path)
     for block in page_blocks(path):
-        if block.lang == "text":
+        if block.lang in ("text", "toml"):
             continue
         assert block.lang in ("python", "bash", "console"), f"{block}: label the block"
         if block.lang == "python":

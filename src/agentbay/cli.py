@@ -37,7 +37,7 @@ MIN_REDACTED_KEY = 8
 """Keys shorter than this are not cut out of messages (as in the library): they would match
 inside ordinary words (``local`` in ``my-local-notes.txt``)."""
 
-PLAIN_HTTP_SIGNS = ("wrong version number", "wrong_version_number", "record layer failure")
+PLAIN_HTTP_SIGNS = ("speaks plain http", "wrong version number", "wrong_version_number")
 """What an SSL error says when the server answered TLS with plain HTTP."""
 
 

@@ -32,9 +32,10 @@ def _mapped(exc: Exception, url: str) -> TransportError:
     if isinstance(exc, aiohttp.InvalidURL):
         return invalid_url(url, "aiohttp cannot request it")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return cannot_connect(url, tls=isinstance(exc, aiohttp.ClientSSLError))
+        tls = isinstance(exc, aiohttp.ClientSSLError)
+        return cannot_connect(url, tls_error=str(exc) if tls else None)
     if isinstance(exc, aiohttp.ClientSSLError):
-        return cannot_connect(url, tls=True)
+        return cannot_connect(url, tls_error=str(exc))
     if isinstance(exc, asyncio.TimeoutError):
         return timed_out()
     if isinstance(exc, aiohttp.ClientResponseError):

@@ -60,16 +60,20 @@ def client_closed(what: str) -> TransportError:
     return TransportError(Kind.CLOSED, f"{what} not sent: the client is closed")
 
 
-def cannot_connect(url: str, *, tls: bool = False) -> TransportError:
-    """The connection to ``url``'s host could not be made (refused, unresolvable, TLS)."""
+def cannot_connect(url: str, *, tls_error: str | None = None) -> TransportError:
+    """The connection to ``url``'s host could not be made: refused, unresolvable, or (with
+    ``tls_error``, the library's text of it) the TLS handshake failed."""
     where = url_for_humans(url).split("://", 1)[-1].split("/", 1)[0] or "the server"
-    if tls:
-        return TransportError(
-            Kind.CONNECT,
-            f"Network error: TLS handshake with {where} failed "
-            "(if the server speaks plain HTTP, use an http:// endpoint)",
-        )
-    return TransportError(Kind.CONNECT, f"Network error: cannot connect to {where}")
+    if tls_error is None:
+        return TransportError(Kind.CONNECT, f"Network error: cannot connect to {where}")
+    message = f"Network error: TLS handshake with {where} failed"
+    if any(sign in tls_error.lower() for sign in _PLAIN_HTTP_SIGNS):
+        message += " (the server speaks plain HTTP: use an http:// endpoint)"
+    return TransportError(Kind.CONNECT, message)
+
+
+# What OpenSSL says when a TLS client hears a plain HTTP server.
+_PLAIN_HTTP_SIGNS = ("wrong version number", "wrong_version_number", "record layer failure")
 
 
 def broken() -> TransportError:

@@ -38,7 +38,7 @@ def _mapped(exc: Exception, url: str) -> TransportError:
     if isinstance(exc, Urllib3Timeout):
         return timed_out()
     if isinstance(exc, SSLError):
-        return cannot_connect(url, tls=True)
+        return cannot_connect(url, tls_error=str(exc))
     if isinstance(exc, ProtocolError):
         cause = exc.args[1] if len(exc.args) > 1 else None
         if isinstance(cause, TimeoutError):  # a write timed out while sending the body
