@@ -117,6 +117,24 @@ async def test_bytes_that_are_not_http_are_a_protocol_error(transport: str) -> N
     assert result.error_message == "Network error: the reply is not valid HTTP"
 
 
+@pytest.mark.parametrize("length", ["\u00b2", "-1", "12abc", "1, 2"])
+async def test_a_content_length_that_is_not_one_is_a_protocol_error(
+    transport: str, length: str
+) -> None:
+    def bad_length(conn: socket.socket, request: Request) -> bool:
+        if request.method == "POST":
+            request.body()
+            url = f"http://{request.headers['host']}/blob?Signature=s3cr3t"
+            return reply(conn, 200, ok({"Url": url}))
+        conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\nabc".encode())
+        return False
+
+    with serving(bad_length) as server:
+        async with connect(transport, server) as client:
+            result = await client.context.download_file("ctx-1", "/a", Collector())
+    assert result.error_message == "Network error: the reply is not valid HTTP"
+
+
 async def test_nobody_listening_is_a_connection_failure(transport: str) -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]

@@ -15,7 +15,9 @@ from collections.abc import Callable, Mapping
 import certifi
 import urllib3
 from urllib3.exceptions import (
+    HeaderParsingError,
     HTTPError,
+    InvalidHeader,
     LocationValueError,
     NewConnectionError,
     ProtocolError,
@@ -37,6 +39,8 @@ def _mapped(exc: Exception, url: str) -> TransportError:
         return cannot_connect(url)
     if isinstance(exc, Urllib3Timeout):
         return timed_out()
+    if isinstance(exc, (InvalidHeader, HeaderParsingError)):
+        return malformed()
     if isinstance(exc, SSLError):
         return cannot_connect(url, tls_error=str(exc))
     if isinstance(exc, ProtocolError):

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Protocol
 
 from ... import _io_sync
-from ..errors import Kind, TransportError, too_large
+from ..errors import Kind, TransportError, malformed, too_large
 from ..http import BODY_LIMIT, HEAD_LIMIT, Answer, check_url, content_length
 from ..timing import Deadline
 from .base import HTTPResponse, Transport
@@ -41,7 +41,7 @@ def fetch(
         with _io_sync.enforce(deadline):
             response = transport.open(method, url, headers, body, deadline.op_timeout())
             try:
-                if (content_length(response.header("content-length")) or 0) > BODY_LIMIT:
+                if (_declared_length(response) or 0) > BODY_LIMIT:
                     raise too_large(BODY_LIMIT)
                 content, complete = _read_upto(response, deadline, BODY_LIMIT)
                 if not complete:
@@ -102,7 +102,7 @@ def receive_stream(
                 if not 200 <= response.status < 300:
                     head, _ = _read_upto(response, deadline, HEAD_LIMIT)
                     return Answer(response.status, head, response.header("retry-after"))
-                receiver.begin(content_length(response.header("content-length")))
+                receiver.begin(_declared_length(response))
                 while chunk := response.read(deadline.op_timeout()):
                     deadline.progressed()
                     receiver.write(chunk)
@@ -114,10 +114,21 @@ def receive_stream(
     return Answer(response.status)
 
 
+def _declared_length(response: HTTPResponse) -> int | None:
+    """The reply's Content-Length; a value that is not one is a malformed reply (some
+    libraries would read to the end of the connection instead, others refuse it)."""
+    value = response.header("content-length")
+    length = content_length(value)
+    if value is not None and length is None:
+        raise malformed()
+    return length
+
+
 def _read_upto(
     response: HTTPResponse, deadline: Deadline, limit: int
 ) -> tuple[bytes, bool]:
     """At most ``limit`` bytes of the body, and whether that was all of it."""
+    _declared_length(response)
     parts: list[bytes] = []
     size = 0
     while chunk := response.read(deadline.op_timeout()):
