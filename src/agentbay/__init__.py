@@ -48,3 +48,10 @@ __all__ = [
     "OperationResult",
     "__version__",
 ]
+
+# Public classes read as ``agentbay.X`` in help(), reprs and tracebacks, not as private modules.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type):
+        _value.__module__ = "agentbay"
+del _name, _value

@@ -1,7 +1,5 @@
 """Client configuration: endpoint, timeouts, retries, pool size, and their environment fallbacks."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable
 
@@ -13,10 +11,10 @@ DEFAULT_ENDPOINT = "wuyingai.cn-shanghai.aliyuncs.com"
 DEFAULT_TIMEOUT_MS = 60_000
 
 
-def _int_at_least(lowest: int) -> Callable[[Config, attrs.Attribute[int], int], None]:
+def _int_at_least(lowest: int) -> Callable[["Config", "attrs.Attribute[int]", int], None]:
     """An attrs validator: the value is an int >= ``lowest``."""
 
-    def check(instance: Config, attribute: attrs.Attribute[int], value: int) -> None:
+    def check(instance: "Config", attribute: "attrs.Attribute[int]", value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             raise AgentBayError(f"Config.{attribute.name} must be an int, got {value!r}")
         if value < lowest:
@@ -46,7 +44,7 @@ class Config:
     max_connections: int = attrs.field(default=100, validator=_int_at_least(1), kw_only=True)
 
     @classmethod
-    def from_env(cls) -> Config:
+    def from_env(cls) -> "Config":
         """Build a Config from ``AGENTBAY_ENDPOINT``, ``AGENTBAY_TIMEOUT_MS`` and
         ``AGENTBAY_REGION_ID``, with the cloud defaults for whatever is unset."""
         raw_timeout = os.environ.get("AGENTBAY_TIMEOUT_MS") or str(DEFAULT_TIMEOUT_MS)

@@ -1,7 +1,5 @@
 """Result and model types: attrs classes with the seed's constructors, shared by both flavours."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import attrs
@@ -76,7 +74,7 @@ class ContextResult(ApiResponse):
     error_message: str = ""
 
 
-def _list_or_empty(value: list[Any] | None) -> list[Any]:
+def _contexts(value: list[Context] | None) -> list[Context]:
     return [] if value is None else value
 
 
@@ -85,7 +83,7 @@ class ContextListResult(ApiResponse):
     """One page of contexts, with the token of the next page (``None`` on the last)."""
 
     success: bool = False
-    contexts: list[Context] = attrs.field(default=None, converter=_list_or_empty)
+    contexts: list[Context] = attrs.field(default=None, converter=_contexts)
     next_token: str | None = None
     max_results: int | None = None
     total_count: int | None = None
@@ -116,13 +114,17 @@ class FileUrlResult(ApiResponse):
     error_message: str = ""
 
 
+def _entries(value: list[ContextFileEntry] | None) -> list[ContextFileEntry]:
+    return [] if value is None else value
+
+
 @attrs.define
 class ContextFileListResult(ApiResponse):
     """One page of the entries of a folder, ``count`` (the total number of entries) and, with
     token paging, the ``next_token`` of the next page (None on the last)."""
 
     success: bool = False
-    entries: list[ContextFileEntry] = attrs.field(default=None, converter=_list_or_empty)
+    entries: list[ContextFileEntry] = attrs.field(default=None, converter=_entries)
     count: int | None = None
     next_token: str | None = None
     error_message: str = ""
@@ -149,3 +151,19 @@ class ContextListParams:
     max_results: int | None = None
     next_token: str | None = None
     session_id: str | None = None
+
+
+for _model in (
+    ApiResponse,
+    OperationResult,
+    Context,
+    ContextResult,
+    ContextListResult,
+    ContextFileEntry,
+    FileUrlResult,
+    ContextFileListResult,
+    ClearContextResult,
+    ContextListParams,
+):
+    attrs.resolve_types(_model)  # real types in help() and signatures, not strings
+del _model

@@ -21,9 +21,9 @@ try:
     import click
 
     from ._cli_progress import TransferBar
-except ImportError as exc:  # without the cli extra: one line, not a traceback
+except ImportError as _missing:  # without the cli extra: one line, not a traceback
     raise SystemExit(
-        f"The agentbay command needs {exc.name}: pip install 'agentbay-contexts[cli]'"
+        f"The agentbay command needs {_missing.name}: pip install 'agentbay-contexts[cli]'"
     ) from None
 import attrs
 
@@ -151,8 +151,8 @@ class _Group(click.Group):
     On the root, an :class:`AgentBayError` anywhere becomes one ``Error:`` line.
     """
 
-    command_class = _Command
-    group_class = type  # subgroups are _Groups too
+    command_class: type[click.Command] | None = _Command
+    group_class: type[click.Group] | type[type] | None = type  # subgroups are _Groups too
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
