@@ -14,7 +14,7 @@ from agentbay import AgentBayError, _checks, _request, _results, _retry
 from agentbay._models import ApiResponse
 from agentbay._redact import Redactor, strip_queries, url_for_humans
 from agentbay._reply import Reply, decode_reply, failure
-from agentbay._transports.errors import Kind, TransportError
+from agentbay._transports.errors import Kind, TransportError, cannot_connect
 from agentbay._transports.http import check_url, content_length
 
 JSON = st.recursive(
@@ -182,3 +182,9 @@ def test_a_url_no_transport_can_request_is_refused_without_its_query(url: object
 def test_failure_keeps_its_code() -> None:
     reply = failure("Request timed out after 5 ms", code="SDK.Timeout", retryable=True)
     assert (reply.code, reply.http_status, reply.retryable) == ("SDK.Timeout", 0, True)
+
+
+def test_a_failed_tls_handshake_is_not_retried_but_a_refused_connection_is() -> None:
+    tls = cannot_connect("https://h:1/", tls_error="[SSL: WRONG_VERSION_NUMBER] wrong version")
+    assert not tls.retryable and "plain HTTP" in tls.message
+    assert cannot_connect("https://h:1/").retryable

@@ -17,6 +17,7 @@ class Kind(enum.Enum):
 
     TIMEOUT = "SDK.Timeout"
     CONNECT = "SDK.ConnectionFailed"
+    TLS = "SDK.TlsHandshakeFailed"
     BROKEN = "SDK.ConnectionBroken"
     PROTOCOL = "SDK.ProtocolError"
     TOO_LARGE = "SDK.ReplyTooLarge"
@@ -69,7 +70,7 @@ def cannot_connect(url: str, *, tls_error: str | None = None) -> TransportError:
     message = f"Network error: TLS handshake with {where} failed"
     if any(sign in tls_error.lower() for sign in _PLAIN_HTTP_SIGNS):
         message += " (the server speaks plain HTTP: use an http:// endpoint)"
-    return TransportError(Kind.CONNECT, message)
+    return TransportError(Kind.TLS, message)  # a certificate or protocol: trying again won't help
 
 
 # What OpenSSL says when a TLS client hears a plain HTTP server.
