@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .. import _checks, _results, _transfer
 from .._errors import AgentBayError, ClearanceTimeoutError
-from .._io_async import sleep
+from .._io_async import run_blocking, sleep
 from .._models import (
     ClearContextResult,
     Context,
@@ -22,8 +22,7 @@ from .._models import (
     FileUrlResult,
     OperationResult,
 )
-from .._redact import without_query_of
-from .._transports.errors import TransportError
+from ._transfers import Download, Upload
 
 if TYPE_CHECKING:
     from ._channel import AsyncChannel
@@ -399,11 +398,16 @@ class AsyncContextService:
         """Upload ``source`` to ``file_path`` of the context, streamed in 1 MiB chunks.
 
         ``source`` is a path, bytes, or a binary file object (read from its current position).
-        ``progress(bytes_done, total)`` is called as bytes move (``total`` None when unknown);
-        an exception it raises stops the transfer and propagates. Each step must progress
-        within the client's ``timeout_ms``; ``timeout`` (seconds) bounds the whole transfer.
-        Raises :class:`AgentBayError` for bad arguments or an unreadable file, before sending;
-        every later failure is a failed result. On success ``data`` is the byte count.
+        ``progress(bytes_done, total)`` is called as bytes move (``total`` None when unknown),
+        from ``(0, total)`` again when an attempt is retried; an exception it raises stops the
+        transfer and propagates. A transient failure (a connection refused, reset or cut, a
+        stall, storage answering 408, 429 or 5xx) is retried with a fresh URL, up to
+        ``Config.max_retries`` times with backoff, if the source can be read again from its
+        start (a path, bytes, a seekable file; not a pipe). Each step must progress within the
+        client's ``timeout_ms``; ``timeout`` (seconds) bounds the whole transfer, retries and
+        waits included. Raises :class:`AgentBayError` for bad arguments or an unreadable file,
+        before sending; every later failure is a failed result. On success ``data`` is the byte
+        count.
 
         Example::
 
@@ -413,28 +417,12 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        with _transfer.open_source(source) as (reader, size, label):
-            url = await self.get_file_upload_url(context_id, file_path)
-            if not url.success:
-                return _transfer.url_failure(url)
-            progress_ = _transfer.Progress(progress, size)
-            headers = {} if size is None else {"content-length": str(size)}
-            try:
-                answer = await self._channel.upload(
-                    url.url, headers, self._chunks(reader, progress_, label), total
-                )
-            except (TransportError, _transfer.LocalIOError) as exc:
-                return _transfer.error_failure(url, self._channel.safe(str(exc)))
-            return self._finished(url, _transfer.transfer_result(url, answer, progress_.done))
-
-    @staticmethod
-    async def _chunks(
-        reader: _transfer.BinaryReader, progress: _transfer.Progress, label: str
-    ) -> AsyncIterator[bytes]:
-        progress.start()
-        for chunk in _transfer.read_chunks(reader, progress.total, label):
-            yield chunk
-            progress.advance(len(chunk))
+        source_ = await run_blocking(_transfer.open_source, source)
+        try:
+            upload = Upload(self, context_id, file_path, source_, progress, total)
+            return await upload.run()
+        finally:
+            await run_blocking(source_.close)
 
     async def download_file(
         self,
@@ -449,11 +437,14 @@ class AsyncContextService:
 
         ``destination`` is a path (written to a temporary file in its folder and renamed into
         place only on success) or a writable binary file object. ``progress(bytes_done, total)``
-        is called as bytes move; an exception it raises stops the transfer and propagates. Each
-        step must progress within the client's ``timeout_ms``; ``timeout`` (seconds) bounds the
-        whole transfer. Raises :class:`AgentBayError` for bad arguments or an unwritable
-        folder, before sending; every later failure is a failed result, and leaves a
-        destination path untouched. On success ``data`` is the byte count.
+        is called as bytes move; an exception it raises stops the transfer and propagates.
+        Transient failures are retried as by :meth:`upload_file`, each retry resuming from the
+        bytes already received (``Range: bytes=N-``) when storage allows it, else starting over
+        (and reporting from 0 again). Each step must progress within the client's
+        ``timeout_ms``; ``timeout`` (seconds) bounds the whole transfer. Raises
+        :class:`AgentBayError` for bad arguments or an unwritable folder, before sending; every
+        later failure is a failed result, and leaves a destination path untouched. On success
+        ``data`` is the byte count.
 
         Example::
 
@@ -463,26 +454,8 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        with _transfer.open_destination(destination) as sink:
-            url = await self.get_file_download_url(context_id, file_path)
-            if not url.success:
-                return _transfer.url_failure(url)
-            receiver = _transfer.Receiving(sink, progress)
-            try:
-                answer = await self._channel.download(
-                    url.url, {"accept-encoding": "identity"}, receiver, total
-                )
-                if answer.status < 300:
-                    sink.commit()
-            except (TransportError, _transfer.LocalIOError) as exc:
-                return _transfer.error_failure(url, self._channel.safe(str(exc)))
-            return self._finished(
-                url, _transfer.transfer_result(url, answer, receiver.progress.done)
-            )
-
-    def _finished(self, url: FileUrlResult, result: OperationResult) -> OperationResult:
-        """``result`` with nothing secret in its message (storage may echo a signed URL)."""
-        if not result.success:
-            message = without_query_of(url.url, result.error_message)
-            result.error_message = self._channel.safe(message)
-        return result
+        sink = await run_blocking(_transfer.open_destination, destination)
+        try:
+            return await Download(self, context_id, file_path, sink, progress, total).run()
+        finally:
+            await run_blocking(sink.discard)
