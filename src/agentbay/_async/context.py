@@ -1,8 +1,9 @@
 """AsyncContextService: the seed's context methods (each a check, one action and a parse),
-auto-paging iterators and streamed file transfers."""
+auto-paging iterators, streamed file transfers and folder transfers."""
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .. import _checks, _results, _transfer
 from .._errors import AgentBayError, ClearanceTimeoutError
+from .._folders import FolderProgressCallback
 from .._io_async import run_blocking, sleep
 from .._models import (
     ClearContextResult,
@@ -20,8 +22,11 @@ from .._models import (
     ContextListResult,
     ContextResult,
     FileUrlResult,
+    FolderTransferResult,
     OperationResult,
 )
+from . import _folder_transfers
+from ._folder_transfers import Options
 from ._transfers import Download, Upload
 
 if TYPE_CHECKING:
@@ -459,3 +464,71 @@ class AsyncContextService:
             return await Download(self, context_id, file_path, sink, progress, total).run()
         finally:
             await run_blocking(sink.discard)
+
+    async def upload_folder(
+        self,
+        context_id: str,
+        local_folder: str | os.PathLike[str],
+        remote_folder: str,
+        *,
+        concurrency: int = 16,
+        only_changed: bool = True,
+        delete_extra: bool = False,
+        dry_run: bool = False,
+        progress: FolderProgressCallback | None = None,
+    ) -> FolderTransferResult:
+        """Upload the regular files below ``local_folder`` to ``remote_folder`` of the context,
+        ``concurrency`` files at a time, each as :meth:`upload_file` (retries included).
+
+        With ``only_changed``, a file is sent only when the remote copy is missing, differs
+        in size, or is older than the local file (by more than 2 s). ``delete_extra`` deletes
+        remote files below ``remote_folder`` that the local folder lacks; ``dry_run`` only
+        reports what would be done. Symbolic links below the folder are not followed.
+        ``progress(done_bytes, total_bytes, done_files, total_files)`` is called in the
+        caller's thread (or on its event loop). A file that fails is named in ``failed``; the
+        others go on. Raises :class:`AgentBayError` for bad arguments or a local folder that
+        cannot be read, before sending.
+
+        Example::
+
+            result = await agent_bay.context.upload_folder(ctx_id, "photos", "/photos")
+            print(len(result.transferred), "sent,", len(result.skipped), "unchanged")
+        """
+        options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
+        return await _folder_transfers.upload_folder(
+            self, context_id, local_folder, remote_folder, options, progress
+        )
+
+    async def download_folder(
+        self,
+        context_id: str,
+        remote_folder: str,
+        local_folder: str | os.PathLike[str],
+        *,
+        concurrency: int = 16,
+        only_changed: bool = True,
+        delete_extra: bool = False,
+        dry_run: bool = False,
+        progress: FolderProgressCallback | None = None,
+    ) -> FolderTransferResult:
+        """Download every file below ``remote_folder`` of the context into ``local_folder``
+        (created if missing), ``concurrency`` files at a time, each as :meth:`download_file`.
+
+        With ``only_changed``, a file is fetched only when the local copy is missing, differs
+        in size, or is older than the remote one (by more than 2 s); each downloaded file gets
+        the remote modification time. ``delete_extra`` deletes local files the remote folder
+        lacks (``deleted`` names them by their remote path); ``dry_run`` only reports. Nothing
+        is ever written outside ``local_folder``: a listed path that would leave it, or is not
+        a valid local name, is refused and named in ``failed``. ``progress`` as for
+        :meth:`upload_folder`. Raises :class:`AgentBayError` for bad arguments or a local
+        folder that cannot be created, before sending.
+
+        Example::
+
+            result = await agent_bay.context.download_folder(ctx_id, "/photos", "photos")
+            print(result.success, result.bytes_transferred)
+        """
+        options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
+        return await _folder_transfers.download_folder(
+            self, context_id, remote_folder, local_folder, options, progress
+        )
