@@ -164,8 +164,12 @@ class Upload(_Transfer):
         return _answered(url, answer, self._source.taken)
 
     async def _chunks(self) -> AsyncIterator[bytes]:
-        self._progress.start(self._source.size)
-        while chunk := await run_blocking(self._source.next_chunk):
+        source = self._source
+        self._progress.start(source.size)
+        while source.size is None or source.taken < source.size:
+            chunk = await run_blocking(source.next_chunk)
+            if not chunk:
+                return
             yield chunk
             self._progress.advance(len(chunk))
 
