@@ -264,6 +264,24 @@ async def test_progress_adds_up_in_the_callers_thread(
     assert progress.threads == {threading.get_ident()}
 
 
+@pytest.mark.parametrize("direction", ["up", "down"])
+async def test_an_exception_from_progress_stops_the_transfer_and_propagates(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path, tmp_path: Path, direction: str
+) -> None:
+    def stop(done_bytes: int, *_: int) -> None:
+        if done_bytes > 0:
+            raise KeyError("stop here")
+
+    copy = tmp_path / "copy"
+    with pytest.raises(KeyError, match="stop here"):
+        if direction == "up":
+            await agent_bay.context.upload_folder(context_id, tree, "/data", progress=stop)
+        else:
+            await agent_bay.context.upload_folder(context_id, tree, "/data")
+            await agent_bay.context.download_folder(context_id, "/data", copy, progress=stop)
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+
+
 async def test_at_most_concurrency_files_are_in_flight(
     agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
