@@ -1,6 +1,6 @@
 """The benchmark table: the SDK, the raw HTTP clients it is measured against, the official SDK.
 
-    python -m benchmarks.bench            # full run (about 4 minutes on 2 cores)
+    python -m benchmarks.bench            # full run (about 6 minutes on 2 cores)
     python -m benchmarks.bench --quick    # CI smoke run (< 90 s); asserts nothing about time
     python -m benchmarks.bench --only A,C --repeat 5 --json rows.json
 
@@ -18,6 +18,12 @@ Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md expla
   growth is sampled (goal: flat, <= 32 MiB).
 * ``E``  the emulator: GetContext throughput and p50/p99 latency at 1, 10 and 100 concurrent
   async clients.
+* ``F``  folders: a tree of 1,000 files of 1-64 KiB in 50 folders, the emulator at
+  ``latency=20ms,transfer_latency=20ms``. Ratio = ``upload_folder`` / ``download_folder``
+  (concurrency 16) against a sequential ``upload_file`` / ``download_file`` loop of the async
+  client over the same tree (goal >= 8); the second, unchanged run against the first; the
+  longest a 5 ms asyncio ticker waited beside a 1 GiB upload and beside the folder upload
+  (goal <= 25 ms).
 * ``I``  import time and RSS in fresh interpreters. Ratio = time against
   ``import httpx, attrs`` (goal <= 1.5, and <= 35 MB).
 
@@ -41,6 +47,7 @@ import logging
 import math
 import os
 import platform
+import random
 import re
 import subprocess
 import sys
@@ -243,6 +250,8 @@ class Settings:
     transfer_bytes: int = 1024 * MIB
     emulator_calls: int = 3000
     import_runs: int = 5
+    folder_files: int = 1000
+    folder_dirs: int = 50
 
 
 def _config(endpoint: str) -> Config:
@@ -584,11 +593,13 @@ def scenario_threads(table: Table, cfg: Settings, server: ServerHandle) -> None:
 
 
 @contextlib.contextmanager
-def running_emulator() -> Iterator[str]:
+def running_emulator(faults: str | None = None) -> Iterator[str]:
     """The emulator (``python -m agentbay.emulator``) in a subprocess of its own, on a free
-    port with a temporary data directory; yields its endpoint URL."""
+    port with a temporary data directory (and ``faults``, a ``--faults`` spec); yields its
+    endpoint URL."""
     with tempfile.TemporaryDirectory(prefix="agentbay-bench-") as data:
         cmd = [sys.executable, "-m", "agentbay.emulator", "--port", "0", "--data-dir", data]
+        cmd += [] if faults is None else ["--faults", faults]
         proc = subprocess.Popen([*cmd, "--log-level", "warning"], stdout=subprocess.PIPE)
         try:
             line = wait_ready(proc, b"AgentBay emulator listening on ", 30.0).decode()
@@ -852,6 +863,227 @@ def scenario_transfers(table: Table, cfg: Settings, endpoint: str) -> None:
 
 
 # ======================================================================================
+# F: folders
+# ======================================================================================
+
+FOLDER_FAULTS = "latency=20ms,transfer_latency=20ms"
+FOLDER_CONCURRENCY = 16
+LAG_TICK = 0.005
+LAG_BUDGET = 0.025
+
+
+RAW_PUT = "ticker beside raw aiohttp PUT from memory"
+ALONE = "ticker alone"
+
+
+async def _raw_put(url: str, size: int) -> int:
+    """PUT ``size`` zero bytes from memory with a raw ``aiohttp.ClientSession``; the status."""
+    import aiohttp
+
+    chunk = bytes(MIB)
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(size // MIB):
+            yield chunk
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.put(url, data=body(), headers={"content-length": str(size)}) as response,
+    ):
+        return response.status
+
+
+def _write_tree(root: Path, files: int, folders: int) -> list[str]:
+    """``files`` files of 1-64 KiB (reproducible bytes) spread over ``folders`` folders; their
+    relative paths."""
+    rng = random.Random(20250529)
+    relatives = []
+    for index in range(files):
+        relative = f"d{index % folders:02d}/f{index:04d}.bin"
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(rng.randbytes(rng.randint(1024, 64 * 1024)))
+        relatives.append(relative)
+    return sorted(relatives)
+
+
+@dataclass
+class Lag:
+    """How late a 5 ms ticker woke up at worst (wall time), and the longest the loop spent in
+    one callback (CPU time of the loop's thread): the second is the code's own blocking, the
+    rest of the first is the machine not scheduling the loop."""
+
+    wait: float = 0.0
+    step: float = 0.0
+
+
+async def _lag_beside(work: Awaitable[Any]) -> tuple[Any, Lag]:
+    """``work``'s result, and the :class:`Lag` of the loop while ``work`` ran."""
+    loop = asyncio.get_running_loop()
+    lag = Lag()
+    done = asyncio.Event()
+    handle_run = asyncio.events.Handle._run
+
+    def timed_run(handle: asyncio.Handle) -> None:
+        started = time.thread_time()
+        handle_run(handle)
+        lag.step = max(lag.step, time.thread_time() - started)
+
+    async def ticker() -> None:
+        while not done.is_set():
+            started = loop.time()
+            await asyncio.sleep(LAG_TICK)
+            lag.wait = max(lag.wait, loop.time() - started - LAG_TICK)
+
+    task = asyncio.ensure_future(ticker())
+    asyncio.events.Handle._run = timed_run
+    try:
+        result = await work
+    finally:
+        asyncio.events.Handle._run = handle_run
+        done.set()
+        await task
+    return result, lag
+
+
+@contextlib.contextmanager
+def _actions_of(sdk: AsyncAgentBay) -> Iterator[list[str]]:
+    """The actions ``sdk`` sends inside the block (to show that a second run only lists)."""
+    actions: list[str] = []
+    channel = sdk._channel
+    original = channel.call
+
+    def counting(action: str, *args: Any) -> Any:
+        actions.append(action)
+        return original(action, *args)
+
+    channel.call = counting
+    try:
+        yield actions
+    finally:
+        del channel.call
+
+
+def scenario_folders(table: Table, cfg: Settings, endpoint: str) -> None:
+    """F: folder transfers against a sequential loop of file transfers, second runs, loop lag."""
+    n = cfg.folder_files
+    times: dict[str, float] = {}
+    lags: dict[str, Lag] = {}
+    notes: dict[str, str] = {}
+    seq_up, seq_down = (
+        "sequential upload_file loop (async)",
+        "sequential download_file loop (async)",
+    )
+    up, down = "async upload_folder", "async download_folder"
+    sync_up, sync_down = "sync upload_folder (threads)", "sync download_folder (threads)"
+
+    with tempfile.TemporaryDirectory(prefix="agentbay-bench-f-") as tmp:
+        tree = Path(tmp) / "tree"
+        relatives = _write_tree(tree, n, cfg.folder_dirs)
+        total = sum((tree / r).stat().st_size for r in relatives)
+        big = Path(tmp) / "big.bin"
+        with open(big, "wb") as file:
+            file.truncate(cfg.transfer_bytes)  # sparse: reading it costs no disk
+
+        def timed(name: str, started: float, result: Any, moved: int) -> None:
+            times[name] = time.perf_counter() - started
+            _check(result.success and len(result.transferred) == moved, (name, result.failed))
+
+        async def run_async() -> None:
+            sdk = AsyncAgentBay(API_KEY, _config(endpoint))
+            try:
+                cid = (await sdk.context.get(name="bench-f", create=True)).context_id
+                started = time.perf_counter()
+                for relative in relatives:
+                    done = await sdk.context.upload_file(cid, f"/seq/{relative}", tree / relative)
+                    _check(done.success, done)
+                times[seq_up] = time.perf_counter() - started
+                copy = Path(tmp) / "seq"
+                for folder in {r.split("/")[0] for r in relatives}:
+                    (copy / folder).mkdir(parents=True)
+                started = time.perf_counter()
+                for relative in relatives:
+                    done = await sdk.context.download_file(cid, f"/seq/{relative}", copy / relative)
+                    _check(done.success, done)
+                times[seq_down] = time.perf_counter() - started
+                mirror = Path(tmp) / "mirror"
+
+                for name, again, call in (
+                    (up, f"{up}, again", lambda: sdk.context.upload_folder(cid, tree, "/f")),
+                    (
+                        down,
+                        f"{down}, again",
+                        lambda: sdk.context.download_folder(cid, "/f", mirror),
+                    ),
+                ):
+                    started = time.perf_counter()
+                    timed(name, started, await call(), n)
+                    with _actions_of(sdk) as actions:
+                        started = time.perf_counter()
+                        timed(again, started, await call(), 0)
+                    notes[again] = f"{len(actions)} calls, all {set(actions) or '-'}; nothing moved"
+
+                gc.collect()
+                started = time.perf_counter()
+                result, lag = await _lag_beside(sdk.context.upload_file(cid, "/big.bin", big))
+                _check(result.success, result)
+                lags[f"ticker beside a {cfg.transfer_bytes // MIB} MiB upload_file"] = lag
+                gc.collect()
+                result, lag = await _lag_beside(sdk.context.upload_folder(cid, tree, "/lag"))
+                _check(result.success and len(result.transferred) == n, result.failed)
+                lags[f"ticker beside upload_folder of {n} files"] = lag
+                # The machine's own noise: the ticker alone, as long as both uploads took, and
+                # beside raw aiohttp sending the same bytes from memory (no SDK, no disk).
+                _, lags[ALONE] = await _lag_beside(asyncio.sleep(time.perf_counter() - started))
+                url = (await sdk.context.get_file_upload_url(cid, "/raw.bin")).url
+                gc.collect()
+                status, lags[RAW_PUT] = await _lag_beside(_raw_put(url, cfg.transfer_bytes))
+                _check(status == 200, f"raw PUT: HTTP {status}")
+            finally:
+                await sdk.aclose()
+
+        asyncio.run(run_async())
+        with AgentBay(API_KEY, _config(endpoint)) as sync_sdk:
+            cid = sync_sdk.context.get(name="bench-f", create=True).context_id
+            started = time.perf_counter()
+            timed(sync_up, started, sync_sdk.context.upload_folder(cid, tree, "/sync"), n)
+            started = time.perf_counter()
+            result = sync_sdk.context.download_folder(cid, "/sync", Path(tmp) / "sync")
+            timed(sync_down, started, result, n)
+
+    label = f"F {n} files"
+    rate = {
+        name: f"{n / times[name]:.0f} files/s, {total / MIB / times[name]:.1f} MiB/s"
+        for name in (seq_up, seq_down, up, down, sync_up, sync_down)
+    }
+    goal = (">=", 8.0)
+    for base, fast, threaded in ((seq_up, up, sync_up), (seq_down, down, sync_down)):
+        cands = [Cand(base), Cand(fast, goal), Cand(threaded, goal, "against the async loop")]
+        part = {name: times[name] for name in (base, fast, threaded)}
+        fmt = lambda seconds: f"{seconds:.2f} s"  # noqa: E731
+        _rows(
+            table,
+            label,
+            cands,
+            part,
+            fmt,
+            notes={**rate, threaded: rate[threaded] + "; against the async loop"},
+        )
+        again = f"{fast}, again"
+        ratio = times[again] / times[fast]
+        table.add(Row(label, again, times[again], _ms(times[again]), ratio, "", notes[again]))
+    for name, lag in lags.items():
+        note = f"longest loop step {lag.step * 1000:.1f} ms of CPU"
+        goal_text = ""
+        if name in (ALONE, RAW_PUT):
+            note += "; the machine's own noise" + (", emulator as busy" if name == RAW_PUT else "")
+        else:
+            goal_text = f"<=25 ms {'ok' if lag.wait <= LAG_BUDGET else 'MISS'}"
+        ratio = lag.wait / LAG_BUDGET
+        table.add(Row("F lag", name, lag.wait, _ms(lag.wait), ratio, goal_text, note))
+
+
+# ======================================================================================
 # I: imports
 # ======================================================================================
 
@@ -961,7 +1193,7 @@ def machine() -> str:
     )
 
 
-SCENARIOS = ("A", "B", "C", "D", "E", "I")
+SCENARIOS = ("A", "B", "C", "D", "E", "F", "I")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -969,7 +1201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 90 s)")
     parser.add_argument("--repeat", type=int, default=None, help="timed rounds (best of N)")
     parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma list of A,B,C,D,E,I (A includes A0)"
+        "--only", default=",".join(SCENARIOS), help="comma list of A,B,C,D,E,F,I (A includes A0)"
     )
     parser.add_argument("--transfer-mib", type=int, default=None, help="size of D (1024)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write rows here")
@@ -981,6 +1213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.transfer_bytes = 8 * MIB
         cfg.emulator_calls = 300
         cfg.import_runs = 2
+        cfg.folder_files = 40
+        cfg.folder_dirs = 4
     if args.transfer_mib is not None:
         cfg.transfer_bytes = args.transfer_mib * MIB
     wanted = {s.strip().upper() for s in args.only.split(",") if s.strip()}
@@ -1009,6 +1243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 scenario_emulator(table, cfg, endpoint)
             if "D" in wanted:
                 scenario_transfers(table, cfg, endpoint)
+    if "F" in wanted:
+        with running_emulator(FOLDER_FAULTS) as endpoint:
+            scenario_folders(table, cfg, endpoint)
     if "I" in wanted:
         scenario_imports(table, cfg)
 

@@ -530,6 +530,105 @@ def test_get_into_a_local_folder(run: Run, tmp_path: Path) -> None:
     assert folder_as_file.exit_code == 2 and "not a folder" in folder_as_file.stderr
 
 
+# --------------------------------------------------------------------------- folders
+
+TREE = {"a.txt": b"a", "sub/b.bin": DATA, "sub/deeper/empty": b"", "with space/\u00e9.txt": b"e"}
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    for relative, data in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_bytes(data)
+    return root
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_folder_put_and_get(run: Run, tmp_path: Path) -> None:
+    ok(run("context", "create", "box"))
+    tree = write_tree(tmp_path / "tree", TREE)
+    size = sum(map(len, TREE.values()))
+
+    put = ok(run("folder", "put", "box", str(tree), "/data", "--concurrency", "2"))
+    assert put == f"Uploaded 4 files ({size} bytes) to box:/data; 0 unchanged, 0 deleted\n"
+    again = ok(run("folder", "put", "box", str(tree), "/data"))
+    assert again == "Uploaded 0 files (0 bytes) to box:/data; 4 unchanged, 0 deleted\n"
+
+    copy = tmp_path / "copy"
+    got = ok(run("folder", "get", "box", "/data", str(copy)))
+    assert got == f"Downloaded 4 files ({size} bytes) from box:/data; 0 unchanged, 0 deleted\n"
+    assert read_tree(copy) == TREE
+
+
+def test_folder_json_dry_run_and_delete(run: Run, tmp_path: Path) -> None:
+    context_id = json.loads(ok(run("context", "create", "box", json_output=True)))["id"]
+    tree = write_tree(tmp_path / "tree", TREE)
+    ok(run("file", "put", "box", "-", "/data/old.txt", input=b"old"))
+
+    dry = ok(run("folder", "put", "box", str(tree), "/data", "--delete", "--dry-run"))
+    assert dry.splitlines() == [
+        "would upload /data/a.txt",
+        "would upload /data/sub/b.bin",
+        "would upload /data/sub/deeper/empty",
+        "would upload /data/with space/\u00e9.txt",
+        "would delete /data/old.txt",
+        f"Dry run: would upload 4 files ({len(DATA) + 2} bytes) to box:/data; "
+        "0 unchanged, 1 to delete",
+    ]
+    listed = json.loads(ok(run("file", "ls", "box", "/data", json_output=True)))
+    assert [e["file_path"] for e in listed] == ["/data/old.txt"]
+
+    put = json.loads(
+        ok(run("folder", "put", "box", str(tree), "/data", "--delete", json_output=True))
+    )
+    assert put == {
+        "context_id": context_id,
+        "dry_run": False,
+        "success": True,
+        "transferred": sorted(f"/data/{name}" for name in TREE),
+        "skipped": [],
+        "deleted": ["/data/old.txt"],
+        "failed": {},
+        "bytes_transferred": len(DATA) + 2,
+    }
+    copy = write_tree(tmp_path / "copy", {"mine.txt": b"mine"})
+    got = ok(run("folder", "get", "box", "/data", str(copy), "--delete"))
+    assert got.endswith("; 0 unchanged, 1 deleted\n")
+    assert read_tree(copy) == TREE
+
+
+def test_folder_failures_are_named_on_stderr_and_exit_1(run: Run, tmp_path: Path) -> None:
+    ok(run("context", "create", "box"))
+    tree = write_tree(tmp_path / "tree", {"good.txt": b"good"})
+    fd = os.open(os.fsencode(tree) + b"/bad\xff.txt", os.O_CREAT | os.O_WRONLY)
+    os.close(fd)
+
+    result = run("folder", "put", "box", str(tree), "/data")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "Uploaded 1 file (4 bytes) to box:/data; 0 unchanged, 0 deleted, 1 failed\n"
+    )
+    assert result.stderr == "Failed: /data/bad\ufffd.txt: The name is not valid UTF-8\n"
+    as_json = run("folder", "put", "box", str(tree), "/data", json_output=True)
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["failed"] == {
+        "/data/bad\ufffd.txt": "The name is not valid UTF-8"
+    }
+
+
+def test_folder_usage_errors(run: Run, tmp_path: Path) -> None:
+    zero = run("folder", "put", "box", str(tmp_path), "/d", "--concurrency", "0")
+    assert zero.exit_code == 2 and "--concurrency" in zero.stderr
+    missing = run("folder", "put", "box", str(tmp_path / "missing"), "/d")
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    a_file = tmp_path / "file.txt"
+    a_file.write_bytes(b"x")
+    not_a_folder = run("folder", "get", "box", "/d", str(a_file))
+    assert not_a_folder.exit_code == 2
+
+
 # --------------------------------------------------------------------------- missing extras
 
 
@@ -628,25 +727,17 @@ def test_a_long_label_keeps_its_end() -> None:
     assert shorten("/a.txt", 16) == "/a.txt"
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="a pty is POSIX")
-def test_the_command_draws_a_bar_in_an_80_column_terminal(
-    emulator: str, api_key: str, tmp_path: Path
-) -> None:
+def on_a_terminal(args: list[str], env: dict[str, str], width: int = 80) -> list[str]:
+    """Run ``agentbay ARGS`` with stderr on a pty ``width`` wide; the frames it drew there."""
     import fcntl
     import pty
     import termios
 
-    local = tmp_path / "q1-final.pdf"
-    local.write_bytes(DATA)
-    env = {**os.environ, "AGENTBAY_ENDPOINT": emulator, "AGENTBAY_API_KEY": api_key}
-    env.pop("COLUMNS", None)
-    command = [sys.executable, "-m", "agentbay"]
-    subprocess.run([*command, "context", "create", "pty"], env=env, check=True, timeout=60)
     controller, device = pty.openpty()
-    fcntl.ioctl(device, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    fcntl.ioctl(device, termios.TIOCSWINSZ, struct.pack("HHHH", 24, width, 0, 0))
     try:
         done = subprocess.run(
-            [*command, "file", "put", "pty", str(local), "/2025/reports/quarterly/q1-final.pdf"],
+            [sys.executable, "-m", "agentbay", *args],
             env=env,
             stdout=subprocess.PIPE,
             stderr=device,
@@ -660,6 +751,40 @@ def test_the_command_draws_a_bar_in_an_80_column_terminal(
     finally:
         os.close(controller)
     assert done.returncode == 0
-    shown = frames(drawn.decode())
+    return frames(drawn.decode())
+
+
+def cli_env(emulator: str, api_key: str) -> dict[str, str]:
+    env = {**os.environ, "AGENTBAY_ENDPOINT": emulator, "AGENTBAY_API_KEY": api_key}
+    env.pop("COLUMNS", None)
+    return env
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pty is POSIX")
+def test_the_command_draws_a_bar_in_an_80_column_terminal(
+    emulator: str, api_key: str, tmp_path: Path
+) -> None:
+    local = tmp_path / "q1-final.pdf"
+    local.write_bytes(DATA)
+    env = cli_env(emulator, api_key)
+    command = [sys.executable, "-m", "agentbay"]
+    subprocess.run([*command, "context", "create", "pty"], env=env, check=True, timeout=60)
+    shown = on_a_terminal(
+        ["file", "put", "pty", str(local), "/2025/reports/quarterly/q1-final.pdf"], env
+    )
     assert shown and all(len(line) <= 80 for line in shown), shown
     assert "2.0/2.0 MiB" in shown[-1] and "q1-final.pdf" in shown[-1]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pty is POSIX")
+def test_a_folder_transfer_draws_one_bar_with_files(
+    emulator: str, api_key: str, tmp_path: Path
+) -> None:
+    tree = write_tree(tmp_path / "tree", TREE)
+    env = cli_env(emulator, api_key)
+    subprocess.run(
+        [sys.executable, "-m", "agentbay", "context", "create", "pty"], env=env, check=True
+    )
+    shown = on_a_terminal(["folder", "put", "pty", str(tree), "/photos"], env)
+    assert shown and all(len(line) <= 80 for line in shown), shown
+    assert "4/4 files" in shown[-1] and "2.0/2.0 MiB" in shown[-1] and "/photos" in shown[-1]

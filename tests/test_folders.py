@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentbay import _folders
+from agentbay import FolderTransferResult, _folders
 from agentbay._errors import AgentBayError
 from agentbay._folders import (
+    Aborted,
     FolderProgress,
-    FolderTransferResult,
     LocalFile,
     Plan,
     RemoteFile,
@@ -48,9 +48,10 @@ def write(path: Path, data: bytes = b"") -> Path:
 
 
 def test_result_is_an_api_response_with_fields_in_order() -> None:
-    result = FolderTransferResult("rid", True, ["/a"], ["/b"], ["/c"], {"/d": "boom"}, 7)
+    result = FolderTransferResult("rid", True, ["/a"], ["/b"], ["/c"], {"/d": "boom"}, 7, "x")
     assert isinstance(result, ApiResponse)
     assert (result.request_id, result.success, result.bytes_transferred) == ("rid", True, 7)
+    assert result.error_message == "x"
     assert (result.transferred, result.skipped, result.deleted) == (["/a"], ["/b"], ["/c"])
     assert result.failed == {"/d": "boom"}
     empty = FolderTransferResult()
@@ -643,20 +644,21 @@ def test_progress_adds_up_concurrent_files_and_takes_back_retries() -> None:
     assert (progress.done_bytes, progress.done_files) == (25, 3)
 
 
-def test_reset_takes_a_file_back_to_zero() -> None:
+def test_a_restart_takes_a_file_back_to_zero() -> None:
     progress = FolderProgress(None, 10, 1)
     tracker = progress.file()
     tracker(7, 10)
-    tracker.reset()
+    tracker(0, 10)  # the transfer starts over
     assert (tracker.done, progress.done_bytes) == (0, 0)
     tracker(10, None)
     tracker.finish(success=True)
     assert (progress.done_bytes, progress.done_files) == (10, 1)
 
 
-def test_progress_is_consistent_across_threads() -> None:
-    seen: list[int] = []
-    progress = FolderProgress(lambda done, *_: seen.append(done), 8 * 1000, 8)
+def test_other_threads_report_at_the_owners_flush() -> None:
+    seen: list[tuple[int, int, int, int]] = []
+    progress = FolderProgress(lambda *numbers: seen.append(numbers), 8 * 1000, 8)
+    progress.start()
 
     def run() -> None:
         tracker = progress.file()
@@ -669,6 +671,17 @@ def test_progress_is_consistent_across_threads() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    assert seen == [(0, 8000, 0, 8)]  # nothing from the workers' threads
+    progress.flush()
+    progress.flush()  # unchanged: not reported again
+    assert seen == [(0, 8000, 0, 8), (8000, 8000, 8, 8)]
     assert (progress.done_bytes, progress.done_files) == (8000, 8)
-    assert seen == sorted(seen)
-    assert seen[-1] == 8000
+
+
+def test_an_aborted_folder_transfer_stops_its_files() -> None:
+    progress = FolderProgress(None, 10, 2)
+    tracker = progress.file()
+    tracker(5, 10)
+    progress.abort()
+    with pytest.raises(Aborted):
+        tracker(6, 10)

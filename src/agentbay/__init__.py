@@ -22,6 +22,7 @@ from ._models import (
     ContextListResult,
     ContextResult,
     FileUrlResult,
+    FolderTransferResult,
     OperationResult,
 )
 from ._sync._client import AgentBay
@@ -45,6 +46,7 @@ __all__ = [
     "ContextResult",
     "ContextService",
     "FileUrlResult",
+    "FolderTransferResult",
     "OperationResult",
     "__version__",
 ]

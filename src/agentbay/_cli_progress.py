@@ -63,10 +63,18 @@ class TransferBar:
     """A progress bar for one transfer of ``label`` (a path), on ``console`` (stderr).
 
     Call it as ``bar(done, total)`` (the SDK's ``progress`` callback), or ``bar.update(...)``
-    with file counts when ``files`` is true. Nothing is drawn unless the console is a terminal.
+    with file counts when ``files`` is true. Nothing is drawn unless the console is a terminal
+    (nor when ``shown`` is false).
     """
 
-    def __init__(self, label: str, *, console: Console | None = None, files: bool = False) -> None:
+    def __init__(
+        self,
+        label: str,
+        *,
+        console: Console | None = None,
+        files: bool = False,
+        shown: bool = True,
+    ) -> None:
         self._console = console or Console(stderr=True)
         columns: list[ProgressColumn] = [
             _LabelColumn(self._console),
@@ -77,7 +85,7 @@ class TransferBar:
         ]
         if files:
             columns.insert(2, TextColumn("{task.fields[files]}", table_column=_one_line()))
-        drawn = self._console.is_terminal and not self._console.is_dumb_terminal
+        drawn = shown and self._console.is_terminal and not self._console.is_dumb_terminal
         self._progress = Progress(
             *columns,
             console=self._console,

@@ -1,13 +1,17 @@
-"""What only the sync flavour has: its sleep, how it enforces a deadline, its default transport.
+"""What only the sync flavour has: its sleep, how it enforces a deadline, how it runs blocking
+work (in the calling thread) and bounded concurrent work (a thread pool), its default transport.
 
 (Code generated from the async source calls the same names as ``_io_async`` has.)
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._config import Config
 from ._transports.timing import Deadline
@@ -15,10 +19,72 @@ from ._transports.timing import Deadline
 if TYPE_CHECKING:
     from ._transports._sync.base import Transport
 
+T = TypeVar("T")
+R = TypeVar("R")
+TICK_S = 0.1  # how often the calling thread runs ``tick`` while the workers run
+
 
 def sleep(seconds: float) -> None:
     """Sleep the calling thread."""
     time.sleep(seconds)
+
+
+def run_blocking(fn: Callable[..., R], *args: Any) -> R:
+    """``fn(*args)``, right here: a thread may block (the async flavour moves it off its loop).
+
+    Example: ``data = run_blocking(file.read, 1 << 20)``.
+    """
+    return fn(*args)
+
+
+def _nothing() -> None:
+    return None
+
+
+def map_bounded(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    concurrency: int,
+    *,
+    tick: Callable[[], None] = _nothing,
+    abort: Callable[[], None] = _nothing,
+) -> list[R]:
+    """``[fn(item) for item in items]`` in ``concurrency`` worker threads.
+
+    The results keep the order of ``items``. ``tick`` runs in the calling thread every
+    :data:`TICK_S` seconds and after each call ends, while the workers run (so that callbacks
+    reach the caller's thread). When a call raises (or ``tick`` does), ``abort()`` is called,
+    no new call starts, the running ones are waited for, and the exception propagates.
+
+    Example: ``sizes = map_bounded(fetch_size, paths, 16)``.
+    """
+    work = list(items)
+    results: list[Any] = [None] * len(work)
+    queue = iter(enumerate(work))
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            with lock:
+                index, item = next(queue, (-1, None))
+            if index < 0:
+                return
+            results[index] = fn(item)  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(max(1, min(concurrency, len(work)))) as pool:
+        pending = {pool.submit(worker) for _ in range(min(concurrency, len(work)))}
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=TICK_S, return_when=FIRST_COMPLETED)
+                tick()
+                for future in done:
+                    future.result()
+        except BaseException:
+            stop.set()
+            abort()
+            raise
+    return results
 
 
 class enforce:

@@ -14,6 +14,7 @@ __all__ = [
     "ContextListResult",
     "ContextResult",
     "FileUrlResult",
+    "FolderTransferResult",
     "OperationResult",
 ]
 
@@ -48,6 +49,28 @@ class OperationResult(ApiResponse):
     code: str = ""
     message: str = ""
     http_status_code: int = 0
+
+
+@attrs.define
+class FolderTransferResult(ApiResponse):
+    """Outcome of ``upload_folder`` / ``download_folder``, every path a remote one.
+
+    ``transferred``, ``skipped`` and ``deleted`` list the files moved, left alone and deleted
+    (for a download, a deleted local file is named by its remote counterpart); ``failed`` maps
+    a path that failed to why; ``bytes_transferred`` adds up the files moved. ``success`` is
+    true when nothing failed; ``error_message`` then is empty, else it names the first failure.
+    With ``dry_run=True`` the lists and ``bytes_transferred`` say what would be done.
+
+    Example: ``FolderTransferResult(success=True, transferred=["/a/b.txt"], bytes_transferred=3)``
+    """
+
+    success: bool = False
+    transferred: list[str] = attrs.Factory(list)
+    skipped: list[str] = attrs.Factory(list)
+    deleted: list[str] = attrs.Factory(list)
+    failed: dict[str, str] = attrs.Factory(dict)
+    bytes_transferred: int = 0
+    error_message: str = ""
 
 
 @attrs.define

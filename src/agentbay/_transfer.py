@@ -1,9 +1,10 @@
 """File transfers, the parts both flavours share: sources, destinations, progress, messages.
 
 A source is opened (and checked) before anything is sent and read in :data:`CHUNK_SIZE`
-chunks. A download to a path is written to a temporary file next to the destination and renamed
-into place only by :meth:`TempFileSink.commit`; leaving :func:`open_destination` without
-committing removes it. Nothing here touches the network.
+chunks, and read again from its start when a transfer is retried. A download to a path is
+written to a temporary file next to the destination and renamed into place only by
+:meth:`TempFileSink.commit`; :meth:`Sink.discard` removes it otherwise. Everything here blocks
+on the disk (the async flavour calls it through ``run_blocking``); nothing touches the network.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ._errors import AgentBayError
@@ -27,6 +29,7 @@ SNIPPET_LENGTH = 200
 HEAD_LENGTH = 1024
 # A field of a JSON ({"Code": "x"}) or XML (<Code>x</Code>) error body of object storage.
 _FIELD = r'"{name}"\s*:\s*"([^"]*)"|<{name}>([^<]*)</{name}>'
+_CONTENT_RANGE = re.compile(r"bytes\s+(?:([0-9]{1,18})-([0-9]{1,18})|\*)/([0-9]{1,18}|\*)", re.I)
 
 ProgressCallback = Callable[[int, int | None], object]
 
@@ -62,10 +65,18 @@ class Progress:
         self.total = total
         self.done = 0
 
-    def start(self) -> None:
-        """Report that nothing has moved yet."""
+    def start(self, total: int | None) -> None:
+        """(Re)start from nothing, ``total`` bytes to go: report ``(0, total)``."""
+        self.done, self.total = 0, total
         if self._callback is not None:
-            self._callback(0, self.total)
+            self._callback(0, total)
+
+    def resume(self, total: int | None) -> None:
+        """Go on from ``done`` bytes (a resumed download); report only a total that changed."""
+        if total != self.total:
+            self.total = total
+            if self._callback is not None:
+                self._callback(self.done, total)
 
     def advance(self, count: int) -> None:
         """Report ``count`` more bytes moved."""
@@ -74,36 +85,28 @@ class Progress:
             self._callback(self.done, self.total)
 
 
-class Receiving:
-    """Receives a download into ``sink``, reporting progress once the size is known."""
-
-    def __init__(self, sink: Sink, callback: ProgressCallback | None) -> None:
-        self._sink = sink
-        self.progress = Progress(callback, None)
-
-    def begin(self, total: int | None) -> None:
-        """The body starts: report ``(0, total)``."""
-        self.progress.total = total
-        self.progress.start()
-
-    def write(self, chunk: bytes) -> None:
-        """Write one chunk and report it."""
-        self._sink.write(chunk)
-        self.progress.advance(len(chunk))
-
-
 def check_progress(callback: object) -> None:
     """Raise :class:`AgentBayError` unless ``callback`` is None or callable."""
     if callback is not None and not callable(callback):
         raise AgentBayError(f"progress must be callable, got {type(callback).__name__}")
 
 
-def _remaining_size(reader: Any) -> int | None:
-    """Bytes left from the current position of a seekable file object, else None."""
+def _position(reader: Any) -> int | None:
+    """The current position of a seekable file object, else None."""
     try:
         if not reader.seekable():
             return None
         position: int = reader.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return position
+
+
+def _remaining_size(reader: Any, position: int | None) -> int | None:
+    """Bytes left from ``position`` of a seekable file object, else None."""
+    if position is None:
+        return None
+    try:
         end: int = reader.seek(0, os.SEEK_END)
         reader.seek(position)
     except (AttributeError, OSError, ValueError):
@@ -115,45 +118,135 @@ def _has_method(value: object, name: str) -> bool:
     return not isinstance(value, io.TextIOBase) and callable(getattr(value, name, None))
 
 
-@contextlib.contextmanager
-def open_source(source: Source) -> Iterator[tuple[BinaryReader, int | None, str]]:
-    """Yield a reader of ``source``, its size (None when unknown) and a label for messages;
-    close what it opened.
+class OpenedSource:
+    """An upload's source, open: read in chunks, and re-read from its start for a retry.
+
+    Blocking (the async flavour calls it through ``run_blocking``). ``size`` is None when
+    unknown (a pipe); ``label`` names the source in messages.
+    """
+
+    def __init__(
+        self, reader: BinaryReader, size: int | None, label: str, owned: bool = False
+    ) -> None:
+        self._reader = reader
+        self._start = _position(reader)
+        self._owned = owned
+        self._lock = threading.Lock()
+        self.size = size if size is not None else _remaining_size(reader, self._start)
+        self.label = label
+        self.taken = 0
+
+    def next_chunk(self) -> bytes:
+        """The next chunk (at most :data:`CHUNK_SIZE` bytes, never past ``size``), ``b""`` at
+        the end; raises :class:`LocalIOError` when reading fails."""
+        left = None if self.size is None else self.size - self.taken
+        if left == 0:
+            return b""
+        with self._lock:
+            chunk = read_chunk(
+                self._reader, CHUNK_SIZE if left is None else min(CHUNK_SIZE, left), self.label
+            )
+        self.taken += len(chunk)
+        return chunk
+
+    def rewind(self) -> bool:
+        """Go back to the start for another attempt; False when that cannot be done (a pipe
+        already read from)."""
+        if self.taken == 0:
+            return True
+        if self._start is None:
+            return False
+        try:
+            with self._lock:
+                self._reader.seek(self._start)  # type: ignore[attr-defined]
+        except (OSError, ValueError):
+            return False
+        self.taken = 0
+        return True
+
+    def close(self) -> None:
+        """Close the file this opened (a file object of the caller stays open)."""
+        if self._owned:
+            with self._lock:
+                self._reader.close()  # type: ignore[attr-defined]
+
+
+def open_source(source: Source) -> OpenedSource:
+    """Open ``source`` for reading. Blocking.
 
     Raises :class:`AgentBayError` for a source of the wrong type or a file that cannot be read.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
-        yield io.BytesIO(source), memoryview(source).nbytes, "the source"
-    elif isinstance(source, (str, os.PathLike)):
+        return OpenedSource(io.BytesIO(source), memoryview(source).nbytes, "the source")
+    if isinstance(source, (str, os.PathLike)):
         path = printable(os.fspath(source))
         try:
-            file = open(source, "rb")  # noqa: SIM115 - closed below
+            file = open(source, "rb")  # noqa: SIM115 - closed by OpenedSource.close
+            status = os.fstat(file.fileno())
         except OSError as exc:
             raise AgentBayError(f"Cannot read {path}: {exc.strerror or exc}") from None
-        with file:
-            status = os.fstat(file.fileno())
-            yield file, status.st_size if stat.S_ISREG(status.st_mode) else None, path
-    elif _has_method(source, "read"):
-        yield source, _remaining_size(source), "the source"
-    else:
-        raise AgentBayError(
-            f"source must be a path, bytes or a binary file object, got {type(source).__name__}"
-        )
+        if not stat.S_ISREG(status.st_mode):
+            return OpenedSource(_Unseekable(file), None, path, owned=True)
+        return OpenedSource(file, status.st_size, path, owned=True)
+    if _has_method(source, "read"):
+        return OpenedSource(source, None, "the source")
+    raise AgentBayError(
+        f"source must be a path, bytes or a binary file object, got {type(source).__name__}"
+    )
+
+
+class _Unseekable:
+    """A file that is not a regular file (a FIFO, a character device): read once, in order."""
+
+    def __init__(self, file: io.BufferedReader) -> None:
+        self._file = file
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._file.read(size)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class Sink:
-    """Where downloaded chunks go: here, a file object written as is."""
+    """Where downloaded chunks go: here, a file object written as is. Blocking, and safe to
+    call from the threads of the async flavour (one call at a time)."""
 
     def __init__(self, writer: BinaryWriter, label: str = "the destination") -> None:
         self._writer = writer
         self._label = label
+        self._start = _position(writer)
+        self._lock = threading.Lock()
+        self.written = 0
 
     def write(self, chunk: bytes) -> None:
         """Write one chunk; raises :class:`LocalIOError` when that fails."""
-        try:
-            self._writer.write(chunk)
-        except OSError as exc:
-            raise LocalIOError(f"Cannot write {self._label}: {exc.strerror or exc}") from None
+        with self._lock:
+            try:
+                self._writer.write(chunk)
+            except (OSError, ValueError) as exc:
+                raise self._error(exc) from None
+            self.written += len(chunk)
+
+    def _error(self, exc: Exception) -> LocalIOError:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        return LocalIOError(f"Cannot write {self._label}: {reason}")
+
+    def restart(self) -> bool:
+        """Drop what was written, for a download that starts over; False when the file object
+        cannot go back (it is not seekable)."""
+        if self.written == 0:
+            return True
+        if self._start is None:
+            return False
+        with self._lock:
+            try:
+                self._writer.seek(self._start)  # type: ignore[attr-defined]
+                self._writer.truncate()  # type: ignore[attr-defined]
+            except (AttributeError, OSError, ValueError):
+                return False
+            self.written = 0
+        return True
 
     def commit(self) -> None:
         """Mark the download complete (a file object needs nothing more)."""
@@ -181,48 +274,49 @@ class TempFileSink(Sink):
     def commit(self) -> None:
         """Close the temporary file and rename it onto the destination; raises
         :class:`LocalIOError` when that fails."""
-        try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            os.replace(self.temp_path, self._path)
-        except OSError as exc:
-            raise LocalIOError(f"Cannot write {self._label}: {exc.strerror or exc}") from None
-        self._committed = True
+        with self._lock:
+            try:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._file.close()
+                os.replace(self.temp_path, self._path)
+            except OSError as exc:
+                raise self._error(exc) from None
+            self._committed = True
 
     def discard(self) -> None:
         """Close and remove the temporary file unless it was committed."""
-        if not self._committed:
-            self._file.close()
-            with contextlib.suppress(OSError):
-                os.unlink(self.temp_path)
+        with self._lock:
+            if not self._committed:
+                self._file.close()
+                with contextlib.suppress(OSError):
+                    os.unlink(self.temp_path)
 
 
-@contextlib.contextmanager
-def open_destination(destination: Destination) -> Iterator[Sink]:
-    """Yield a :class:`Sink` for ``destination``; whatever was not committed is discarded.
+def open_destination(destination: Destination) -> Sink:
+    """A :class:`Sink` for ``destination``; call its ``discard()`` when done. Blocking.
 
     Raises :class:`AgentBayError` for a destination of the wrong type or a folder that cannot be
     written.
     """
     if isinstance(destination, (str, os.PathLike)):
-        sink: Sink = TempFileSink(os.fspath(destination))
-    elif _has_method(destination, "write"):
-        sink = Sink(destination)
-    else:
-        raise AgentBayError(
-            f"destination must be a path or a binary file object, got {type(destination).__name__}"
-        )
-    try:
-        yield sink
-    finally:
-        sink.discard()
+        return TempFileSink(os.fspath(destination))
+    if _has_method(destination, "write"):
+        return Sink(destination)
+    raise AgentBayError(
+        f"destination must be a path or a binary file object, got {type(destination).__name__}"
+    )
 
 
 def url_failure(url: FileUrlResult) -> OperationResult:
     """The failed result of a transfer whose presigned URL could not be had."""
     return OperationResult(
-        request_id=url.request_id, success=False, error_message=url.error_message
+        request_id=url.request_id,
+        success=False,
+        error_message=url.error_message,
+        code=url.code,
+        message=url.message,
+        http_status_code=url.http_status_code,
     )
 
 
@@ -231,9 +325,8 @@ def _field(name: str, text: str) -> str:
     return (match.group(1) or match.group(2) or "") if match else ""
 
 
-def _describe(head: bytes) -> str:
+def _describe(text: str) -> str:
     """``[Code] Message`` from a JSON or XML error body, else its first characters."""
-    text = " ".join(head.decode("utf-8", "replace").split())
     code, message = _field("Code", text), _field("Message", text)
     return f"[{code}] {message}" if code and message else text[:SNIPPET_LENGTH]
 
@@ -244,17 +337,24 @@ def storage_failure(url: FileUrlResult, status: int, head: bytes) -> OperationRe
         phrase = http.HTTPStatus(status).phrase
     except ValueError:
         phrase = ""
-    reason = _describe(head[:HEAD_LENGTH]) or phrase or "no details"
+    text = " ".join(head[:HEAD_LENGTH].decode("utf-8", "replace").split())
+    reason = _describe(text) or phrase or "no details"
     return OperationResult(
         request_id=url.request_id,
         success=False,
         error_message=f"Storage answered HTTP {status}: {reason}",
+        code=_field("Code", text),
+        message=_field("Message", text),
+        http_status_code=status,
     )
 
 
-def error_failure(url: FileUrlResult, message: str) -> OperationResult:
-    """The failed result of a transfer cut short by the network or by local I/O."""
-    return OperationResult(request_id=url.request_id, success=False, error_message=message)
+def error_failure(url: FileUrlResult, message: str, code: str) -> OperationResult:
+    """The failed result of a transfer cut short by the network or by local I/O (``code``:
+    ``"SDK.ConnectionBroken"``, ``"SDK.LocalIOError"``, ...)."""
+    return OperationResult(
+        request_id=url.request_id, success=False, error_message=message, code=code, message=message
+    )
 
 
 def transfer_result(url: FileUrlResult, answer: Answer, size: int) -> OperationResult:
@@ -264,6 +364,19 @@ def transfer_result(url: FileUrlResult, answer: Answer, size: int) -> OperationR
     return OperationResult(request_id=url.request_id, success=True, data=size)
 
 
+def content_range(value: str | None) -> tuple[int | None, int | None, int | None]:
+    """``(first, last, total)`` of a Content-Range header; None for what is absent or ``*``.
+
+    >>> content_range("bytes 10-99/100"), content_range("bytes */100"), content_range("x")
+    ((10, 99, 100), (None, None, 100), (None, None, None))
+    """
+    match = _CONTENT_RANGE.fullmatch((value or "").strip())
+    if match is None:
+        return None, None, None
+    first, last, total = (int(g) if g and g.isdigit() else None for g in match.groups())
+    return first, last, total
+
+
 def read_chunk(reader: BinaryReader, size: int, label: str) -> bytes:
     """Up to ``size`` bytes of ``reader``; raises :class:`LocalIOError` when reading fails."""
     try:
@@ -271,15 +384,3 @@ def read_chunk(reader: BinaryReader, size: int, label: str) -> bytes:
     except (OSError, ValueError) as exc:  # ValueError: a file closed under our feet
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise LocalIOError(f"Cannot read {label}: {reason}") from None
-
-
-def read_chunks(reader: BinaryReader, total: int | None, label: str) -> Iterator[bytes]:
-    """Chunks of ``reader`` up to its end, or up to ``total`` bytes when that is known."""
-    left = total
-    while left is None or left > 0:
-        chunk = read_chunk(reader, CHUNK_SIZE if left is None else min(CHUNK_SIZE, left), label)
-        if not chunk:
-            return
-        if left is not None:
-            left -= len(chunk)
-        yield chunk

@@ -4,6 +4,7 @@ Needs the ``cli`` extra (``pip install 'agentbay-contexts[cli]'``). Example::
 
     agentbay --endpoint http://127.0.0.1:8765 context create demo
     agentbay file put demo ./report.pdf /docs/report.pdf
+    agentbay folder put demo ./photos /photos --delete
     agentbay context list --json
 """
 
@@ -29,7 +30,7 @@ import attrs
 
 from ._config import DEFAULT_ENDPOINT, Config
 from ._errors import AgentBayError
-from ._models import Context, ContextFileEntry, OperationResult
+from ._models import Context, ContextFileEntry, FolderTransferResult, OperationResult
 from ._sync._client import AgentBay
 from ._version import __version__
 
@@ -392,6 +393,119 @@ def file_url(state: _State, context_ref: str, remote: str, upload: bool) -> None
     if not result.success:
         raise AgentBayError(f"Cannot get a URL for {remote}: {result.error_message}")
     state.show({"url": result.url, "expire_time": result.expire_time}, result.url)
+
+
+@cli.group("folder")
+def folder_group() -> None:
+    """Mirror whole folders between this machine and a context (CONTEXT: a name or an id)."""
+
+
+def _folder_options(command: Any) -> Any:
+    """The options ``folder put`` and ``folder get`` share."""
+    options = [
+        click.option(
+            "--concurrency",
+            type=click.IntRange(min=1),
+            default=16,
+            show_default=True,
+            help="Files in flight at once.",
+        ),
+        click.option("--delete", is_flag=True, help="Delete what the source lacks."),
+        click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@folder_group.command("put")
+@click.argument("context_ref", metavar="CONTEXT")
+@click.argument("local", metavar="LOCAL_DIR", type=click.Path(exists=True, file_okay=False))
+@click.argument("remote", metavar="REMOTE_DIR")
+@_folder_options
+@click.pass_obj
+def folder_put(
+    state: _State,
+    context_ref: str,
+    local: str,
+    remote: str,
+    concurrency: int,
+    delete: bool,
+    dry_run: bool,
+) -> None:
+    """Upload the files below LOCAL_DIR to REMOTE_DIR: new and changed ones only."""
+    agent_bay = state.agent_bay()
+    found = _resolve(agent_bay, context_ref)
+    with TransferBar(remote, files=True, shown=not dry_run) as bar:
+        result = agent_bay.context.upload_folder(
+            found.id,
+            local,
+            remote,
+            concurrency=concurrency,
+            delete_extra=delete,
+            dry_run=dry_run,
+            progress=bar.update,
+        )
+    _folder_report(state, found, result, "upload", f"to {found.name}:{remote}", dry_run)
+
+
+@folder_group.command("get")
+@click.argument("context_ref", metavar="CONTEXT")
+@click.argument("remote", metavar="REMOTE_DIR")
+@click.argument("local", metavar="LOCAL_DIR", type=click.Path(file_okay=False))
+@_folder_options
+@click.pass_obj
+def folder_get(
+    state: _State,
+    context_ref: str,
+    remote: str,
+    local: str,
+    concurrency: int,
+    delete: bool,
+    dry_run: bool,
+) -> None:
+    """Download the files below REMOTE_DIR into LOCAL_DIR: new and changed ones only."""
+    agent_bay = state.agent_bay()
+    found = _resolve(agent_bay, context_ref)
+    with TransferBar(remote, files=True, shown=not dry_run) as bar:
+        result = agent_bay.context.download_folder(
+            found.id,
+            remote,
+            local,
+            concurrency=concurrency,
+            delete_extra=delete,
+            dry_run=dry_run,
+            progress=bar.update,
+        )
+    _folder_report(state, found, result, "download", f"from {found.name}:{remote}", dry_run)
+
+
+def _folder_report(
+    state: _State, found: Context, result: FolderTransferResult, verb: str, place: str, dry: bool
+) -> None:
+    """Print what a folder transfer did (with ``dry``, would do): ``verb`` is upload or
+    download, ``place`` where to or from. Each failure is named on stderr, then exit 1."""
+    fields = ("transferred", "skipped", "deleted", "failed", "bytes_transferred")
+    payload = {"context_id": found.id, "dry_run": dry, "success": result.success}
+    payload.update({name: getattr(result, name) for name in fields})
+    count = len(result.transferred)
+    summary = (
+        f"{count} file{'' if count == 1 else 's'} ({result.bytes_transferred} bytes) {place}; "
+        f"{len(result.skipped)} unchanged, {len(result.deleted)} "
+        + ("to delete" if dry else "deleted")
+        + (f", {len(result.failed)} failed" if result.failed else "")
+    )
+    if dry:
+        lines = [f"would {verb} {path}" for path in result.transferred]
+        lines += [f"would delete {path}" for path in result.deleted]
+        text = "\n".join([*lines, f"Dry run: would {verb} {summary}"])
+    else:
+        text = f"{verb.capitalize()}ed {summary}"
+    state.show(payload, text)
+    for path, message in result.failed.items():
+        click.echo(redact(f"Failed: {path}: {message}", state.secrets()), err=True)
+    if result.failed:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command(

@@ -40,6 +40,11 @@ class AsyncChannel:
         self._redactor = Redactor(api_key)
         self.closed = False
 
+    @property
+    def max_retries(self) -> int:
+        """How many times a transient failure is retried (``Config.max_retries``)."""
+        return self._config.max_retries
+
     async def call(
         self, action: str, params: _request.Params, deadline: float | None = None
     ) -> Reply:

@@ -1,8 +1,9 @@
 """AsyncContextService: the seed's context methods (each a check, one action and a parse),
-auto-paging iterators and streamed file transfers."""
+auto-paging iterators, streamed file transfers and folder transfers."""
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -10,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from .. import _checks, _results, _transfer
 from .._errors import AgentBayError, ClearanceTimeoutError
-from .._io_async import sleep
+from .._folders import FolderProgressCallback
+from .._io_async import run_blocking, sleep
 from .._models import (
     ClearContextResult,
     Context,
@@ -20,10 +22,12 @@ from .._models import (
     ContextListResult,
     ContextResult,
     FileUrlResult,
+    FolderTransferResult,
     OperationResult,
 )
-from .._redact import without_query_of
-from .._transports.errors import TransportError
+from . import _folder_transfers
+from ._folder_transfers import Options
+from ._transfers import Download, Upload
 
 if TYPE_CHECKING:
     from ._channel import AsyncChannel
@@ -399,11 +403,16 @@ class AsyncContextService:
         """Upload ``source`` to ``file_path`` of the context, streamed in 1 MiB chunks.
 
         ``source`` is a path, bytes, or a binary file object (read from its current position).
-        ``progress(bytes_done, total)`` is called as bytes move (``total`` None when unknown);
-        an exception it raises stops the transfer and propagates. Each step must progress
-        within the client's ``timeout_ms``; ``timeout`` (seconds) bounds the whole transfer.
-        Raises :class:`AgentBayError` for bad arguments or an unreadable file, before sending;
-        every later failure is a failed result. On success ``data`` is the byte count.
+        ``progress(bytes_done, total)`` is called as bytes move (``total`` None when unknown),
+        from ``(0, total)`` again when an attempt is retried; an exception it raises stops the
+        transfer and propagates. A transient failure (a connection refused, reset or cut, a
+        stall, storage answering 408, 429 or 5xx) is retried with a fresh URL, up to
+        ``Config.max_retries`` times with backoff, if the source can be read again from its
+        start (a path, bytes, a seekable file; not a pipe). Each step must progress within the
+        client's ``timeout_ms``; ``timeout`` (seconds) bounds the whole transfer, retries and
+        waits included. Raises :class:`AgentBayError` for bad arguments or an unreadable file,
+        before sending; every later failure is a failed result. On success ``data`` is the byte
+        count.
 
         Example::
 
@@ -413,28 +422,12 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        with _transfer.open_source(source) as (reader, size, label):
-            url = await self.get_file_upload_url(context_id, file_path)
-            if not url.success:
-                return _transfer.url_failure(url)
-            progress_ = _transfer.Progress(progress, size)
-            headers = {} if size is None else {"content-length": str(size)}
-            try:
-                answer = await self._channel.upload(
-                    url.url, headers, self._chunks(reader, progress_, label), total
-                )
-            except (TransportError, _transfer.LocalIOError) as exc:
-                return _transfer.error_failure(url, self._channel.safe(str(exc)))
-            return self._finished(url, _transfer.transfer_result(url, answer, progress_.done))
-
-    @staticmethod
-    async def _chunks(
-        reader: _transfer.BinaryReader, progress: _transfer.Progress, label: str
-    ) -> AsyncIterator[bytes]:
-        progress.start()
-        for chunk in _transfer.read_chunks(reader, progress.total, label):
-            yield chunk
-            progress.advance(len(chunk))
+        source_ = await run_blocking(_transfer.open_source, source)
+        try:
+            upload = Upload(self, context_id, file_path, source_, progress, total)
+            return await upload.run()
+        finally:
+            await run_blocking(source_.close)
 
     async def download_file(
         self,
@@ -449,11 +442,14 @@ class AsyncContextService:
 
         ``destination`` is a path (written to a temporary file in its folder and renamed into
         place only on success) or a writable binary file object. ``progress(bytes_done, total)``
-        is called as bytes move; an exception it raises stops the transfer and propagates. Each
-        step must progress within the client's ``timeout_ms``; ``timeout`` (seconds) bounds the
-        whole transfer. Raises :class:`AgentBayError` for bad arguments or an unwritable
-        folder, before sending; every later failure is a failed result, and leaves a
-        destination path untouched. On success ``data`` is the byte count.
+        is called as bytes move; an exception it raises stops the transfer and propagates.
+        Transient failures are retried as by :meth:`upload_file`, each retry resuming from the
+        bytes already received (``Range: bytes=N-``) when storage allows it, else starting over
+        (and reporting from 0 again). Each step must progress within the client's
+        ``timeout_ms``; ``timeout`` (seconds) bounds the whole transfer. Raises
+        :class:`AgentBayError` for bad arguments or an unwritable folder, before sending; every
+        later failure is a failed result, and leaves a destination path untouched. On success
+        ``data`` is the byte count.
 
         Example::
 
@@ -463,26 +459,76 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        with _transfer.open_destination(destination) as sink:
-            url = await self.get_file_download_url(context_id, file_path)
-            if not url.success:
-                return _transfer.url_failure(url)
-            receiver = _transfer.Receiving(sink, progress)
-            try:
-                answer = await self._channel.download(
-                    url.url, {"accept-encoding": "identity"}, receiver, total
-                )
-                if answer.status < 300:
-                    sink.commit()
-            except (TransportError, _transfer.LocalIOError) as exc:
-                return _transfer.error_failure(url, self._channel.safe(str(exc)))
-            return self._finished(
-                url, _transfer.transfer_result(url, answer, receiver.progress.done)
-            )
+        sink = await run_blocking(_transfer.open_destination, destination)
+        try:
+            return await Download(self, context_id, file_path, sink, progress, total).run()
+        finally:
+            await run_blocking(sink.discard)
 
-    def _finished(self, url: FileUrlResult, result: OperationResult) -> OperationResult:
-        """``result`` with nothing secret in its message (storage may echo a signed URL)."""
-        if not result.success:
-            message = without_query_of(url.url, result.error_message)
-            result.error_message = self._channel.safe(message)
-        return result
+    async def upload_folder(
+        self,
+        context_id: str,
+        local_folder: str | os.PathLike[str],
+        remote_folder: str,
+        *,
+        concurrency: int = 16,
+        only_changed: bool = True,
+        delete_extra: bool = False,
+        dry_run: bool = False,
+        progress: FolderProgressCallback | None = None,
+    ) -> FolderTransferResult:
+        """Upload the regular files below ``local_folder`` to ``remote_folder`` of the context,
+        ``concurrency`` files at a time, each as :meth:`upload_file` (retries included).
+
+        With ``only_changed``, a file is sent only when the remote copy is missing, differs
+        in size, or is older than the local file (by more than 2 s). ``delete_extra`` deletes
+        remote files below ``remote_folder`` that the local folder lacks; ``dry_run`` only
+        reports what would be done. Symbolic links below the folder are not followed.
+        ``progress(done_bytes, total_bytes, done_files, total_files)`` is called in the
+        caller's thread (or on its event loop). A file that fails is named in ``failed``; the
+        others go on. Raises :class:`AgentBayError` for bad arguments or a local folder that
+        cannot be read, before sending.
+
+        Example::
+
+            result = await agent_bay.context.upload_folder(ctx_id, "photos", "/photos")
+            print(len(result.transferred), "sent,", len(result.skipped), "unchanged")
+        """
+        options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
+        return await _folder_transfers.upload_folder(
+            self, context_id, local_folder, remote_folder, options, progress
+        )
+
+    async def download_folder(
+        self,
+        context_id: str,
+        remote_folder: str,
+        local_folder: str | os.PathLike[str],
+        *,
+        concurrency: int = 16,
+        only_changed: bool = True,
+        delete_extra: bool = False,
+        dry_run: bool = False,
+        progress: FolderProgressCallback | None = None,
+    ) -> FolderTransferResult:
+        """Download every file below ``remote_folder`` of the context into ``local_folder``
+        (created if missing), ``concurrency`` files at a time, each as :meth:`download_file`.
+
+        With ``only_changed``, a file is fetched only when the local copy is missing, differs
+        in size, or is older than the remote one (by more than 2 s); each downloaded file gets
+        the remote modification time. ``delete_extra`` deletes local files the remote folder
+        lacks (``deleted`` names them by their remote path); ``dry_run`` only reports. Nothing
+        is ever written outside ``local_folder``: a listed path that would leave it, or is not
+        a valid local name, is refused and named in ``failed``. ``progress`` as for
+        :meth:`upload_folder`. Raises :class:`AgentBayError` for bad arguments or a local
+        folder that cannot be created, before sending.
+
+        Example::
+
+            result = await agent_bay.context.download_folder(ctx_id, "/photos", "photos")
+            print(result.success, result.bytes_transferred)
+        """
+        options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
+        return await _folder_transfers.download_folder(
+            self, context_id, remote_folder, local_folder, options, progress
+        )

@@ -41,6 +41,11 @@ class Channel:
         self._redactor = Redactor(api_key)
         self.closed = False
 
+    @property
+    def max_retries(self) -> int:
+        """How many times a transient failure is retried (``Config.max_retries``)."""
+        return self._config.max_retries
+
     def call(
         self, action: str, params: _request.Params, deadline: float | None = None
     ) -> Reply:

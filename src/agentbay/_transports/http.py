@@ -14,11 +14,13 @@ HEAD_LIMIT = 64 << 10  # bytes of a storage reply (an error page, an upload's an
 
 @attrs.frozen
 class Answer:
-    """An HTTP answer: status, body (empty when streamed to a receiver) and Retry-After."""
+    """An HTTP answer: status, body (empty when streamed to a receiver), Retry-After and
+    Content-Range (of a refused range)."""
 
     status: int
     body: bytes = b""
     retry_after: str | None = None
+    content_range: str | None = None
 
 
 def content_length(value: str | None) -> int | None:

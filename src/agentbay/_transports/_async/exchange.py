@@ -6,7 +6,7 @@ what a timeout means, how much of a reply is read and how a stream is fed cannot
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
 from ... import _io_async
@@ -19,10 +19,11 @@ from .base import AsyncHTTPResponse, AsyncTransport
 class Receiver(Protocol):
     """Takes the body of a successful streamed download."""
 
-    def begin(self, total: int | None) -> None:
-        """The body starts; ``total`` is its Content-Length, None when unknown."""
+    async def begin(self, status: int, header: Callable[[str], str | None]) -> None:
+        """A 2xx answer's body starts; ``header(name)`` reads its headers. Raising refuses
+        the body."""
 
-    def write(self, chunk: bytes) -> None:
+    async def write(self, chunk: bytes) -> None:
         """The next chunk of the body."""
 
 
@@ -91,8 +92,8 @@ async def receive_stream(
     deadline: Deadline,
 ) -> Answer:
     """GET ``url`` and stream a 2xx body to ``receiver`` (a download); any other answer keeps
-    at most :data:`HEAD_LIMIT` bytes of its body. An exception raised by ``receiver``
-    propagates unchanged. Raises ``TransportError``."""
+    at most :data:`HEAD_LIMIT` bytes of its body, and its Content-Range. An exception raised
+    by ``receiver`` propagates unchanged. Raises ``TransportError``."""
     check_url(url)
     try:
         async with _io_async.enforce(deadline):
@@ -100,11 +101,15 @@ async def receive_stream(
             try:
                 if not 200 <= response.status < 300:
                     head, _ = await _read_upto(response, deadline, HEAD_LIMIT)
-                    return Answer(response.status, head, response.header("retry-after"))
-                receiver.begin(_declared_length(response))
+                    retry_after = response.header("retry-after")
+                    return Answer(
+                        response.status, head, retry_after, response.header("content-range")
+                    )
+                _declared_length(response)  # a Content-Length that is not one: malformed
+                await receiver.begin(response.status, response.header)
                 while chunk := await response.read(deadline.op_timeout()):
                     deadline.progressed()
-                    receiver.write(chunk)
+                    await receiver.write(chunk)
                     deadline.check()
             finally:
                 await response.aclose()

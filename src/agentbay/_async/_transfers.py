@@ -1,0 +1,284 @@
+"""File transfers that outlast transient failures: the retry loop of ``upload_file`` and
+``download_file`` (one attempt is the channel's).
+
+Each attempt asks for a fresh presigned URL. An attempt that fails transiently (a
+``TransportError`` that is ``retryable``: refused, reset or cut connections, stalls; or storage
+answering 408, 429, 500, 502, 503 or 504) is retried after ``_retry.backoff_delay`` (Retry-After
+honoured), at most ``Config.max_retries`` times, all within the transfer's optional
+``timeout``. An upload is retried only if its source can be read again from its start; a
+download resumes from the bytes it already has with ``Range: bytes=N-`` (and ``If-Range``), and
+starts over when storage sends the whole file instead.
+
+Example::
+
+    source = await run_blocking(_transfer.open_source, b"data")
+    result = await Upload(service, "ctx-1", "/a.txt", source, None, None).run()
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .. import _retry, _transfer
+from .._io_async import run_blocking, sleep
+from .._models import FileUrlResult, OperationResult
+from .._redact import without_query_of
+from .._transports.errors import Kind, TransportError
+from .._transports.http import Answer, content_length
+
+if TYPE_CHECKING:
+    from ._channel import AsyncChannel
+    from .context import AsyncContextService
+
+NOT_REREADABLE = "not retried: the source cannot be read again from its start"
+
+
+@attrs.frozen
+class _Outcome:
+    """How one attempt ended: its result, and whether another attempt may do better."""
+
+    result: OperationResult
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+def _answered(url: FileUrlResult, answer: Answer, size: int) -> _Outcome:
+    """The outcome of an attempt that storage answered."""
+    result = _transfer.transfer_result(url, answer, size)
+    if result.success:
+        return _Outcome(result)
+    retry_after = _retry.parse_retry_after(answer.retry_after)
+    return _Outcome(result, _retry.is_retryable(answer.status), retry_after)
+
+
+def _done(url: FileUrlResult, size: int) -> OperationResult:
+    return OperationResult(request_id=url.request_id, success=True, data=size)
+
+
+def _timed_out(timeout: float) -> str:
+    return f"Transfer timed out after {round(timeout * 1000)} ms"
+
+
+class _Transfer:
+    """One file transfer, attempt after attempt; a subclass says what an attempt is."""
+
+    def __init__(
+        self, service: AsyncContextService, context_id: str, file_path: str, timeout: float | None
+    ) -> None:
+        self._service = service
+        self._channel: AsyncChannel = service._channel
+        self._context_id = context_id
+        self._file_path = file_path
+        self._timeout = timeout
+
+    async def fresh_url(self) -> FileUrlResult:
+        """A presigned URL for the next attempt."""
+        raise NotImplementedError
+
+    async def attempt(self, url: FileUrlResult, left: float | None) -> _Outcome:
+        """One attempt through ``url``, within ``left`` seconds (None: no bound). Raises
+        ``TransportError`` or ``LocalIOError``."""
+        raise NotImplementedError
+
+    async def prepare_retry(self) -> str | None:
+        """Ready the next attempt, or say why there can be none."""
+        return None
+
+    async def run(self) -> OperationResult:
+        """Attempt until success or a failure that may not be retried."""
+        ends = None if self._timeout is None else time.monotonic() + self._timeout
+        tries = 0
+        while True:
+            url = await self.fresh_url()
+            if not url.success:
+                return _transfer.url_failure(url)
+            left = None if ends is None else ends - time.monotonic()
+            try:
+                if left is not None and left <= 0:
+                    raise TransportError(Kind.TIMEOUT, "Transfer timed out")
+                outcome = await self.attempt(url, left)
+            except TransportError as exc:
+                if exc.kind is Kind.TIMEOUT and ends is not None and time.monotonic() >= ends:
+                    message = _timed_out(self._timeout or 0.0)
+                    outcome = _Outcome(_transfer.error_failure(url, message, exc.code))
+                else:
+                    failure = _transfer.error_failure(url, exc.message, exc.code)
+                    outcome = _Outcome(failure, exc.retryable)
+            except _transfer.LocalIOError as exc:
+                outcome = _Outcome(_transfer.error_failure(url, str(exc), exc.code))
+            tries += 1
+            result = outcome.result
+            if not outcome.retryable or tries > self._channel.max_retries:
+                break
+            delay = _retry.backoff_delay(tries - 1, outcome.retry_after)
+            if ends is not None and time.monotonic() + delay >= ends:
+                break
+            reason = await self.prepare_retry()
+            if reason is not None:
+                result.error_message += f" ({reason})"
+                break
+            await sleep(delay)
+        if not result.success:
+            if tries > 1:
+                result.error_message += f" (after {tries} attempts)"
+            result.error_message = self._safe(url.url, result.error_message)
+            result.message = self._safe(url.url, result.message)
+        return result
+
+    def _safe(self, url: str, text: str) -> str:
+        """``text`` without the query of ``url`` (storage may echo it) or the API key."""
+        return self._channel.safe(without_query_of(url, text))
+
+
+class Upload(_Transfer):
+    """An upload of an opened ``source``: every attempt reads it from its start.
+
+    Example: ``result = await Upload(service, "ctx-1", "/a", source, None, None).run()``
+    """
+
+    def __init__(
+        self,
+        service: AsyncContextService,
+        context_id: str,
+        file_path: str,
+        source: _transfer.OpenedSource,
+        callback: _transfer.ProgressCallback | None,
+        timeout: float | None,
+    ) -> None:
+        super().__init__(service, context_id, file_path, timeout)
+        self._source = source
+        self._progress = _transfer.Progress(callback, source.size)
+        self._headers = {} if source.size is None else {"content-length": str(source.size)}
+
+    async def fresh_url(self) -> FileUrlResult:
+        """A presigned PUT URL."""
+        return await self._service.get_file_upload_url(self._context_id, self._file_path)
+
+    async def attempt(self, url: FileUrlResult, left: float | None) -> _Outcome:
+        """PUT the source from its start."""
+        answer = await self._channel.upload(url.url, self._headers, self._chunks(), left)
+        return _answered(url, answer, self._source.taken)
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        source = self._source
+        self._progress.start(source.size)
+        while source.size is None or source.taken < source.size:
+            chunk = await run_blocking(source.next_chunk)
+            if not chunk:
+                return
+            yield chunk
+            self._progress.advance(len(chunk))
+
+    async def prepare_retry(self) -> str | None:
+        """Go back to the source's start; a pipe cannot."""
+        return None if await run_blocking(self._source.rewind) else NOT_REREADABLE
+
+
+class Download(_Transfer):
+    """A download into ``sink``, resumed from what it holds when an attempt breaks off.
+
+    Example: ``result = await Download(service, "ctx-1", "/a", sink, None, None).run()``
+    """
+
+    def __init__(
+        self,
+        service: AsyncContextService,
+        context_id: str,
+        file_path: str,
+        sink: _transfer.Sink,
+        callback: _transfer.ProgressCallback | None,
+        timeout: float | None,
+    ) -> None:
+        super().__init__(service, context_id, file_path, timeout)
+        self._sink = sink
+        self._receiving = _Receiving(sink, _transfer.Progress(callback, None))
+
+    async def fresh_url(self) -> FileUrlResult:
+        """A presigned GET URL."""
+        return await self._service.get_file_download_url(self._context_id, self._file_path)
+
+    async def attempt(self, url: FileUrlResult, left: float | None) -> _Outcome:
+        """GET the file, or the rest of it; commit the sink once every byte is in."""
+        receiving = self._receiving
+        answer = await self._channel.download(url.url, receiving.headers(), receiving, left)
+        outcome = receiving.outcome(url, answer)
+        if outcome.result.success:
+            await run_blocking(self._sink.commit)
+        return outcome
+
+
+class _Receiving:
+    """Receives one download into ``sink`` across its attempts: asks for the rest with a Range
+    request, and starts over when storage sends the whole file again."""
+
+    def __init__(self, sink: _transfer.Sink, progress: _transfer.Progress) -> None:
+        self._sink = sink
+        self._progress = progress
+        self._validator: str | None = None  # the ETag or Last-Modified of the whole file
+        self._total: int | None = None
+        self._resume = True
+        self._asked = 0  # the offset the current attempt asked for
+
+    def headers(self) -> dict[str, str]:
+        """The headers of the next attempt: a Range from what the sink has, if anything."""
+        headers = {"accept-encoding": "identity"}
+        self._asked = self._sink.written if self._resume else 0
+        self._resume = True
+        if self._asked:
+            headers["range"] = f"bytes={self._asked}-"
+            if self._validator:
+                headers["if-range"] = self._validator
+        return headers
+
+    async def begin(self, status: int, header: Callable[[str], str | None]) -> None:
+        """A 206 goes on from what the sink has; anything else starts over."""
+        if status == 206:
+            first, last, total = _transfer.content_range(header("content-range"))
+            if (
+                not self._asked
+                or first != self._asked
+                or total is None
+                or last != total - 1
+                or (self._total is not None and total != self._total)
+            ):
+                self._resume = False
+                raise TransportError(
+                    Kind.PROTOCOL, "Storage answered 206 with an unexpected Content-Range"
+                )
+            self._total = total
+            self._progress.resume(total)
+            return
+        if not await run_blocking(self._sink.restart):
+            raise _transfer.LocalIOError(
+                "Cannot start the download over: the destination cannot be rewound"
+            )
+        self._total = content_length(header("content-length"))
+        etag = header("etag")
+        self._validator = etag if etag and not etag.startswith("W/") else header("last-modified")
+        self._progress.start(self._total)
+
+    async def write(self, chunk: bytes) -> None:
+        """Write one chunk (off the event loop) and report it."""
+        await run_blocking(self._sink.write, chunk)
+        self._progress.advance(len(chunk))
+
+    def outcome(self, url: FileUrlResult, answer: Answer) -> _Outcome:
+        """How the attempt that got ``answer`` ended."""
+        written = self._sink.written
+        if 200 <= answer.status < 300:
+            if self._total is not None and written != self._total:
+                message = f"The download ended after {written} of {self._total} bytes"
+                return _Outcome(_transfer.error_failure(url, message, Kind.BROKEN.value), True)
+            return _Outcome(_done(url, written))
+        if answer.status == 416 and self._asked:
+            total = _transfer.content_range(answer.content_range)[2]
+            if total == written:  # every byte had arrived already
+                self._progress.resume(total)
+                return _Outcome(_done(url, written))
+            self._resume = False
+            return _Outcome(_answered(url, answer, written).result, retryable=True)
+        return _answered(url, answer, written)

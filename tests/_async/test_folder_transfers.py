@@ -1,0 +1,471 @@
+"""upload_folder and download_folder against the live emulator (faults included) and a hostile
+fake service: round trips, incremental runs, deletions, dry runs, retries, resumes, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+
+from agentbay import AgentBayError, AsyncAgentBay, Config, FolderTransferResult
+from agentbay.emulator import running
+from tests.hostile import Request, reply, serving
+
+TREE = {
+    "top.txt": b"top",
+    "empty.txt": b"",
+    "a/empty-too": b"",
+    "a/b/sibling.txt": b"s" * 1000,
+    "a/b/c/deep.bin": bytes(range(256)) * 800,
+    "with space/na\u00efve \u00fcn\u00efcode \u6587\u4ef6.txt": "h\u00e9llo".encode(),
+    "big/three-chunks.bin": os.urandom(2 * 1024 * 1024 + 5),
+}
+LISTING = "DescribeContextFiles"
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    for relative, data in files.items():
+        path = root.joinpath(*relative.split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+def remote(*relatives: str, folder: str = "/data") -> list[str]:
+    return sorted(f"{folder}/{relative}" for relative in relatives)
+
+
+def count_actions(monkeypatch: pytest.MonkeyPatch, agent_bay: AsyncAgentBay) -> list[str]:
+    """The actions the client sends from now on, in order."""
+    actions: list[str] = []
+    channel = agent_bay._channel
+    original = channel.call
+
+    async def counting(action: str, params: Any, deadline: float | None = None) -> Any:
+        actions.append(action)
+        return await original(action, params, deadline)
+
+    monkeypatch.setattr(channel, "call", counting)
+    return actions
+
+
+def record_transfers(
+    monkeypatch: pytest.MonkeyPatch, agent_bay: AsyncAgentBay
+) -> list[tuple[str, dict[str, str]]]:
+    """The (method, headers) of every presigned transfer the client sends from now on."""
+    seen: list[tuple[str, dict[str, str]]] = []
+    transport = agent_bay._channel._transport
+    original = transport.open
+
+    async def recording(method: str, url: str, headers: Any, body: Any, timeout: float) -> Any:
+        if method in ("GET", "PUT"):
+            seen.append((method, dict(headers)))
+        return await original(method, url, headers, body, timeout)
+
+    monkeypatch.setattr(transport, "open", recording)
+    return seen
+
+
+@pytest.fixture
+async def context_id(agent_bay: AsyncAgentBay) -> str:
+    return (await agent_bay.context.create("folders")).context_id
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "tree", TREE)
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+async def test_a_tree_goes_up_and_comes_back_byte_identical(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path, tmp_path: Path
+) -> None:
+    up = await agent_bay.context.upload_folder(context_id, tree, "/data")
+    assert up == FolderTransferResult(
+        success=True, transferred=remote(*TREE), bytes_transferred=sum(map(len, TREE.values()))
+    )
+    listed = [
+        e.file_path async for e in agent_bay.context.iter_files(context_id, "/", recursive=True)
+    ]
+    assert sorted(listed) == remote(*TREE)
+
+    down = await agent_bay.context.download_folder(context_id, "/data/", str(tmp_path / "copy"))
+    assert (down.success, down.transferred, down.failed) == (True, remote(*TREE), {})
+    assert down.bytes_transferred == up.bytes_transferred
+    assert read_tree(tmp_path / "copy") == TREE
+
+
+async def test_a_second_run_over_an_unchanged_tree_only_lists(
+    agent_bay: AsyncAgentBay,
+    context_id: str,
+    tree: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await agent_bay.context.upload_folder(context_id, tree, "/data")
+    await agent_bay.context.download_folder(context_id, "/data", tmp_path / "copy")
+    actions = count_actions(monkeypatch, agent_bay)
+
+    up = await agent_bay.context.upload_folder(context_id, tree, "/data")
+    down = await agent_bay.context.download_folder(context_id, "/data", tmp_path / "copy")
+
+    for again in (up, down):
+        assert (again.success, again.transferred, again.bytes_transferred) == (True, [], 0)
+        assert again.skipped == remote(*TREE)
+    folders = [
+        "/data/",
+        "/data/a/",
+        "/data/a/b/",
+        "/data/a/b/c/",
+        "/data/big/",
+        "/data/with space/",
+    ]
+    assert actions == [LISTING] * len(folders) * 2  # one page of each folder, each way
+
+
+async def test_changed_added_and_removed_files_going_up(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path
+) -> None:
+    await agent_bay.context.upload_folder(context_id, tree, "/data")
+    (tree / "top.txt").write_bytes(b"top, longer now")
+    (tree / "a" / "new.txt").write_bytes(b"new")
+    (tree / "a" / "b" / "sibling.txt").unlink()
+
+    kept = await agent_bay.context.upload_folder(context_id, tree, "/data")
+    assert (kept.transferred, kept.deleted) == (remote("a/new.txt", "top.txt"), [])
+    assert "/data/a/b/sibling.txt" not in kept.skipped
+    assert await remote_tree(agent_bay, context_id) == remote(*TREE, "a/new.txt")
+
+    pruned = await agent_bay.context.upload_folder(context_id, tree, "/data", delete_extra=True)
+    assert (pruned.transferred, pruned.deleted) == ([], remote("a/b/sibling.txt"))
+    assert pruned.success
+    expected = sorted(set(remote(*TREE, "a/new.txt")) - {"/data/a/b/sibling.txt"})
+    assert await remote_tree(agent_bay, context_id) == expected
+
+
+async def remote_tree(agent_bay: AsyncAgentBay, context_id: str) -> list[str]:
+    return sorted(
+        [e.file_path async for e in agent_bay.context.iter_files(context_id, "/", recursive=True)]
+    )
+
+
+async def test_changed_added_and_removed_files_coming_down(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    await agent_bay.context.upload_folder(context_id, tree, "/data")
+    await agent_bay.context.download_folder(context_id, "/data", copy)
+    await agent_bay.context.upload_file(context_id, "/data/top.txt", b"changed remotely")
+    await agent_bay.context.upload_file(context_id, "/data/a/added.txt", b"added")
+    await agent_bay.context.delete_file(context_id, "/data/empty.txt")
+    (copy / "local-only.txt").write_bytes(b"mine")
+
+    kept = await agent_bay.context.download_folder(context_id, "/data", copy)
+    assert (kept.transferred, kept.deleted) == (remote("a/added.txt", "top.txt"), [])
+    assert (copy / "top.txt").read_bytes() == b"changed remotely"
+    assert (copy / "empty.txt").exists() and (copy / "local-only.txt").exists()
+
+    pruned = await agent_bay.context.download_folder(context_id, "/data", copy, delete_extra=True)
+    assert pruned.transferred == []
+    assert pruned.deleted == remote("empty.txt", "local-only.txt")  # named by remote path
+    expected = {**TREE, "top.txt": b"changed remotely", "a/added.txt": b"added"}
+    del expected["empty.txt"]
+    assert read_tree(copy) == expected
+
+
+async def test_only_changed_false_moves_everything(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path
+) -> None:
+    await agent_bay.context.upload_folder(context_id, tree, "/data")
+    again = await agent_bay.context.upload_folder(context_id, tree, "/data", only_changed=False)
+    assert (again.transferred, again.skipped) == (remote(*TREE), [])
+
+
+async def test_a_dry_run_reports_and_changes_nothing(
+    agent_bay: AsyncAgentBay,
+    context_id: str,
+    tree: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await agent_bay.context.upload_file(context_id, "/data/extra.txt", b"extra")
+    actions = count_actions(monkeypatch, agent_bay)
+
+    up = await agent_bay.context.upload_folder(
+        context_id, tree, "/data", delete_extra=True, dry_run=True
+    )
+    assert (up.transferred, up.deleted) == (remote(*TREE), remote("extra.txt"))
+    assert up.bytes_transferred == sum(map(len, TREE.values()))
+    assert await remote_tree(agent_bay, context_id) == ["/data/extra.txt"]
+
+    fresh = tmp_path / "not-yet"
+    down = await agent_bay.context.download_folder(context_id, "/data", fresh, dry_run=True)
+    assert (down.success, down.transferred) == (True, remote("extra.txt"))
+    assert not fresh.exists()
+    existing = write_tree(tmp_path / "existing", {"mine.txt": b"mine"})
+    pruning = await agent_bay.context.download_folder(
+        context_id, "/data", existing, delete_extra=True, dry_run=True
+    )
+    assert pruning.deleted == remote("mine.txt")
+    assert read_tree(existing) == {"mine.txt": b"mine"}
+    assert set(actions) == {LISTING}
+
+
+class FolderRecorder:
+    """A folder progress callback that keeps every report and the threads it ran in."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, ...]] = []
+        self.threads: set[int] = set()
+
+    def __call__(self, *numbers: int) -> None:
+        self.threads.add(threading.get_ident())
+        self.calls.append(numbers)
+
+
+@pytest.mark.parametrize("direction", ["up", "down"])
+async def test_progress_adds_up_in_the_callers_thread(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path, tmp_path: Path, direction: str
+) -> None:
+    progress = FolderRecorder()
+    if direction == "down":
+        await agent_bay.context.upload_folder(context_id, tree, "/data")
+        result = await agent_bay.context.download_folder(
+            context_id, "/data", tmp_path / "copy", progress=progress, concurrency=3
+        )
+    else:
+        result = await agent_bay.context.upload_folder(
+            context_id, tree, "/data", progress=progress, concurrency=3
+        )
+    total, files = sum(map(len, TREE.values())), len(TREE)
+    assert progress.calls[0] == (0, total, 0, files)
+    assert progress.calls[-1] == (total, total, files, files)
+    assert result.bytes_transferred == total
+    done_files = [numbers[2] for numbers in progress.calls]
+    assert done_files == sorted(done_files)
+    assert max(numbers[0] for numbers in progress.calls) == total
+    assert progress.threads == {threading.get_ident()}
+
+
+@pytest.mark.parametrize("direction", ["up", "down"])
+async def test_an_exception_from_progress_stops_the_transfer_and_propagates(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path, tmp_path: Path, direction: str
+) -> None:
+    def stop(done_bytes: int, *_: int) -> None:
+        if done_bytes > 0:
+            raise KeyError("stop here")
+
+    copy = tmp_path / "copy"
+    with pytest.raises(KeyError, match="stop here"):
+        if direction == "up":
+            await agent_bay.context.upload_folder(context_id, tree, "/data", progress=stop)
+        else:
+            await agent_bay.context.upload_folder(context_id, tree, "/data")
+            await agent_bay.context.download_folder(context_id, "/data", copy, progress=stop)
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+
+
+async def test_at_most_concurrency_files_are_in_flight(
+    agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = write_tree(tmp_path / "many", {f"f{i:02d}.txt": b"x" * i for i in range(12)})
+    in_flight, peak = [0], [0]
+    lock = threading.Lock()
+    original = agent_bay.context.upload_file
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(agent_bay.context, "upload_file", counting)
+    result = await agent_bay.context.upload_folder(context_id, tree, "/many", concurrency=3)
+    assert result.success and len(result.transferred) == 12
+    assert 2 <= peak[0] <= 3
+
+
+async def test_one_unreadable_file_fails_alone(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentbay._async import _folder_transfers
+
+    real_walk = _folder_transfers.walk_local
+
+    def walk_with_a_ghost(root: str) -> Any:
+        files, problems = real_walk(root)
+        files["ghost.txt"] = files["top.txt"]  # listed, then gone before it is read
+        return files, problems
+
+    monkeypatch.setattr(_folder_transfers, "walk_local", walk_with_a_ghost)
+    result = await agent_bay.context.upload_folder(context_id, tree, "/data")
+    assert result.success is False
+    assert list(result.failed) == ["/data/ghost.txt"]
+    assert "No such file" in result.failed["/data/ghost.txt"]
+    assert result.error_message.startswith("/data/ghost.txt: Cannot read ")
+    assert result.transferred == remote(*TREE)
+
+
+async def test_bad_arguments_raise_before_sending(
+    agent_bay: AsyncAgentBay, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    actions = count_actions(monkeypatch, agent_bay)
+    up, down = agent_bay.context.upload_folder, agent_bay.context.download_folder
+    bad: list[tuple[Any, str]] = [
+        (lambda: up("c", tree, "/d", concurrency=0), "concurrency must be >= 1"),
+        (lambda: up("c", tmp_path / "missing", "/d"), "Cannot read folder"),
+        (lambda: up("", tree, "/d"), "context_id must not be empty"),
+        (lambda: up("c", tree, "/../x"), "'..'"),
+        (lambda: up("c", 42, "/d"), "local_folder must be a path, got int"),
+        (lambda: down("c", "/d", tree, progress="x"), "progress must be callable"),
+        (lambda: down("c", "/d", tree / "top.txt"), "Cannot create folder"),
+    ]
+    for call, message in bad:
+        with pytest.raises(AgentBayError, match=message):
+            await call()
+    assert actions == []
+
+
+async def test_a_context_that_cannot_be_listed_fails_the_whole_transfer(
+    agent_bay: AsyncAgentBay, tree: Path, tmp_path: Path
+) -> None:
+    up = await agent_bay.context.upload_folder("ctx-missing", tree, "/data")
+    down = await agent_bay.context.download_folder("ctx-missing", "/data", tmp_path / "out")
+    for result in (up, down):
+        assert (result.success, result.transferred) == (False, [])
+        assert list(result.failed) == ["/data/"]
+        assert "InvalidContext.NotFound" in result.failed["/data/"]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("fault", ["transfer_cut=0.5", "transfer_error=0.5"])
+async def test_transient_failures_of_every_file_still_move_the_whole_tree(
+    fault: str, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running(faults=f"{fault},seed=3") as url:
+        cfg = Config(url, 10_000, max_retries=10)
+        async with AsyncAgentBay("sk-faults-0123456789", cfg) as agent_bay:
+            context_id = (await agent_bay.context.create("faulty")).context_id
+            actions = count_actions(monkeypatch, agent_bay)
+            up = await agent_bay.context.upload_folder(context_id, tree, "/data", concurrency=4)
+            down = await agent_bay.context.download_folder(
+                context_id, "/data", tmp_path / "copy", concurrency=4
+            )
+    assert (up.success, down.success) == (True, True), (up.failed, down.failed)
+    assert read_tree(tmp_path / "copy") == TREE
+    # Every attempt asks for a URL of its own: more attempts than files means retries ran.
+    assert actions.count("GetContextFileUploadUrl") > len(TREE)
+    assert actions.count("GetContextFileDownloadUrl") > len(TREE)
+
+
+async def test_a_download_cut_short_resumes_with_a_range_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = os.urandom(8 * 1024 * 1024)
+    # Under seed 0 the transfers draw: the upload passes, the first GET is cut, the next passes.
+    with running(faults="transfer_cut=0.5,seed=0") as url:
+        async with AsyncAgentBay("sk-resume-0123456789", Config(url, 10_000)) as agent_bay:
+            context_id = (await agent_bay.context.create("resume")).context_id
+            assert (await agent_bay.context.upload_file(context_id, "/big.bin", data)).success
+            transfers = record_transfers(monkeypatch, agent_bay)
+            result = await agent_bay.context.download_file(
+                context_id, "/big.bin", tmp_path / "big.bin"
+            )
+    assert (result.success, result.data) == (True, len(data))
+    assert (tmp_path / "big.bin").read_bytes() == data
+    (first, headers), (second, resumed) = transfers
+    assert (first, second) == ("GET", "GET")
+    assert "range" not in headers
+    offset = int(resumed["range"].removeprefix("bytes=").removesuffix("-"))
+    assert 0 < offset <= len(data) // 2
+    assert "if-range" in resumed
+    assert os.listdir(tmp_path) == ["big.bin"]
+
+
+# --------------------------------------------------------------------------- hostile listings
+
+HOSTILE_PATHS = [
+    "/data/../escape.txt",
+    "/etc/passwd",
+    "/data/a\\..\\..\\backslash.txt",
+    "/data/nul\x00.txt",
+    "/data/sub/../../up.txt",
+    "/data//",
+    "/elsewhere/x.txt",
+    "/data/line\nbreak.txt",
+]
+
+
+def entry(path: str, kind: str = "file") -> dict[str, Any]:
+    return {"FileId": "f", "FileName": path.rsplit("/", 1)[-1], "FilePath": path,
+            "FileType": kind, "Size": 4, "GmtModified": "2025-05-29T12:00:00Z"}  # fmt: skip
+
+
+class HostileService:
+    """Lists hostile paths in /data (and in /data/sub) and serves "safe" for any download."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __call__(self, conn: socket.socket, request: Request) -> bool:
+        if request.method == "GET":
+            return reply(conn, 200, b"safe")
+        params = dict(parse_qsl(request.body().decode()))
+        action = request.headers.get("x-acs-action")
+        if action == "GetContextFileDownloadUrl":
+            self.asked.append(params["FilePath"])
+            url = f"http://{request.headers['host']}/blob?sig=1"
+            return reply(conn, 200, {"Success": True, "Data": {"Url": url}, "RequestId": "r"})
+        folder = params["ParentFolderPath"].rstrip("/")
+        entries = [entry(path) for path in HOSTILE_PATHS] + [entry(f"{folder}/ok.txt")]
+        if folder == "/data":
+            entries.append(entry("/data/sub", "folder"))
+        body = json.dumps({"Success": True, "Data": entries, "RequestId": "r"})
+        return reply(conn, 200, body.encode())
+
+
+@pytest.fixture
+def hostile() -> Iterator[tuple[str, HostileService]]:
+    service = HostileService()
+    with serving(service) as server:
+        yield server.url, service
+
+
+async def test_hostile_listings_are_refused_without_writing_outside(
+    hostile: tuple[str, HostileService], tmp_path: Path
+) -> None:
+    url, service = hostile
+    target = tmp_path / "deep" / "out"
+    async with AsyncAgentBay("sk-hostile-0123456789", Config(url, 5000)) as agent_bay:
+        result = await agent_bay.context.download_folder("ctx-1", "/data", target)
+    assert result.success is False
+    assert result.transferred == ["/data/ok.txt", "/data/sub/ok.txt"]
+    assert sorted(service.asked) == ["/data/ok.txt", "/data/sub/ok.txt"]
+    assert set(result.failed) == set(HOSTILE_PATHS)
+    assert all(message.startswith("Refused ") for message in result.failed.values())
+    assert read_tree(tmp_path) == {"deep/out/ok.txt": b"safe", "deep/out/sub/ok.txt": b"safe"}
