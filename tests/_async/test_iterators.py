@@ -95,22 +95,6 @@ async def test_iter_files_walks_every_page(
     assert all(dict(args[2:])["next_token"] for args in calls[1:])
 
 
-async def test_list_files_pages_120_files_by_token_exactly_once(agent_bay: AsyncAgentBay) -> None:
-    context_id = (await agent_bay.context.create("tokens")).context_id
-    paths = {f"/d/f{i:03d}" for i in range(120)}
-    for path in paths:
-        assert (await agent_bay.context.upload_file(context_id, path, b"")).success
-    seen: list[str] = []
-    page = await agent_bay.context.list_files(context_id, "/d", max_results=7)
-    while True:
-        assert page.success, page.error_message
-        seen += [entry.file_path for entry in page.entries]
-        if not page.next_token:
-            break
-        page = await agent_bay.context.list_files(context_id, "/d", next_token=page.next_token)
-    assert len(seen) == 120 and set(seen) == paths
-
-
 async def test_iter_files_recursive_yields_every_file_below_depth_first_once(
     agent_bay: AsyncAgentBay,
 ) -> None:

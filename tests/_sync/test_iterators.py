@@ -96,22 +96,6 @@ def test_iter_files_walks_every_page(
     assert all(dict(args[2:])["next_token"] for args in calls[1:])
 
 
-def test_list_files_pages_120_files_by_token_exactly_once(agent_bay: AgentBay) -> None:
-    context_id = (agent_bay.context.create("tokens")).context_id
-    paths = {f"/d/f{i:03d}" for i in range(120)}
-    for path in paths:
-        assert (agent_bay.context.upload_file(context_id, path, b"")).success
-    seen: list[str] = []
-    page = agent_bay.context.list_files(context_id, "/d", max_results=7)
-    while True:
-        assert page.success, page.error_message
-        seen += [entry.file_path for entry in page.entries]
-        if not page.next_token:
-            break
-        page = agent_bay.context.list_files(context_id, "/d", next_token=page.next_token)
-    assert len(seen) == 120 and set(seen) == paths
-
-
 def test_iter_files_recursive_yields_every_file_below_depth_first_once(
     agent_bay: AgentBay,
 ) -> None:

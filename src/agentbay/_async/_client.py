@@ -1,7 +1,5 @@
 """AsyncAgentBay: the client. It owns the transport (through its channel) and the services."""
 
-from __future__ import annotations
-
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -33,7 +31,7 @@ class AsyncAgentBay:
         api_key: str = "",
         cfg: Config | None = None,
         *,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: "httpx.AsyncClient | None" = None,
     ) -> None:
         self._api_key = resolve_api_key(api_key)
         self.config: Config = cfg if cfg is not None else Config.from_env()
@@ -65,7 +63,7 @@ class AsyncAgentBay:
         without sending. Optional: an unclosed client releases its pool when dropped."""
         await self._channel.aclose()
 
-    async def __aenter__(self) -> AsyncAgentBay:
+    async def __aenter__(self) -> "AsyncAgentBay":
         return self
 
     async def __aexit__(

@@ -1,8 +1,6 @@
 """AsyncContextService: the seed's context methods (each a check, one action and a parse),
 auto-paging iterators, streamed file transfers and folder transfers."""
 
-from __future__ import annotations
-
 import os
 import time
 import warnings
@@ -69,11 +67,11 @@ class AsyncContextService:
         print(result.context_id)
     """
 
-    def __init__(self, agent_bay: AsyncAgentBay) -> None:
+    def __init__(self, agent_bay: "AsyncAgentBay") -> None:
         self.agent_bay = agent_bay
 
     @property
-    def _channel(self) -> AsyncChannel:
+    def _channel(self) -> "AsyncChannel":
         """The one way this service reaches AgentBay: actions and transfers."""
         return self.agent_bay._channel
 

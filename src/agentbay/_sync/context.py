@@ -2,8 +2,6 @@
 """ContextService: the seed's context methods (each a check, one action and a parse),
 auto-paging iterators, streamed file transfers and folder transfers."""
 
-from __future__ import annotations
-
 import os
 import time
 import warnings
@@ -70,11 +68,11 @@ class ContextService:
         print(result.context_id)
     """
 
-    def __init__(self, agent_bay: AgentBay) -> None:
+    def __init__(self, agent_bay: "AgentBay") -> None:
         self.agent_bay = agent_bay
 
     @property
-    def _channel(self) -> Channel:
+    def _channel(self) -> "Channel":
         """The one way this service reaches AgentBay: actions and transfers."""
         return self.agent_bay._channel
 

@@ -13,6 +13,7 @@ The async flavour enforces a deadline by cancelling the exchange when it expires
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -34,16 +35,15 @@ class Deadline:
         now = time.monotonic()
         self._total = total
         self._stall = stall
-        self._end = None if total is None else now + total
+        self._end = math.inf if total is None else now + total
         self._last_progress = now
         self.on_change: Callable[[], None] | None = None
 
     def expires_at(self) -> float:
         """The ``time.monotonic()`` instant at which the exchange fails if nothing moves."""
-        ends = [] if self._end is None else [self._end]
-        if self._stall is not None:
-            ends.append(self._last_progress + self._stall)
-        return min(ends)
+        if self._stall is None:
+            return self._end
+        return min(self._last_progress + self._stall, self._end)
 
     def op_timeout(self) -> float:
         """Seconds the next network operation may take (never zero: a socket would block)."""
@@ -63,7 +63,7 @@ class Deadline:
 
     def error(self) -> TransportError:
         """The error of this deadline, saying which budget ran out."""
-        if self._end is not None and (self._stall is None or time.monotonic() >= self._end):
+        if self._total is not None and (self._stall is None or time.monotonic() >= self._end):
             if self._stall is None:
                 return TransportError(
                     Kind.TIMEOUT, f"Request timed out after {_ms(self._total)} ms"

@@ -43,7 +43,7 @@ async def fetch(
             try:
                 if (_declared_length(response) or 0) > BODY_LIMIT:
                     raise too_large(BODY_LIMIT)
-                content, complete = await _read_upto(response, deadline, BODY_LIMIT)
+                content, complete = await _read_upto(response, deadline, BODY_LIMIT, False)
                 if not complete:
                     raise too_large(BODY_LIMIT)
             finally:
@@ -129,10 +129,11 @@ def _declared_length(response: AsyncHTTPResponse) -> int | None:
 
 
 async def _read_upto(
-    response: AsyncHTTPResponse, deadline: Deadline, limit: int
+    response: AsyncHTTPResponse, deadline: Deadline, limit: int, check_length: bool = True
 ) -> tuple[bytes, bool]:
     """At most ``limit`` bytes of the body, and whether that was all of it."""
-    _declared_length(response)
+    if check_length:
+        _declared_length(response)
     parts: list[bytes] = []
     size = 0
     while chunk := await response.read(deadline.op_timeout()):
@@ -142,7 +143,7 @@ async def _read_upto(
         if size > limit:
             return b"".join(parts)[:limit], False
         deadline.check()
-    return b"".join(parts), True
+    return (parts[0] if len(parts) == 1 else b"".join(parts)), True
 
 
 class _Paced:
