@@ -63,7 +63,7 @@ def without_query_of(url: str, text: str) -> str:
     except ValueError:
         return text
     secrets = {query, unquote(query)} if query else set()
-    for _, value in parse_qsl(query, keep_blank_values=True):
+    for _, value in parse_qsl(query):
         if len(value) >= 4:
             secrets |= {value, quote(value, safe="")}
     for secret in sorted(secrets, key=len, reverse=True):

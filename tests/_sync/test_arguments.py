@@ -10,9 +10,16 @@ from typing import Any
 import pytest
 import respx
 
-from agentbay import AgentBayError, AgentBay, Config, Context, ContextListParams
+from agentbay import (
+    AgentBayError,
+    AgentBay,
+    ClearanceTimeoutError,
+    Config,
+    Context,
+    ContextListParams,
+)
 from tests._sync.mocking import mocked
-from tests.helpers import ENDPOINT
+from tests.helpers import API_KEY, ENDPOINT
 
 SURROGATE = "is not valid text: it holds a lone surrogate (undecodable bytes?)"
 
@@ -60,6 +67,7 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("get_clear_status", ("",), {}, "context_id must not be empty"),
     ("clear", ("",), {}, "context_id must not be empty"),
     ("clear", ("ctx-1",), {"timeout": -1}, "timeout must be >= 0, got -1"),
+    ("clear", ("ctx-1",), {"timeout": True}, "timeout must be a number of seconds, got bool"),
     (
         "clear",
         ("ctx-1",),
@@ -108,3 +116,19 @@ def test_a_bad_iterator_argument_is_named_in_the_error(
         drain(getattr(agent_bay.context, method)(*args, **kwargs))
     assert str(caught.value) == message
     assert not route.called
+
+
+def test_clear_with_no_time_gives_up_at_once(
+    api: respx.MockRouter, agent_bay: AgentBay
+) -> None:
+    route = api.post("/")
+    with pytest.raises(ClearanceTimeoutError) as caught:
+        agent_bay.context.clear("ctx-1", timeout=0)
+    assert str(caught.value) == "Context ctx-1 was still clearing after 0 s"
+    assert not route.called
+
+
+def test_the_client_shows_its_endpoint_never_its_key() -> None:
+    client = AgentBay(API_KEY, Config("http://127.0.0.1:9/api", 1000))
+    assert repr(client) == f"{type(client).__name__}(endpoint='http://127.0.0.1:9/api')"
+    assert type(client).__name__ in ("AgentBay", "AgentBay")

@@ -14,7 +14,8 @@ HEAD_LIMIT = 64 << 10  # bytes of a storage reply (an error page, an upload's an
 
 @attrs.frozen
 class Answer:
-    """An HTTP answer: status, body (empty when streamed to a receiver) and Retry-After."""
+    """An HTTP answer: status, body (empty when streamed to a receiver) and, for a call of the
+    service, its Retry-After."""
 
     status: int
     body: bytes = b""

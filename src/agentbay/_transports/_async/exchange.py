@@ -80,7 +80,7 @@ async def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Answer(response.status, head, response.header("retry-after"))
+    return Answer(response.status, head)
 
 
 async def receive_stream(
@@ -100,7 +100,7 @@ async def receive_stream(
             try:
                 if not 200 <= response.status < 300:
                     head, _ = await _read_upto(response, deadline, HEAD_LIMIT)
-                    return Answer(response.status, head, response.header("retry-after"))
+                    return Answer(response.status, head)
                 receiver.begin(content_length(response.header("content-length")))
                 while chunk := await response.read(deadline.op_timeout()):
                     deadline.progressed()

@@ -81,7 +81,7 @@ def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Answer(response.status, head, response.header("retry-after"))
+    return Answer(response.status, head)
 
 
 def receive_stream(
@@ -101,7 +101,7 @@ def receive_stream(
             try:
                 if not 200 <= response.status < 300:
                     head, _ = _read_upto(response, deadline, HEAD_LIMIT)
-                    return Answer(response.status, head, response.header("retry-after"))
+                    return Answer(response.status, head)
                 receiver.begin(content_length(response.header("content-length")))
                 while chunk := response.read(deadline.op_timeout()):
                     deadline.progressed()

@@ -1,0 +1,94 @@
+"""What each transport tells a user when the connection cannot be made as asked: TLS spoken to
+a plain-HTTP server, a presigned URL the HTTP library refuses, an endpoint with a path."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from agentbay import AsyncAgentBay, Config
+from tests._async.test_contract import connect
+from tests.helpers import API_KEY
+from tests.hostile import Request, ok, reply, serving
+
+
+@pytest.fixture(params=["default", "httpx"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Which transport carries the bytes: the flavour's default, or a user's httpx client."""
+    return str(request.param)
+
+
+@contextmanager
+def plain_http_server() -> Iterator[int]:
+    """A server that answers every connection with a plain-HTTP 400, whatever it was sent."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def client_of(transport: str, endpoint: str) -> AsyncAgentBay:
+    cfg = Config(endpoint, 1000, max_retries=0)
+    http_client = httpx.AsyncClient() if transport == "httpx" else None
+    return AsyncAgentBay(API_KEY, cfg, http_client=http_client)
+
+
+async def test_tls_to_a_plain_http_server_says_so(transport: str) -> None:
+    with plain_http_server() as port:
+        async with client_of(transport, f"https://127.0.0.1:{port}/api") as client:
+            result = await client.context.get(name="a")
+    assert result.error_message == (
+        f"Network error: TLS handshake with 127.0.0.1:{port} failed "
+        "(if the server speaks plain HTTP, use an http:// endpoint)"
+    )
+    assert result.code == "SDK.ConnectionFailed"
+
+
+async def test_nobody_listening_names_the_host_not_the_path(transport: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    async with client_of(transport, f"http://user:pw@127.0.0.1:{port}/api/v1") as client:
+        result = await client.context.get(name="a")
+    assert result.error_message == f"Network error: cannot connect to 127.0.0.1:{port}"
+
+
+REFUSED_BY = {
+    "AiohttpTransport": "Invalid URL 'http://[::1]x/blob': ",
+    "HttpxTransport": "Invalid URL 'http://[::1]x/blob': httpx cannot request it",
+    "Urllib3Transport": "Invalid URL 'http://[::1]x/blob': urllib3 cannot request it",
+}
+
+
+async def test_a_presigned_url_the_library_refuses_is_an_invalid_url(transport: str) -> None:
+    def bad_url(conn: socket.socket, request: Request) -> bool:
+        request.body()
+        return reply(conn, 200, ok({"Url": "http://[::1]x/blob?sig=secret", "ExpireTime": 9}))
+
+    with serving(bad_url) as server:
+        async with connect(transport, server) as client:
+            name = type(client._channel._transport).__name__.removeprefix("Async")
+            upload = await client.context.upload_file("ctx-1", "/a", b"x")
+    assert upload.error_message.startswith(REFUSED_BY[name]), upload.error_message
+    assert "secret" not in upload.error_message
