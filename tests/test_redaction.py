@@ -44,3 +44,9 @@ def test_an_unreadable_url_is_named_without_its_query() -> None:
     with pytest.raises(TransportError) as caught:
         check_url("http://[::1/blob?sig=secret")
     assert str(caught.value) == "Invalid URL 'an unreadable URL': Invalid IPv6 URL"
+
+
+def test_a_url_is_shown_without_its_credentials() -> None:
+    from agentbay._redact import url_for_humans
+
+    assert url_for_humans("https://us@r:p@ss@oss.test:8443/a?sig=x") == "https://oss.test:8443/a"

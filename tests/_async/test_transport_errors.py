@@ -92,3 +92,34 @@ async def test_a_presigned_url_the_library_refuses_is_an_invalid_url(transport: 
             upload = await client.context.upload_file("ctx-1", "/a", b"x")
     assert upload.error_message.startswith(REFUSED_BY[name]), upload.error_message
     assert "secret" not in upload.error_message
+
+
+async def test_an_endpoint_without_a_host_is_an_invalid_url(transport: str) -> None:
+    async with client_of(transport, "http:///api") as client:
+        name = type(client._channel._transport).__name__.removeprefix("Async")
+        result = await client.context.get(name="a")
+    library = {"AiohttpTransport": "aiohttp", "Urllib3Transport": "urllib3"}.get(name, "httpx")
+    assert result.error_message == f"Invalid URL 'http:///api': {library} cannot request it"
+    assert result.code == "SDK.InvalidUrl"
+
+
+def chunked_then_cut(conn: socket.socket, request: Request) -> bool:
+    request.body()
+    conn.sendall(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{"Success": true')
+    return False
+
+
+def hang_up(conn: socket.socket, request: Request) -> bool:
+    request.body()
+    return False
+
+
+async def test_a_connection_lost_before_the_reply_ends_is_broken(transport: str) -> None:
+    for handler in (chunked_then_cut, hang_up):
+        with serving(handler) as server:
+            async with connect(transport, server) as client:
+                result = await client.context.get(name="a")
+        assert result.error_message == (
+            "Network error: the connection closed before the reply was complete"
+        ), handler.__name__
+        assert result.code == "SDK.ConnectionBroken"

@@ -31,10 +31,8 @@ def _mapped(exc: Exception, url: str) -> TransportError:
     """The :class:`TransportError` of an aiohttp (or asyncio) exception."""
     if isinstance(exc, aiohttp.InvalidURL):
         return invalid_url(url, "aiohttp cannot request it")
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if isinstance(exc, aiohttp.ClientConnectorError):  # ClientSSLError is one too
         return cannot_connect(url, tls=isinstance(exc, aiohttp.ClientSSLError))
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return cannot_connect(url, tls=True)
     if isinstance(exc, asyncio.TimeoutError):
         return timed_out()
     if isinstance(exc, aiohttp.ClientResponseError):

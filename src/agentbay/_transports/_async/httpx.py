@@ -22,7 +22,7 @@ def _mapped(exc: Exception, url: str) -> TransportError:
     if isinstance(exc, httpx.TimeoutException):
         return timed_out()
     if isinstance(exc, httpx.ConnectError):
-        return cannot_connect(url, tls="SSL" in str(exc) or "TLS" in str(exc))
+        return cannot_connect(url, tls="[SSL" in str(exc))  # "[SSL: WRONG_VERSION_NUMBER] ..."
     if isinstance(exc, httpx.RemoteProtocolError):
         closed = any(word in str(exc).lower() for word in ("closed", "disconnected"))
         return broken() if closed else malformed()
