@@ -123,3 +123,16 @@ async def test_a_connection_lost_before_the_reply_ends_is_broken(transport: str)
             "Network error: the connection closed before the reply was complete"
         ), handler.__name__
         assert result.code == "SDK.ConnectionBroken"
+
+
+async def test_a_connection_read_to_the_end_is_reused(transport: str) -> None:
+    def answer(conn: socket.socket, request: Request) -> bool:
+        request.body()
+        return reply(conn, 200, ok({"Id": "ctx-1", "Name": "a"}))
+
+    with serving(answer) as server:
+        async with connect(transport, server) as client:
+            for _ in range(3):
+                assert (await client.context.get(name="a")).success
+        connections = len(server._conns)
+    assert (len(server.requests), connections) == (3, 1)
