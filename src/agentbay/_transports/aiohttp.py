@@ -139,7 +139,6 @@ class _AiohttpResponse:
     def __init__(self, response: aiohttp.ClientResponse, url: str) -> None:
         self._response = response
         self._url = url
-        self._complete = False
 
     @property
     def status(self) -> int:
@@ -156,13 +155,9 @@ class _AiohttpResponse:
             chunk = await self._response.content.readany()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise _mapped(exc, self._url) from None
-        if not chunk:
-            self._complete = True
         return chunk
 
     async def aclose(self) -> None:
-        """Back to the pool when read to the end, else the connection is dropped."""
-        if self._complete:
-            self._response.release()
-        else:
-            self._response.close()
+        """Drop the connection unless the body was read to its end (then aiohttp has already
+        put it back in its pool)."""
+        self._response.close()
