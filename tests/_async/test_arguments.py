@@ -73,6 +73,12 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
         {"poll_interval": "2"},
         "poll_interval must be a number of seconds, got str",
     ),
+    ("upload_file", ("", "/a", b"x"), {}, "context_id must not be empty"),
+    ("upload_file", ("ctx-1", "", b"x"), {}, "file_path must not be empty"),
+    ("upload_file", ("ctx-1", "/a", b"x"), {"timeout": -1}, "timeout must be >= 0, got -1"),
+    ("download_file", ("", "/a", "out.bin"), {}, "context_id must not be empty"),
+    ("download_file", ("ctx-1", " ", "out.bin"), {}, "file_path must not be empty"),
+    ("download_file", ("ctx-1", "/a", "out.bin"), {"timeout": -1}, "timeout must be >= 0, got -1"),
 ]
 
 
