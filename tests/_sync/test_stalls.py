@@ -75,3 +75,25 @@ def test_a_read_near_the_end_of_the_total_ends_at_the_total(
     assert result.error_message == "Transfer timed out after 1000 ms"
     late = type(client._channel._transport).__name__ == "HttpxTransport"
     assert elapsed < (1.0 + 5.0 if late else 1.5)
+
+
+def read_slowly(conn: socket.socket, request: Request) -> bool:
+    """Storage that takes an upload at about 2.5 MiB/s: moving, never stalled."""
+    left = int(request.headers.get("content-length", "0"))
+    while left > 0:
+        piece = request.reader.read(min(left, 256 << 10))
+        if not piece:
+            return False
+        left -= len(piece)
+        time.sleep(0.1)
+    return False
+
+
+def test_an_upload_total_timeout_bounds_a_slow_but_moving_upload(transport: str) -> None:
+    with serving(urls_then(read_slowly)) as server:
+        with connect(transport, server, timeout_ms=5000) as client:
+            started = time.monotonic()
+            result = client.context.upload_file("ctx-1", "/a", b"u" * (32 << 20), timeout=1.0)
+            elapsed = time.monotonic() - started
+    assert result.error_message == "Transfer timed out after 1000 ms"
+    assert elapsed < 2.0
