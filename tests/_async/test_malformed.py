@@ -68,3 +68,11 @@ async def test_a_clearing_status_without_state_or_id_reads_clearing(
     result = await agent_bay.context.get_clear_status("ctx-1")
     assert (result.success, result.request_id) == (True, "req-6")
     assert (result.status, result.context_id) == ("clearing", "")
+
+
+async def test_a_context_without_a_name_reads_as_empty_text(
+    api: respx.MockRouter, agent_bay: AsyncAgentBay
+) -> None:
+    api.post("/").mock(return_value=ok([{"Id": "ctx-1"}]))
+    (context,) = (await agent_bay.context.list()).contexts
+    assert (context.id, context.name, context.created_at) == ("ctx-1", "", None)
