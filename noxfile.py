@@ -126,14 +126,16 @@ def build(session: nox.Session) -> None:
 def mutate(session: nox.Session) -> None:
     """Mutation testing with mutmut over the SDK's modules ([tool.mutmut] in pyproject.toml);
     rewrites the score and the surviving mutants in docs/testing.md and fails on a survivor
-    not listed in scripts/mutation_equivalents.toml. From scratch unless given mutant names
-    (`nox -s mutate -- "agentbay._retry.*"` re-runs those on the last run's results)."""
+    not listed in scripts/mutation_equivalents.toml. From scratch by default; `-- --keep` runs
+    only the mutants of functions changed since the last run, and `-- NAME...` re-runs the
+    named mutants (globs: `"agentbay._retry.*"`), both on the last run's results."""
     session.install(
         "-e", ".[emulator,cli]", *TEST_DEPS, "mutmut==3.8.1", "tomli; python_version<'3.11'"
     )
+    names = [arg for arg in session.posargs if arg != "--keep"]
     if not session.posargs:
         shutil.rmtree("mutants", ignore_errors=True)
     started = time.monotonic()
-    session.run("mutmut", "run", "--max-children", "4", *session.posargs)
+    session.run("mutmut", "run", "--max-children", "4", *names)
     session.log(f"mutmut ran for {(time.monotonic() - started) / 60:.1f} min")
     session.run("python", "scripts/mutation_report.py")

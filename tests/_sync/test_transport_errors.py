@@ -4,8 +4,10 @@ a plain-HTTP server, a presigned URL the HTTP library refuses, an endpoint with 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -137,3 +139,49 @@ def test_a_connection_read_to_the_end_is_reused(transport: str) -> None:
                 assert (client.context.get(name="a")).success
         connections = len(server._conns)
     assert (len(server.requests), connections) == (3, 1)
+
+
+def garbage_chunk(conn: socket.socket, request: Request) -> bool:
+    request.body()
+    conn.sendall(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"Suc\r\nzz\r\nxx\r\n')
+    return False
+
+
+def test_garbage_where_a_chunk_size_goes(transport: str) -> None:
+    """(http.client, under urllib3, tells it from a cut connection no better.)"""
+    with serving(garbage_chunk) as server:
+        with connect(transport, server) as client:
+            name = type(client._channel._transport).__name__
+            result = client.context.get(name="a")
+    if name == "Urllib3Transport":
+        assert result.code == "SDK.ConnectionBroken"
+    else:
+        assert result.error_message == "Network error: the reply is not valid HTTP"
+        assert result.code == "SDK.ProtocolError"
+
+
+def huge_chunked_then_fine(conn: socket.socket, request: Request) -> bool:
+    request.body()
+    if len(calls) == 0:
+        calls.append(1)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"100000\r\n" + b"[" * 0x100000 + b"\r\n"
+        with contextlib.suppress(OSError):
+            for _ in range(20):
+                conn.sendall(chunk)
+        time.sleep(1.0)
+        return False
+    return reply(conn, 200, ok({"Id": "ctx-1", "Name": "a"}))
+
+
+calls: list[int] = []
+
+
+def test_a_connection_read_in_part_is_never_reused(transport: str) -> None:
+    calls.clear()
+    with serving(huge_chunked_then_fine) as server:
+        with connect(transport, server, timeout_ms=5000) as client:
+            first = client.context.get(name="a")
+            second = client.context.get(name="a")
+    assert first.error_message == "The reply body is over the 16 MiB limit"
+    assert second.success and second.context_id == "ctx-1"

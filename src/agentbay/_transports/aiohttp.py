@@ -27,8 +27,9 @@ _NO_AUTO_HEADERS = ("Content-Type", "User-Agent", "Accept-Encoding", "Accept")
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=None, sock_read=None)
 
 
-def _mapped(exc: Exception, url: str) -> TransportError:
-    """The :class:`TransportError` of an aiohttp (or asyncio) exception."""
+def _mapped(exc: Exception, url: str = "") -> TransportError:
+    """The :class:`TransportError` of an aiohttp (or asyncio) exception (``url``: the one
+    requested, for the errors that name it)."""
     if isinstance(exc, aiohttp.InvalidURL):
         return invalid_url(url, "aiohttp cannot request it")
     if isinstance(exc, aiohttp.ClientConnectorError):  # ClientSSLError is one too
@@ -118,7 +119,7 @@ class AiohttpTransport:
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise _mapped(exc, url) from None
-        return _AiohttpResponse(response, url)
+        return _AiohttpResponse(response)
 
     async def aclose(self) -> None:
         """Close the session and its connections."""
@@ -136,9 +137,8 @@ class AiohttpTransport:
 class _AiohttpResponse:
     """An aiohttp reply read chunk by chunk."""
 
-    def __init__(self, response: aiohttp.ClientResponse, url: str) -> None:
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
-        self._url = url
 
     @property
     def status(self) -> int:
@@ -154,7 +154,7 @@ class _AiohttpResponse:
         try:
             chunk = await self._response.content.readany()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            raise _mapped(exc, self._url) from None
+            raise _mapped(exc) from None
         return chunk
 
     async def aclose(self) -> None:
