@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,3 +25,14 @@ def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def account_key() -> str:
     """A fresh API key: an empty account on the emulator."""
     return f"key-{uuid.uuid4().hex}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under mutation testing (``nox -s mutate``), run the quickest tests first: mutmut stops at
+    the first failure, so a mutant a unit test kills costs milliseconds, not a contract test's
+    seconds. mutmut runs pytest in ``mutants/`` with the durations it measured there."""
+    stats = Path("mutmut-stats.json")
+    if not os.environ.get("MUTANT_UNDER_TEST") or not stats.exists():
+        return
+    durations = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
+    items.sort(key=lambda item: durations.get(item.nodeid, 0.0))

@@ -357,14 +357,14 @@ def echo_server() -> Iterator[str]:
 
 @pytest.mark.parametrize("via", ["option", "environment"])
 def test_a_key_echoed_by_the_server_never_shows(via: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    key = "sk/echo+me=0123456789"  # special characters: percent-encoded on the wire
+    key = "sk/echo+me=0123456789"
     monkeypatch.delenv("AGENTBAY_API_KEY", raising=False)
     options = ["--api-key", key] if via == "option" else []
     env = {"AGENTBAY_API_KEY": key} if via == "environment" else {}
     with echo_server() as url:
         result = CliRunner().invoke(cli, ["context", "list", "--endpoint", url, *options], env=env)
     line = failed(result, key)
-    assert "Authorization=Bearer%20***" in line or "Authorization=<redacted>" in line
+    assert "Authorization=<redacted>" in line  # the library's cut, before the CLI's
     for form in (quote(key, safe=""), quote_plus(key), quote(key)):
         assert form not in line
 

@@ -3,12 +3,18 @@ releases its pool without a word on stderr (what aiohttp would print otherwise).
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import socket
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import pytest
+
+from agentbay import AsyncAgentBay, Config
 from tests.hostile import Request, ok, reply, serving
 
 UNCLOSED = """
@@ -43,3 +49,23 @@ def test_an_unclosed_client_used_on_two_loops_prints_nothing(tmp_path: Path) -> 
         assert len(server.requests) == 2
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_a_client_moved_to_a_second_loop_closes_the_first_loops_connections(
+    recwarn: pytest.WarningsRecorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fine(conn: socket.socket, request: Request) -> bool:
+        request.body()
+        return reply(conn, 200, ok({"Id": "ctx-1", "Name": "a"}))
+
+    async def once(client: AsyncAgentBay) -> bool:
+        return (await client.context.get(name="a")).success
+
+    warnings.simplefilter("always")
+    with serving(fine) as server:
+        client = AsyncAgentBay("k" * 12, Config(server.url, 2000, max_retries=0))
+        assert asyncio.run(once(client)) and asyncio.run(once(client))
+        gc.collect()
+        assert len(server._conns) == 2
+    assert [str(w.message) for w in recwarn if "Unclosed c" in str(w.message)] == []
+    assert [r.message for r in caplog.records if "Unclosed c" in r.message] == []

@@ -51,8 +51,16 @@ def url_for_humans(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "an unreadable URL"
-    host = parts.netloc.rpartition("@")[2]  # never a user:password
-    return f"{parts.scheme}://{host}{parts.path}"
+    return f"{parts.scheme}://{host_for_humans(url)}{parts.path}"
+
+
+def host_for_humans(url: str) -> str:
+    """The host and port of ``url`` (one that was requested, so readable), never a user:password.
+
+    >>> host_for_humans("https://user:pw@oss.example:8443/a?sig=x")
+    'oss.example:8443'
+    """
+    return urlsplit(url).netloc.rpartition("@")[2]
 
 
 def without_query_of(url: str, text: str) -> str:
@@ -63,7 +71,7 @@ def without_query_of(url: str, text: str) -> str:
     except ValueError:
         return text
     secrets = {query, unquote(query)} if query else set()
-    for _, value in parse_qsl(query, keep_blank_values=True):
+    for _, value in parse_qsl(query):
         if len(value) >= 4:
             secrets |= {value, quote(value, safe="")}
     for secret in sorted(secrets, key=len, reverse=True):

@@ -1,40 +1,159 @@
-"""Both paging styles of list_files page a folder of 120 files exactly once (live emulator)."""
+"""The iterators against a scripted service: what each page request carries, what a failed or
+repeated page raises, and which folders a recursive walk follows (a listing may be hostile)."""
 
 from __future__ import annotations
 
-from agentbay import AsyncAgentBay
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Any
 
-PATHS = {f"/d/f{i:03d}" for i in range(120)}
+import httpx
+import pytest
+import respx
 
+from agentbay import AgentBayError, AsyncAgentBay, Config
+from tests._async.mocking import mocked
+from tests.helpers import ENDPOINT, form, ok, refused
 
-async def fill(agent_bay: AsyncAgentBay) -> str:
-    context_id = (await agent_bay.context.create("paging")).context_id
-    for path in PATHS:
-        assert (await agent_bay.context.upload_file(context_id, path, b"")).success
-    return context_id
-
-
-async def test_page_numbers_page_120_files_exactly_once(agent_bay: AsyncAgentBay) -> None:
-    context_id = await fill(agent_bay)
-    seen: list[str] = []
-    for number in range(1, 20):
-        page = await agent_bay.context.list_files(context_id, "/d", page_number=number, page_size=7)
-        assert page.success, page.error_message
-        assert page.count == 120 and page.next_token is None
-        seen += [entry.file_path for entry in page.entries]
-        if len(page.entries) < 7:
-            break
-    assert len(seen) == 120 and set(seen) == PATHS
+Tree = dict[str, list[dict[str, Any]]]
 
 
-async def test_tokens_page_120_files_exactly_once(agent_bay: AsyncAgentBay) -> None:
-    context_id = await fill(agent_bay)
-    seen: list[str] = []
-    page = await agent_bay.context.list_files(context_id, "/d", max_results=7)
-    while True:
-        assert page.success, page.error_message
-        seen += [entry.file_path for entry in page.entries]
-        if not page.next_token:
-            break
-        page = await agent_bay.context.list_files(context_id, "/d", next_token=page.next_token)
-    assert len(seen) == 120 and set(seen) == PATHS
+@pytest.fixture
+def api() -> Generator[respx.MockRouter, None, None]:
+    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+async def agent_bay() -> AsyncIterator[AsyncAgentBay]:
+    async with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
+        yield client
+
+
+def sent(route: respx.Route) -> list[dict[str, str]]:
+    """The form of every request ``route`` answered, without the Authorization field."""
+    forms = [form(call.request) for call in route.calls]
+    return [{k: v for k, v in f.items() if k != "Authorization"} for f in forms]
+
+
+def two_pages(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> Callable[..., Any]:
+    """Answers the first page with NextToken ``t2``, then the last page."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "NextToken" in form(request):
+            return ok(second, request_id="req-2")
+        return ok(first, request_id="req-1", NextToken="t2")
+
+    return answer
+
+
+async def test_iter_contexts_asks_50_a_page_and_keeps_the_session_on_every_page(
+    api: respx.MockRouter, agent_bay: AsyncAgentBay
+) -> None:
+    route = api.post("/").mock(side_effect=two_pages([{"Id": "c1"}], [{"Id": "c2"}]))
+    contexts = [c async for c in agent_bay.context.iter_contexts(session_id="s-1")]
+    assert [c.id for c in contexts] == ["c1", "c2"]
+    assert sent(route) == [
+        {"MaxResults": "50", "SessionId": "s-1"},
+        {"MaxResults": "50", "NextToken": "t2", "SessionId": "s-1"},
+    ]
+
+
+async def test_iter_files_asks_50_a_page_by_token(
+    api: respx.MockRouter, agent_bay: AsyncAgentBay
+) -> None:
+    route = api.post("/").mock(
+        side_effect=two_pages([{"FilePath": "/d/a"}], [{"FilePath": "/d/b"}])
+    )
+    entries = [e async for e in agent_bay.context.iter_files("ctx-1", "/d")]
+    assert [e.file_path for e in entries] == ["/d/a", "/d/b"]
+    where = {"ContextId": "ctx-1", "ParentFolderPath": "/d", "MaxResults": "50"}
+    assert sent(route) == [where, {**where, "NextToken": "t2"}]
+
+
+async def drain(agent_bay: AsyncAgentBay, what: str) -> list[Any]:
+    if what == "contexts":
+        return [c async for c in agent_bay.context.iter_contexts()]
+    return [e async for e in agent_bay.context.iter_files("ctx-1", "/")]
+
+
+@pytest.mark.parametrize("what", ["contexts", "files"])
+async def test_a_repeated_page_names_what_was_listed_and_the_request(
+    api: respx.MockRouter, agent_bay: AsyncAgentBay, what: str
+) -> None:
+    api.post("/").mock(return_value=ok([{"Id": "c", "FilePath": "/f"}], "req-7", NextToken="t"))
+    with pytest.raises(AgentBayError) as caught:
+        await drain(agent_bay, what)
+    assert (
+        str(caught.value) == f"Failed to list {what}: the service repeated a page it already sent"
+    )
+    assert (caught.value.code, caught.value.request_id) == ("SDK.RepeatedPage", "req-7")
+
+
+@pytest.mark.parametrize("what", ["contexts", "files"])
+async def test_a_failed_page_raises_the_service_failure(
+    api: respx.MockRouter, agent_bay: AsyncAgentBay, what: str
+) -> None:
+    api.post("/").mock(return_value=refused("Forbidden.Page", "no", 403, request_id="req-9"))
+    with pytest.raises(AgentBayError) as caught:
+        await drain(agent_bay, what)
+    assert str(caught.value) == f"Failed to list {what}: [Forbidden.Page] no"
+    error = caught.value
+    assert (error.code, error.request_id, error.http_status_code) == (
+        "Forbidden.Page",
+        "req-9",
+        403,
+    )
+
+
+def folder(path: str) -> dict[str, Any]:
+    return {"FilePath": path, "FileName": path.rsplit("/", 1)[-1], "FileType": "folder"}
+
+
+def file(path: str) -> dict[str, Any]:
+    return {"FilePath": path, "FileName": path.rsplit("/", 1)[-1], "FileType": "file"}
+
+
+def serve_tree(api: respx.MockRouter, tree: Tree) -> respx.Route:
+    """Answer DescribeContextFiles from ``tree``: {folder: its entries}, one page each."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return ok(tree.get(form(request)["ParentFolderPath"], []))
+
+    return api.post("/").mock(side_effect=answer)
+
+
+async def walk(agent_bay: AsyncAgentBay, top: str) -> list[str]:
+    found = agent_bay.context.iter_files("ctx-1", top, recursive=True)
+    return [entry.file_path async for entry in found]
+
+
+async def test_a_recursive_walk_from_the_root_reaches_every_folder(
+    api: respx.MockRouter, agent_bay: AsyncAgentBay
+) -> None:
+    route = serve_tree(
+        api,
+        {
+            "/": [folder("/a"), folder("/X"), file("/top")],
+            "/a": [folder("/a/b"), file("/a/f")],
+            "/a/b": [file("/a/b/g")],
+            "/X": [file("/X/h")],
+        },
+    )
+    assert await walk(agent_bay, "/") == ["/top", "/a/f", "/a/b/g", "/X/h"]
+    assert [f["ParentFolderPath"] for f in sent(route)] == ["/", "/a", "/a/b", "/X"]
+
+
+async def test_a_recursive_walk_follows_each_folder_once_and_only_below(
+    api: respx.MockRouter, agent_bay: AsyncAgentBay
+) -> None:
+    route = serve_tree(
+        api,
+        {
+            "/t/": [folder("/t/a"), folder("/t/a/"), folder("/t"), folder("/elsewhere")],
+            "/t/a": [file("/t/a/f"), folder("/t/a")],
+            "/X": [folder("/Y")],
+        },
+    )
+    assert await walk(agent_bay, "/t/") == ["/t/a/f"]
+    assert await walk(agent_bay, "/X") == []
+    assert [f["ParentFolderPath"] for f in sent(route)] == ["/t/", "/t/a", "/X"]

@@ -27,15 +27,14 @@ _NO_AUTO_HEADERS = ("Content-Type", "User-Agent", "Accept-Encoding", "Accept")
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=None, sock_read=None)
 
 
-def _mapped(exc: Exception, url: str) -> TransportError:
-    """The :class:`TransportError` of an aiohttp (or asyncio) exception."""
+def _mapped(exc: Exception, url: str = "") -> TransportError:
+    """The :class:`TransportError` of an aiohttp (or asyncio) exception (``url``: the one
+    requested, for the errors that name it)."""
     if isinstance(exc, aiohttp.InvalidURL):
         return invalid_url(url, "aiohttp cannot request it")
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if isinstance(exc, aiohttp.ClientConnectorError):  # ClientSSLError is one too
         tls = isinstance(exc, aiohttp.ClientSSLError)
         return cannot_connect(url, tls_error=str(exc) if tls else None)
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return cannot_connect(url, tls_error=str(exc))
     if isinstance(exc, asyncio.TimeoutError):
         return timed_out()
     if isinstance(exc, aiohttp.ClientResponseError):
@@ -121,7 +120,7 @@ class AiohttpTransport:
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise _mapped(exc, url) from None
-        return _AiohttpResponse(response, url)
+        return _AiohttpResponse(response)
 
     async def aclose(self) -> None:
         """Close the session and its connections."""
@@ -139,10 +138,8 @@ class AiohttpTransport:
 class _AiohttpResponse:
     """An aiohttp reply read chunk by chunk."""
 
-    def __init__(self, response: aiohttp.ClientResponse, url: str) -> None:
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
-        self._url = url
-        self._complete = False
 
     @property
     def status(self) -> int:
@@ -158,14 +155,10 @@ class _AiohttpResponse:
         try:
             chunk = await self._response.content.readany()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            raise _mapped(exc, self._url) from None
-        if not chunk:
-            self._complete = True
+            raise _mapped(exc) from None
         return chunk
 
     async def aclose(self) -> None:
-        """Back to the pool when read to the end, else the connection is dropped."""
-        if self._complete:
-            self._response.release()
-        else:
-            self._response.close()
+        """Drop the connection unless the body was read to its end (then aiohttp has already
+        put it back in its pool)."""
+        self._response.close()

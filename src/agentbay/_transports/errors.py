@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 
-from .._redact import url_for_humans
+from .._redact import host_for_humans, url_for_humans
 
 
 class Kind(enum.Enum):
@@ -64,7 +64,7 @@ def client_closed(what: str) -> TransportError:
 def cannot_connect(url: str, *, tls_error: str | None = None) -> TransportError:
     """The connection to ``url``'s host could not be made: refused, unresolvable, or (with
     ``tls_error``, the library's text of it) the TLS handshake failed."""
-    where = url_for_humans(url).split("://", 1)[-1].split("/", 1)[0] or "the server"
+    where = host_for_humans(url)
     if tls_error is None:
         return TransportError(Kind.CONNECT, f"Network error: cannot connect to {where}")
     message = f"Network error: TLS handshake with {where} failed"

@@ -31,8 +31,9 @@ from .errors import TransportError, broken, cannot_connect, invalid_url, malform
 from .http import CHUNK_SIZE
 
 
-def _mapped(exc: Exception, url: str) -> TransportError:
-    """The :class:`TransportError` of a urllib3 exception."""
+def _mapped(exc: Exception, url: str = "") -> TransportError:
+    """The :class:`TransportError` of a urllib3 exception (``url``: the one requested, for the
+    errors that name it)."""
     if isinstance(exc, LocationValueError):
         return invalid_url(url, "urllib3 cannot request it")
     if isinstance(exc, NewConnectionError):  # a subclass of its TimeoutError: first
@@ -99,7 +100,7 @@ class Urllib3Transport:
             )
         except (HTTPError, ValueError) as exc:
             raise _mapped(exc, url) from None
-        return _Urllib3Response(response, url)
+        return _Urllib3Response(response)
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -110,10 +111,8 @@ class Urllib3Transport:
 class _Urllib3Response:
     """A urllib3 reply read chunk by chunk, each read given its own socket timeout."""
 
-    def __init__(self, response: urllib3.BaseHTTPResponse, url: str) -> None:
+    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
         self._response = response
-        self._url = url
-        self._complete = False
 
     @property
     def status(self) -> int:
@@ -134,13 +133,11 @@ class _Urllib3Response:
         try:
             chunk = self._response.read1(CHUNK_SIZE)
         except (HTTPError, ValueError) as exc:
-            raise _mapped(exc, self._url) from None
-        if not chunk:
-            self._complete = True
+            raise _mapped(exc) from None
         return chunk
 
     def close(self) -> None:
-        """Back to the pool when read to the end; a half-read connection is closed first."""
-        if not self._complete:
-            self._response.close()
+        """Drop the connection unless the body was read to its end (then urllib3 has already
+        put it back in its pool)."""
+        self._response.close()
         self._response.release_conn()

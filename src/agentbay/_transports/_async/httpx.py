@@ -15,15 +15,16 @@ from ..errors import TransportError, broken, cannot_connect, invalid_url, malfor
 from .base import Body
 
 
-def _mapped(exc: Exception, url: str) -> TransportError:
-    """The :class:`TransportError` of an httpx exception."""
+def _mapped(exc: Exception, url: str = "") -> TransportError:
+    """The :class:`TransportError` of an httpx exception (``url``: the one requested, for the
+    errors that name it)."""
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return invalid_url(url, "httpx cannot request it")
     if isinstance(exc, httpx.TimeoutException):
         return timed_out()
     if isinstance(exc, httpx.ConnectError):
-        text = str(exc)
-        return cannot_connect(url, tls_error=text if "SSL" in text or "TLS" in text else None)
+        text = str(exc)  # "[SSL: WRONG_VERSION_NUMBER] ..."
+        return cannot_connect(url, tls_error=text if "[SSL" in text else None)
     if isinstance(exc, httpx.RemoteProtocolError):
         closed = any(word in str(exc).lower() for word in ("closed", "disconnected"))
         return broken() if closed else malformed()
@@ -53,7 +54,7 @@ class AsyncHttpxTransport:
             response = await self.client.send(request, stream=True, follow_redirects=False)
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             raise _mapped(exc, url) from None
-        return _HttpxResponse(response, url)
+        return _HttpxResponse(response)
 
     async def aclose(self) -> None:
         """Nothing to close: the client belongs to whoever passed it in."""
@@ -62,9 +63,8 @@ class AsyncHttpxTransport:
 class _HttpxResponse:
     """An httpx reply read chunk by chunk, as the bytes arrive."""
 
-    def __init__(self, response: httpx.Response, url: str) -> None:
+    def __init__(self, response: httpx.Response) -> None:
         self._response = response
-        self._url = url
         self._chunks: AsyncIterator[bytes] = response.aiter_raw()
 
     @property
@@ -81,14 +81,14 @@ class _HttpxResponse:
         """The next chunk of the body, ``b""`` at its end (httpx applies the request's
         timeouts to each read)."""
         try:
-            chunk = b""
-            while not chunk:  # an empty chunk would read as the end
+            while True:
                 chunk = await self._chunks.__anext__()
-            return chunk
+                if chunk:  # an empty chunk would read as the end
+                    return chunk
         except StopAsyncIteration:
             return b""
         except (httpx.HTTPError, ValueError) as exc:
-            raise _mapped(exc, self._url) from None
+            raise _mapped(exc) from None
 
     async def aclose(self) -> None:
         """httpx keeps the connection only when the body was read to its end."""
