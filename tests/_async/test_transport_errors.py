@@ -63,9 +63,9 @@ async def test_tls_to_a_plain_http_server_says_so(transport: str) -> None:
             result = await client.context.get(name="a")
     assert result.error_message == (
         f"Network error: TLS handshake with 127.0.0.1:{port} failed "
-        "(if the server speaks plain HTTP, use an http:// endpoint)"
+        "(the server speaks plain HTTP: use an http:// endpoint)"
     )
-    assert result.code == "SDK.ConnectionFailed"
+    assert result.code == "SDK.TlsHandshakeFailed"
 
 
 async def test_nobody_listening_names_the_host_not_the_path(transport: str) -> None:

@@ -81,7 +81,7 @@ async def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Answer(response.status, head)
+    return Answer(response.status, head, response.header("retry-after"))
 
 
 async def receive_stream(

@@ -82,7 +82,7 @@ def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Answer(response.status, head)
+    return Answer(response.status, head, response.header("retry-after"))
 
 
 def receive_stream(
