@@ -27,6 +27,7 @@ from ._models import (
 )
 from ._sync._client import AgentBay
 from ._sync.context import ContextService
+from ._transfer import BinaryReader, BinaryWriter
 from ._version import __version__
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "ApiResponse",
     "AsyncAgentBay",
     "AsyncContextService",
+    "BinaryReader",
+    "BinaryWriter",
     "ClearContextResult",
     "ClearanceTimeoutError",
     "Config",

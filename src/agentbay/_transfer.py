@@ -42,15 +42,25 @@ class LocalIOError(Exception):
 
 
 class BinaryReader(Protocol):
-    """What an upload reads from: any object with a binary ``read(size)``."""
+    """What an upload reads from: any object with a binary ``read(size)`` (an open file in
+    ``"rb"`` mode, ``io.BytesIO``, a pipe).
 
-    def read(self, size: int = -1, /) -> bytes: ...
+    Example: ``agent_bay.context.upload_file(ctx_id, "/a.bin", open("a.bin", "rb"))``.
+    """
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end."""
 
 
 class BinaryWriter(Protocol):
-    """What a download writes to: any object with a binary ``write(data)``."""
+    """What a download writes to: any object with a binary ``write(data)`` (an open file in
+    ``"wb"`` mode, ``io.BytesIO``).
 
-    def write(self, data: bytes, /) -> object: ...
+    Example: ``agent_bay.context.download_file(ctx_id, "/a.bin", io.BytesIO())``.
+    """
+
+    def write(self, data: bytes, /) -> object:
+        """Write all of ``data``."""
 
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryReader
