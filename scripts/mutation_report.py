@@ -117,6 +117,8 @@ def report(
                 problems.append(f"{mutant} survived: {before!r} -> {after!r}")
         elif status == "no tests" and in_goal(mutant):
             problems.append(f"{mutant}: no test runs it")
+        elif status == "not checked":
+            problems.append(f"{mutant}: not checked (the run did not finish)")
         counts[module][status] += 1
     for key in sorted((set(known) | set(deferred)) - used):
         print(f"note: a listed mutant no longer survives: {key[0]}: {key[1]!r}", file=sys.stderr)
@@ -126,23 +128,29 @@ def report(
     equivalent = sum(c["equivalent"] for c in counts.values())
     survived = sum(c["survived"] for c in counts.values())
     untested = sum(c["no tests"] for c in counts.values())
-    score = killed / (total - equivalent) if total > equivalent else 1.0
+    unchecked = sum(c["not checked"] for c in counts.values())
+    checked = total - unchecked
+    score = killed / (checked - equivalent) if checked > equivalent else 1.0
+    survival = (equivalent + survived + untested) / max(checked, 1)
     lines = [
         START,
         "",
-        f"**Mutation score: {score:.1%}** ({killed} of the {total - equivalent} mutants that can be"
-        f" killed are killed). {total} mutants in all: {killed} killed, {equivalent} equivalent,"
+        f"**Mutation score: {score:.1%}** ({killed} of the {checked - equivalent} mutants"
+        f" checked that can be killed are killed). {total} mutants in all: {killed} killed,"
+        f" {equivalent} equivalent,"
         f" {survived} surviving ({len(left)} of them left for later, below),"
-        f" {untested} that no selected test runs. Survival"
-        f" (equivalents included): {(equivalent + survived + untested) / max(total, 1):.1%}.",
+        f" {untested} that no selected test runs"
+        + (f", {unchecked} not checked: the run did not finish" if unchecked else "")
+        + f". Survival (equivalents included): {survival:.1%}"
+        + (f" of the {total - unchecked} checked." if unchecked else "."),
         "",
-        "| module | mutants | killed | equivalent | survived | no tests |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| module | mutants | killed | equivalent | survived | no tests | not checked |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for module, c in sorted(counts.items()):
         lines.append(
             f"| `{module}` | {sum(c.values())} | {c['killed'] + c['timeout']} | {c['equivalent']}"
-            f" | {c['survived']} | {c['no tests']} |"
+            f" | {c['survived']} | {c['no tests']} | {c['not checked']} |"
         )
     lines += ["", "### Equivalent mutants", ""]
     lines += [

@@ -14,6 +14,7 @@ from agentbay import AgentBayError, _checks, _request, _results, _retry
 from agentbay._models import ApiResponse
 from agentbay._redact import Redactor, strip_queries, url_for_humans
 from agentbay._reply import Reply, decode_reply, failure
+from agentbay._results import file_list_result
 from agentbay._transports.errors import Kind, TransportError, cannot_connect
 from agentbay._transports.http import check_url, content_length
 
@@ -188,3 +189,54 @@ def test_a_failed_tls_handshake_is_not_retried_but_a_refused_connection_is() -> 
     tls = cannot_connect("https://h:1/", tls_error="[SSL: WRONG_VERSION_NUMBER] wrong version")
     assert not tls.retryable and "plain HTTP" in tls.message
     assert cannot_connect("https://h:1/").retryable
+
+
+# --------------------------------------------------------------------------- presigned URLs
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (5, "Invalid URL '://int object': not a string"),
+        ("http://h/a b", "Invalid URL 'http://h/a b': it holds spaces or control characters"),
+        (
+            "http://h/a\x7fb",
+            "Invalid URL 'http://h/a\\x7fb': it holds spaces or control characters",
+        ),
+        ("http://h/\u00e9", "Invalid URL 'http://h/\u00e9': it holds characters outside ASCII"),
+        ("ftp://h/x", "Invalid URL 'ftp://h/x': only http and https are supported"),
+        ("http:///x", "Invalid URL 'http:///x': it names no host"),
+        ("http://h:0/x", "Invalid URL 'http://h:0/x': port 0"),
+    ],
+)
+def test_a_url_no_transport_can_request_is_refused_saying_why(url: Any, message: str) -> None:
+    with pytest.raises(TransportError) as caught:
+        check_url(url)
+    assert str(caught.value) == message and caught.value.code == "SDK.InvalidUrl"
+
+
+@pytest.mark.parametrize("url", ["http://h/a!b~", "https://h:443/x?sig=%2F&e=1", "HTTP://H/"])
+def test_a_url_a_transport_can_request_passes(url: str) -> None:
+    assert check_url(url) == url
+
+
+# --------------------------------------------------------------------------- numbers and times
+
+
+def test_a_number_of_20_digits_sent_as_a_string_is_read() -> None:
+    body = {"Success": True, "Data": [{"FilePath": "/a", "Size": "9" * 20}]}
+    result = file_list_result(decode_reply(200, json.dumps(body).encode()))
+    assert result.entries[0].size == int("9" * 20)
+
+
+def test_a_number_of_another_type_is_named_in_the_failure() -> None:
+    body = {"Success": True, "Data": [{"FilePath": "/a", "Size": [1]}]}
+    result = file_list_result(decode_reply(200, json.dumps(body).encode()))
+    assert result.error_message == "Malformed response: Size is list [1], expected an integer"
+
+
+def test_a_failure_without_an_answer_keeps_its_message_and_status() -> None:
+    reply = decode_reply(503, b"<html>busy</html>")
+    result = file_list_result(reply)
+    assert (result.http_status_code, result.message) == (503, reply.error)
+    assert result.message == "HTTP 503: the response is not JSON: '<html>busy</html>'"

@@ -185,3 +185,46 @@ def test_a_connection_read_in_part_is_never_reused(transport: str) -> None:
             second = client.context.get(name="a")
     assert first.error_message == "The reply body is over the 16 MiB limit"
     assert second.success and second.context_id == "ctx-1"
+
+
+def body_then_quiet(conn: socket.socket, request: Request) -> bool:
+    request.body()
+    conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"Success": ')
+    time.sleep(30)
+    return False
+
+
+def test_a_reply_that_stops_mid_body_ends_at_the_timeout(transport: str) -> None:
+    with serving(body_then_quiet) as server:
+        with connect(transport, server) as client:
+            started = time.monotonic()
+            result = client.context.get(name="a")
+            elapsed = time.monotonic() - started
+    assert result.error_message == "Request timed out after 1000 ms"
+    assert elapsed < 1.6
+
+
+def in_pieces(conn: socket.socket, request: Request) -> bool:
+    request.body()
+    body = b'{"RequestId": "r-2", "Success": true, "Data": {"Id": "ctx-2", "Name": "a"}}'
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:20])
+    time.sleep(0.2)
+    conn.sendall(body[20:])
+    return True
+
+
+def exactly_the_limit(conn: socket.socket, request: Request) -> bool:
+    request.body()
+    body = b'"' + b"x" * ((16 << 20) - 2) + b'"'
+    return reply(conn, 200, body)
+
+
+def test_a_reply_is_read_whole_up_to_the_limit(transport: str) -> None:
+    with serving(in_pieces) as server:
+        with connect(transport, server) as client:
+            pieced = client.context.get(name="a")
+    assert pieced.success and pieced.context_id == "ctx-2"
+    with serving(exactly_the_limit) as server:
+        with connect(transport, server, timeout_ms=5000) as client:
+            at_limit = client.context.get(name="a")
+    assert at_limit.error_message == "HTTP 200: the response is not a JSON object"
