@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from agentbay import AgentBayError, AgentBay, ClearanceTimeoutError, Config, Context
-from agentbay.emulator import running
 from tests.helpers import API_KEY
 from tests.hostile import HostileServer, Request, ok, reply, serving
 
@@ -144,19 +143,6 @@ def test_nobody_listening_is_a_connection_failure(transport: str) -> None:
     with AgentBay(API_KEY, cfg, http_client=http_client) as client:
         result = client.context.get(name="a")
     assert result.error_message == f"Network error: cannot connect to 127.0.0.1:{port}"
-
-
-def test_tls_spoken_to_a_plain_http_server_says_so(transport: str) -> None:
-    with running() as url:  # the emulator: plain HTTP, answering garbage at once
-        cfg = Config(url.replace("http://", "https://"), 2000, max_retries=3)
-        http_client = httpx.Client() if transport == "httpx" else None
-        with AgentBay(API_KEY, cfg, http_client=http_client) as client:
-            result = client.context.list()
-    assert result.error_message == (
-        f"Network error: TLS handshake with {url.split('://')[1]} failed "
-        "(the server speaks plain HTTP: use an http:// endpoint)"
-    )
-    assert result.code == "SDK.TlsHandshakeFailed"
 
 
 def test_a_half_read_connection_is_never_reused(transport: str) -> None:
