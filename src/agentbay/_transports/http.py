@@ -3,6 +3,8 @@ the checks a URL passes before it is requested."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import attrs
 
 from .errors import invalid_url
@@ -37,8 +39,6 @@ def content_length(value: str | None) -> int | None:
 def check_url(url: str) -> str:
     """Return ``url`` if a transport can request it, else raise ``TransportError``
     (``Kind.INVALID_URL``): http(s), a host, a port in range, no spaces or control characters."""
-    from urllib.parse import urlsplit
-
     if not isinstance(url, str):
         raise invalid_url(f"{type(url).__name__} object", "not a string")
     if any(ord(c) < 33 or ord(c) == 127 for c in url):
