@@ -8,6 +8,7 @@ the same names there.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -48,6 +49,48 @@ async def run_blocking(fn: Callable[..., R], *args: Any) -> R:
     Example: ``data = await run_blocking(file.read, 1 << 20)``.
     """
     return await asyncio.to_thread(fn, *args)
+
+
+async def _settled(job: asyncio.Future[Any]) -> None:
+    """Wait until ``job`` ends, holding back any cancellation of the caller until then (it is
+    raised once the job has ended)."""
+    cancelled: asyncio.CancelledError | None = None
+    while not job.done():
+        try:
+            await asyncio.wait([job])
+        except asyncio.CancelledError as exc:
+            cancelled = exc
+    if cancelled is not None:
+        raise cancelled
+
+
+async def run_to_end(fn: Callable[..., R], *args: Any) -> R:
+    """``run_blocking(fn, *args)`` for cleanup that must not be cut short: when the caller is
+    cancelled, ``fn`` still runs to its end before the cancellation propagates.
+
+    Example: ``await run_to_end(sink.discard)``.
+    """
+    job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    await _settled(job)
+    return job.result()
+
+
+async def open_blocking(fn: Callable[..., R], release: Callable[[R], object], *args: Any) -> R:
+    """``run_blocking(fn, *args)`` for an ``fn`` that opens something: when the caller is
+    cancelled while ``fn`` runs, what it opened is released before the cancellation propagates,
+    rather than left behind (a temporary file, say).
+
+    Example: ``sink = await open_blocking(open_destination, lambda s: s.discard(), "a.bin")``.
+    """
+    job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        await _settled(job)
+    except asyncio.CancelledError:
+        if job.exception() is None:
+            with contextlib.suppress(Exception):
+                await run_to_end(release, job.result())
+        raise
+    return job.result()
 
 
 def _nothing() -> None:

@@ -37,6 +37,23 @@ def run_blocking(fn: Callable[..., R], *args: Any) -> R:
     return fn(*args)
 
 
+def run_to_end(fn: Callable[..., R], *args: Any) -> R:
+    """``fn(*args)``, right here (the async flavour shields such cleanup from cancellation).
+
+    Example: ``run_to_end(sink.discard)``.
+    """
+    return fn(*args)
+
+
+def open_blocking(fn: Callable[..., R], release: Callable[[R], object], *args: Any) -> R:
+    """``fn(*args)``, right here; ``release`` is for the async flavour, whose caller can be
+    cancelled while ``fn`` runs in a worker thread.
+
+    Example: ``sink = open_blocking(open_destination, lambda s: s.discard(), "a.bin")``.
+    """
+    return fn(*args)
+
+
 def _nothing() -> None:
     return None
 

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from agentbay import AgentBayError, AgentBay, Config, FolderTransferResult
+from agentbay import AgentBayError, AgentBay, Config, FolderTransferResult, _transfer
 from agentbay.emulator import running
 from tests.hostile import Request, reply, serving
 
@@ -280,6 +281,42 @@ def test_an_exception_from_progress_stops_the_transfer_and_propagates(
         else:
             agent_bay.context.upload_folder(context_id, tree, "/data")
             agent_bay.context.download_folder(context_id, "/data", copy, progress=stop)
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+
+
+def test_a_file_still_opening_when_the_transfer_stops_leaves_no_temporary_file(
+    agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file but the first opens its temporary file only after the progress callback has
+    raised, while the transfer is being stopped: none may be left behind."""
+    tree = write_tree(tmp_path / "tree", {f"f{i}.txt": b"x" * 1000 for i in range(6)})
+    agent_bay.context.upload_folder(context_id, tree, "/data")
+    stopping, openings = threading.Event(), []
+    real_open = _transfer.open_destination
+
+    def late_open(destination: Any) -> _transfer.Sink:
+        done = threading.Event()
+        openings.append(done)
+        try:
+            if len(openings) > 1:
+                stopping.wait(5)
+                time.sleep(0.05)
+            return real_open(destination)
+        finally:
+            done.set()
+
+    def stop(done_bytes: int, *_: int) -> None:
+        if done_bytes > 0:
+            stopping.set()
+            raise KeyError("stop here")
+
+    monkeypatch.setattr(_transfer, "open_destination", late_open)
+    with pytest.raises(KeyError, match="stop here"):
+        agent_bay.context.download_folder(
+            context_id, "/data", tmp_path / "copy", progress=stop, concurrency=4
+        )
+    assert len(openings) > 1
+    assert all(done.wait(5) for done in openings)
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .. import _checks, _results, _transfer
 from .._errors import AgentBayError, ClearanceTimeoutError
 from .._folders import FolderProgressCallback
-from .._io_async import run_blocking, sleep
+from .._io_async import open_blocking, run_to_end, sleep
 from .._models import (
     ClearContextResult,
     Context,
@@ -420,12 +420,12 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        source_ = await run_blocking(_transfer.open_source, source)
+        source_ = await open_blocking(_transfer.open_source, lambda opened: opened.close(), source)
         try:
             upload = Upload(self, context_id, file_path, source_, progress, total)
             return await upload.run()
         finally:
-            await run_blocking(source_.close)
+            await run_to_end(source_.close)
 
     async def download_file(
         self,
@@ -457,11 +457,13 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        sink = await run_blocking(_transfer.open_destination, destination)
+        sink = await open_blocking(
+            _transfer.open_destination, lambda sink: sink.discard(), destination
+        )
         try:
             return await Download(self, context_id, file_path, sink, progress, total).run()
         finally:
-            await run_blocking(sink.discard)
+            await run_to_end(sink.discard)
 
     async def upload_folder(
         self,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .. import _checks, _results, _transfer
 from .._errors import AgentBayError, ClearanceTimeoutError
 from .._folders import FolderProgressCallback
-from .._io_sync import run_blocking, sleep
+from .._io_sync import open_blocking, run_to_end, sleep
 from .._models import (
     ClearContextResult,
     Context,
@@ -421,12 +421,12 @@ class ContextService:
         _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        source_ = run_blocking(_transfer.open_source, source)
+        source_ = open_blocking(_transfer.open_source, lambda opened: opened.close(), source)
         try:
             upload = Upload(self, context_id, file_path, source_, progress, total)
             return upload.run()
         finally:
-            run_blocking(source_.close)
+            run_to_end(source_.close)
 
     def download_file(
         self,
@@ -458,11 +458,13 @@ class ContextService:
         _checks.check_text("file_path", file_path)
         _transfer.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        sink = run_blocking(_transfer.open_destination, destination)
+        sink = open_blocking(
+            _transfer.open_destination, lambda sink: sink.discard(), destination
+        )
         try:
             return Download(self, context_id, file_path, sink, progress, total).run()
         finally:
-            run_blocking(sink.discard)
+            run_to_end(sink.discard)
 
     def upload_folder(
         self,

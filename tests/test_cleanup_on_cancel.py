@@ -1,0 +1,111 @@
+"""The async flavour's cleanup helpers: a cancelled caller never cuts short the closing or
+opening of a local file that runs in a worker thread (that left temporary files behind)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from agentbay._io_async import open_blocking, run_to_end
+
+
+async def cancelled_while_running(
+    start: Any, gate: threading.Event, cancels: int
+) -> tuple[asyncio.Task[Any], list[str]]:
+    """Start ``start()``, cancel it ``cancels`` times while its thread waits on ``gate``, then
+    open the gate; returns the finished task and what happened in order."""
+    events: list[str] = []
+    task = asyncio.ensure_future(start(events))
+    while "started" not in events:
+        await asyncio.sleep(0.001)
+    for _ in range(cancels):
+        task.cancel()
+        await asyncio.sleep(0.01)
+    events.append("gate opened")
+    gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    events.append("caller saw the cancellation")
+    return task, events
+
+
+@pytest.mark.parametrize("cancels", [1, 3])
+async def test_run_to_end_finishes_the_work_before_the_cancellation_propagates(
+    cancels: int,
+) -> None:
+    gate = threading.Event()
+
+    def slow_close(events: list[str]) -> None:
+        events.append("started")
+        gate.wait(5)
+        events.append("closed")
+
+    async def start(events: list[str]) -> None:
+        await run_to_end(slow_close, events)
+
+    _, events = await cancelled_while_running(start, gate, cancels)
+    assert events == ["started", "gate opened", "closed", "caller saw the cancellation"]
+
+
+async def test_run_to_end_returns_the_result_when_not_cancelled() -> None:
+    assert await run_to_end(sum, [1, 2, 3]) == 6
+
+
+async def test_what_was_opened_while_the_caller_was_cancelled_is_released() -> None:
+    gate, released = threading.Event(), []
+
+    def slow_open(events: list[str]) -> str:
+        events.append("started")
+        gate.wait(5)
+        return "the file"
+
+    async def start(events: list[str]) -> None:
+        await open_blocking(slow_open, released.append, events)
+
+    await cancelled_while_running(start, gate, 1)
+    assert released == ["the file"]
+
+
+async def test_a_release_that_fails_does_not_hide_the_cancellation() -> None:
+    gate = threading.Event()
+
+    def slow_open(events: list[str]) -> str:
+        events.append("started")
+        gate.wait(5)
+        return "the file"
+
+    def failing_release(_: str) -> None:
+        raise OSError("disk gone")
+
+    async def start(events: list[str]) -> None:
+        await open_blocking(slow_open, failing_release, events)
+
+    await cancelled_while_running(start, gate, 1)
+
+
+async def test_an_open_that_fails_while_cancelled_releases_nothing() -> None:
+    gate, released = threading.Event(), []
+
+    def failing_open(events: list[str]) -> str:
+        events.append("started")
+        gate.wait(5)
+        raise OSError("no such folder")
+
+    async def start(events: list[str]) -> None:
+        await open_blocking(failing_open, released.append, events)
+
+    await cancelled_while_running(start, gate, 1)
+    assert released == []
+
+
+async def test_open_blocking_returns_what_was_opened_and_raises_what_failed() -> None:
+    assert await open_blocking(str.upper, lambda _: None, "a.bin") == "A.BIN"
+    with pytest.raises(OSError, match="nope"):
+        await open_blocking(_fail, lambda _: None)
+
+
+def _fail() -> None:
+    raise OSError("nope")
