@@ -3,7 +3,7 @@ as the caller wrote it (the message is what a user reads to fix the call)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,22 +17,9 @@ from agentbay import (
     Context,
     ContextListParams,
 )
-from tests._async.mocking import mocked
 from tests.helpers import API_KEY, ENDPOINT
 
 SURROGATE = "is not valid text: it holds a lone surrogate (undecodable bytes?)"
-
-
-@pytest.fixture
-def api() -> Generator[respx.MockRouter, None, None]:
-    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-async def agent_bay() -> AsyncIterator[AsyncAgentBay]:
-    async with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
-        yield client
 
 
 async def drain(items: AsyncIterator[Any]) -> list[Any]:
@@ -98,7 +85,7 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
 @pytest.mark.parametrize(("method", "args", "kwargs", "message"), CASES)
 async def test_a_bad_argument_is_named_in_the_error(
     api: respx.MockRouter,
-    agent_bay: AsyncAgentBay,
+    mocked_bay: AsyncAgentBay,
     method: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -106,7 +93,7 @@ async def test_a_bad_argument_is_named_in_the_error(
 ) -> None:
     route = api.post("/")
     with pytest.raises(AgentBayError) as caught:
-        await getattr(agent_bay.context, method)(*args, **kwargs)
+        await getattr(mocked_bay.context, method)(*args, **kwargs)
     assert str(caught.value) == message
     assert not route.called
 
@@ -123,7 +110,7 @@ ITERATOR_CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
 @pytest.mark.parametrize(("method", "args", "kwargs", "message"), ITERATOR_CASES)
 async def test_a_bad_iterator_argument_is_named_in_the_error(
     api: respx.MockRouter,
-    agent_bay: AsyncAgentBay,
+    mocked_bay: AsyncAgentBay,
     method: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -131,17 +118,17 @@ async def test_a_bad_iterator_argument_is_named_in_the_error(
 ) -> None:
     route = api.post("/")
     with pytest.raises(AgentBayError) as caught:
-        await drain(getattr(agent_bay.context, method)(*args, **kwargs))
+        await drain(getattr(mocked_bay.context, method)(*args, **kwargs))
     assert str(caught.value) == message
     assert not route.called
 
 
 async def test_clear_with_no_time_gives_up_at_once(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     route = api.post("/")
     with pytest.raises(ClearanceTimeoutError) as caught:
-        await agent_bay.context.clear("ctx-1", timeout=0)
+        await mocked_bay.context.clear("ctx-1", timeout=0)
     assert str(caught.value) == "Context ctx-1 was still clearing after 0 s"
     assert not route.called
 

@@ -5,16 +5,14 @@ stands in for the waiting."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Generator
 
 import httpx
 import pytest
 import respx
 
 import agentbay._async.context as context_module
-from agentbay import AgentBayError, AsyncAgentBay, ClearanceTimeoutError, Config, Context
-from tests._async.mocking import mocked
-from tests.helpers import CONTEXT_DATA, ENDPOINT, ok, refused
+from agentbay import AgentBayError, AsyncAgentBay, ClearanceTimeoutError, Context
+from tests.helpers import CONTEXT_DATA, ok, refused
 
 CLEARING = {**CONTEXT_DATA, "State": "clearing"}
 
@@ -42,45 +40,33 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fake
 
 
-@pytest.fixture
-def api() -> Generator[respx.MockRouter, None, None]:
-    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-async def agent_bay() -> AsyncIterator[AsyncAgentBay]:
-    async with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
-        yield client
-
-
 async def test_clear_waits_60_s_polling_every_2_s(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay, clock: Clock
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay, clock: Clock
 ) -> None:
     api.post("/").mock(side_effect=[ok(request_id="req-start")] + [ok(CLEARING)] * 40)
     with pytest.raises(ClearanceTimeoutError) as caught:
-        await agent_bay.context.clear("ctx-1")
+        await mocked_bay.context.clear("ctx-1")
     assert str(caught.value) == "Context ctx-1 was still clearing after 60 s"
     assert caught.value.request_id == "req-start"
     assert clock.sleeps == [2.0] * 30
 
 
 async def test_clear_polls_once_more_in_the_last_stretch(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay, clock: Clock
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay, clock: Clock
 ) -> None:
     api.post("/").mock(side_effect=[ok(request_id="req-start"), ok(CLEARING), ok(CONTEXT_DATA)])
-    result = await agent_bay.context.clear("ctx-1", timeout=3, poll_interval=2.5)
+    result = await mocked_bay.context.clear("ctx-1", timeout=3, poll_interval=2.5)
     assert (result.success, result.status, result.request_id) == (True, "available", "req-start")
     assert clock.sleeps == [2.5, 0.5]
 
 
 async def test_a_refused_poll_is_an_error_with_its_request(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay, clock: Clock
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay, clock: Clock
 ) -> None:
     gone = refused("InvalidContext.NotFound", "gone", request_id="req-poll")
     api.post("/").mock(side_effect=[ok(request_id="req-start"), gone])
     with pytest.raises(AgentBayError) as caught:
-        await agent_bay.context.clear("ctx-1")
+        await mocked_bay.context.clear("ctx-1")
     assert str(caught.value) == (
         "Failed to read the clearing status of ctx-1: [InvalidContext.NotFound] gone"
     )
@@ -88,21 +74,21 @@ async def test_a_refused_poll_is_an_error_with_its_request(
 
 
 async def test_a_start_that_times_out_early_is_an_error_not_a_clearance_timeout(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     api.post("/").mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(AgentBayError) as caught:
-        await agent_bay.context.clear("ctx-1", timeout=1)
+        await mocked_bay.context.clear("ctx-1", timeout=1)
     assert type(caught.value) is AgentBayError
     assert caught.value.code == "SDK.Timeout"
 
 
 async def test_a_refused_start_names_the_context(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     api.post("/").mock(return_value=refused("InvalidContext.NotFound", "gone"))
     with pytest.raises(AgentBayError) as caught:
-        await agent_bay.context.clear_async("ctx-9")
+        await mocked_bay.context.clear_async("ctx-9")
     assert (
         str(caught.value)
         == "Failed to start clearing context ctx-9: [InvalidContext.NotFound] gone"
@@ -110,25 +96,25 @@ async def test_a_refused_start_names_the_context(
 
 
 async def test_start_clear_warns_with_the_new_name(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     api.post("/").mock(return_value=ok())
     with pytest.warns(DeprecationWarning) as warned:
-        await agent_bay.context.start_clear("ctx-1")
+        await mocked_bay.context.start_clear("ctx-1")
     assert [str(w.message) for w in warned] == ["start_clear() is deprecated; use clear_async()"]
 
 
 async def test_a_refused_delete_is_a_failed_result_not_an_error(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     api.post("/").mock(return_value=refused("InvalidContext.NotFound", "gone"))
-    result = await agent_bay.context.delete(Context("ctx-1", "a"))
+    result = await mocked_bay.context.delete(Context("ctx-1", "a"))
     assert (result.success, result.error_message) == (False, "[InvalidContext.NotFound] gone")
 
 
 async def test_an_entry_without_names_reads_as_empty_text(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     api.post("/").mock(return_value=ok([{"Size": 3}]))
-    (entry,) = (await agent_bay.context.list_files("ctx-1", "/")).entries
+    (entry,) = (await mocked_bay.context.list_files("ctx-1", "/")).entries
     assert (entry.file_id, entry.file_name, entry.file_path, entry.size) == ("", "", "", 3)

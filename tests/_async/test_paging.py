@@ -3,30 +3,17 @@ repeated page raises, and which folders a recursive walk follows (a listing may 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from agentbay import AgentBayError, AsyncAgentBay, Config
-from tests._async.mocking import mocked
-from tests.helpers import ENDPOINT, form, ok, refused
+from agentbay import AgentBayError, AsyncAgentBay
+from tests.helpers import form, ok, refused
 
 Tree = dict[str, list[dict[str, Any]]]
-
-
-@pytest.fixture
-def api() -> Generator[respx.MockRouter, None, None]:
-    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-async def agent_bay() -> AsyncIterator[AsyncAgentBay]:
-    async with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
-        yield client
 
 
 def sent(route: respx.Route) -> list[dict[str, str]]:
@@ -47,10 +34,10 @@ def two_pages(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> Call
 
 
 async def test_iter_contexts_asks_50_a_page_and_keeps_the_session_on_every_page(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     route = api.post("/").mock(side_effect=two_pages([{"Id": "c1"}], [{"Id": "c2"}]))
-    contexts = [c async for c in agent_bay.context.iter_contexts(session_id="s-1")]
+    contexts = [c async for c in mocked_bay.context.iter_contexts(session_id="s-1")]
     assert [c.id for c in contexts] == ["c1", "c2"]
     assert sent(route) == [
         {"MaxResults": "50", "SessionId": "s-1"},
@@ -59,30 +46,30 @@ async def test_iter_contexts_asks_50_a_page_and_keeps_the_session_on_every_page(
 
 
 async def test_iter_files_asks_50_a_page_by_token(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     route = api.post("/").mock(
         side_effect=two_pages([{"FilePath": "/d/a"}], [{"FilePath": "/d/b"}])
     )
-    entries = [e async for e in agent_bay.context.iter_files("ctx-1", "/d")]
+    entries = [e async for e in mocked_bay.context.iter_files("ctx-1", "/d")]
     assert [e.file_path for e in entries] == ["/d/a", "/d/b"]
     where = {"ContextId": "ctx-1", "ParentFolderPath": "/d", "MaxResults": "50"}
     assert sent(route) == [where, {**where, "NextToken": "t2"}]
 
 
-async def drain(agent_bay: AsyncAgentBay, what: str) -> list[Any]:
+async def drain(mocked_bay: AsyncAgentBay, what: str) -> list[Any]:
     if what == "contexts":
-        return [c async for c in agent_bay.context.iter_contexts()]
-    return [e async for e in agent_bay.context.iter_files("ctx-1", "/")]
+        return [c async for c in mocked_bay.context.iter_contexts()]
+    return [e async for e in mocked_bay.context.iter_files("ctx-1", "/")]
 
 
 @pytest.mark.parametrize("what", ["contexts", "files"])
 async def test_a_repeated_page_names_what_was_listed_and_the_request(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay, what: str
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay, what: str
 ) -> None:
     api.post("/").mock(return_value=ok([{"Id": "c", "FilePath": "/f"}], "req-7", NextToken="t"))
     with pytest.raises(AgentBayError) as caught:
-        await drain(agent_bay, what)
+        await drain(mocked_bay, what)
     assert (
         str(caught.value) == f"Failed to list {what}: the service repeated a page it already sent"
     )
@@ -91,11 +78,11 @@ async def test_a_repeated_page_names_what_was_listed_and_the_request(
 
 @pytest.mark.parametrize("what", ["contexts", "files"])
 async def test_a_failed_page_raises_the_service_failure(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay, what: str
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay, what: str
 ) -> None:
     api.post("/").mock(return_value=refused("Forbidden.Page", "no", 403, request_id="req-9"))
     with pytest.raises(AgentBayError) as caught:
-        await drain(agent_bay, what)
+        await drain(mocked_bay, what)
     assert str(caught.value) == f"Failed to list {what}: [Forbidden.Page] no"
     error = caught.value
     assert (error.code, error.request_id, error.http_status_code) == (
@@ -122,13 +109,13 @@ def serve_tree(api: respx.MockRouter, tree: Tree) -> respx.Route:
     return api.post("/").mock(side_effect=answer)
 
 
-async def walk(agent_bay: AsyncAgentBay, top: str) -> list[str]:
-    found = agent_bay.context.iter_files("ctx-1", top, recursive=True)
+async def walk(mocked_bay: AsyncAgentBay, top: str) -> list[str]:
+    found = mocked_bay.context.iter_files("ctx-1", top, recursive=True)
     return [entry.file_path async for entry in found]
 
 
 async def test_a_recursive_walk_from_the_root_reaches_every_folder(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     route = serve_tree(
         api,
@@ -139,12 +126,12 @@ async def test_a_recursive_walk_from_the_root_reaches_every_folder(
             "/X": [file("/X/h")],
         },
     )
-    assert await walk(agent_bay, "/") == ["/top", "/a/f", "/a/b/g", "/X/h"]
+    assert await walk(mocked_bay, "/") == ["/top", "/a/f", "/a/b/g", "/X/h"]
     assert [f["ParentFolderPath"] for f in sent(route)] == ["/", "/a", "/a/b", "/X"]
 
 
 async def test_a_recursive_walk_follows_each_folder_once_and_only_below(
-    api: respx.MockRouter, agent_bay: AsyncAgentBay
+    api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     route = serve_tree(
         api,
@@ -154,6 +141,6 @@ async def test_a_recursive_walk_follows_each_folder_once_and_only_below(
             "/X": [folder("/Y")],
         },
     )
-    assert await walk(agent_bay, "/t/") == ["/t/a/f"]
-    assert await walk(agent_bay, "/X") == []
+    assert await walk(mocked_bay, "/t/") == ["/t/a/f"]
+    assert await walk(mocked_bay, "/X") == []
     assert [f["ParentFolderPath"] for f in sent(route)] == ["/t/", "/t/a", "/X"]

@@ -3,15 +3,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Generator
 
 import pytest
+import respx
 
 from agentbay import AgentBay, Config
+from tests._sync.mocking import mocked
+from tests.helpers import ENDPOINT
 
 
 @pytest.fixture
 def agent_bay(emulator_url: str, account_key: str) -> Iterator[AgentBay]:
     """A client of the session's live emulator, on an account of its own (empty)."""
     with AgentBay(account_key, Config(emulator_url, 10_000)) as client:
+        yield client
+
+
+@pytest.fixture
+def api() -> Generator[respx.MockRouter, None, None]:
+    """respx, answering for the fake service at ``ENDPOINT`` (routes unused are fine)."""
+    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+def mocked_bay() -> Iterator[AgentBay]:
+    """A client of the fake service at ``ENDPOINT`` (through httpx, so respx answers), no
+    retries."""
+    with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
         yield client

@@ -4,7 +4,7 @@ as the caller wrote it (the message is what a user reads to fix the call)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Generator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,22 +18,9 @@ from agentbay import (
     Context,
     ContextListParams,
 )
-from tests._sync.mocking import mocked
 from tests.helpers import API_KEY, ENDPOINT
 
 SURROGATE = "is not valid text: it holds a lone surrogate (undecodable bytes?)"
-
-
-@pytest.fixture
-def api() -> Generator[respx.MockRouter, None, None]:
-    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def agent_bay() -> Iterator[AgentBay]:
-    with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
-        yield client
 
 
 def drain(items: Iterator[Any]) -> list[Any]:
@@ -99,7 +86,7 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
 @pytest.mark.parametrize(("method", "args", "kwargs", "message"), CASES)
 def test_a_bad_argument_is_named_in_the_error(
     api: respx.MockRouter,
-    agent_bay: AgentBay,
+    mocked_bay: AgentBay,
     method: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -107,7 +94,7 @@ def test_a_bad_argument_is_named_in_the_error(
 ) -> None:
     route = api.post("/")
     with pytest.raises(AgentBayError) as caught:
-        getattr(agent_bay.context, method)(*args, **kwargs)
+        getattr(mocked_bay.context, method)(*args, **kwargs)
     assert str(caught.value) == message
     assert not route.called
 
@@ -124,7 +111,7 @@ ITERATOR_CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
 @pytest.mark.parametrize(("method", "args", "kwargs", "message"), ITERATOR_CASES)
 def test_a_bad_iterator_argument_is_named_in_the_error(
     api: respx.MockRouter,
-    agent_bay: AgentBay,
+    mocked_bay: AgentBay,
     method: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -132,17 +119,17 @@ def test_a_bad_iterator_argument_is_named_in_the_error(
 ) -> None:
     route = api.post("/")
     with pytest.raises(AgentBayError) as caught:
-        drain(getattr(agent_bay.context, method)(*args, **kwargs))
+        drain(getattr(mocked_bay.context, method)(*args, **kwargs))
     assert str(caught.value) == message
     assert not route.called
 
 
 def test_clear_with_no_time_gives_up_at_once(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/")
     with pytest.raises(ClearanceTimeoutError) as caught:
-        agent_bay.context.clear("ctx-1", timeout=0)
+        mocked_bay.context.clear("ctx-1", timeout=0)
     assert str(caught.value) == "Context ctx-1 was still clearing after 0 s"
     assert not route.called
 

@@ -6,16 +6,14 @@ stands in for the waiting."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Generator
 
 import httpx
 import pytest
 import respx
 
 import agentbay._sync.context as context_module
-from agentbay import AgentBayError, AgentBay, ClearanceTimeoutError, Config, Context
-from tests._sync.mocking import mocked
-from tests.helpers import CONTEXT_DATA, ENDPOINT, ok, refused
+from agentbay import AgentBayError, AgentBay, ClearanceTimeoutError, Context
+from tests.helpers import CONTEXT_DATA, ok, refused
 
 CLEARING = {**CONTEXT_DATA, "State": "clearing"}
 
@@ -43,45 +41,33 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fake
 
 
-@pytest.fixture
-def api() -> Generator[respx.MockRouter, None, None]:
-    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def agent_bay() -> Iterator[AgentBay]:
-    with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
-        yield client
-
-
 def test_clear_waits_60_s_polling_every_2_s(
-    api: respx.MockRouter, agent_bay: AgentBay, clock: Clock
+    api: respx.MockRouter, mocked_bay: AgentBay, clock: Clock
 ) -> None:
     api.post("/").mock(side_effect=[ok(request_id="req-start")] + [ok(CLEARING)] * 40)
     with pytest.raises(ClearanceTimeoutError) as caught:
-        agent_bay.context.clear("ctx-1")
+        mocked_bay.context.clear("ctx-1")
     assert str(caught.value) == "Context ctx-1 was still clearing after 60 s"
     assert caught.value.request_id == "req-start"
     assert clock.sleeps == [2.0] * 30
 
 
 def test_clear_polls_once_more_in_the_last_stretch(
-    api: respx.MockRouter, agent_bay: AgentBay, clock: Clock
+    api: respx.MockRouter, mocked_bay: AgentBay, clock: Clock
 ) -> None:
     api.post("/").mock(side_effect=[ok(request_id="req-start"), ok(CLEARING), ok(CONTEXT_DATA)])
-    result = agent_bay.context.clear("ctx-1", timeout=3, poll_interval=2.5)
+    result = mocked_bay.context.clear("ctx-1", timeout=3, poll_interval=2.5)
     assert (result.success, result.status, result.request_id) == (True, "available", "req-start")
     assert clock.sleeps == [2.5, 0.5]
 
 
 def test_a_refused_poll_is_an_error_with_its_request(
-    api: respx.MockRouter, agent_bay: AgentBay, clock: Clock
+    api: respx.MockRouter, mocked_bay: AgentBay, clock: Clock
 ) -> None:
     gone = refused("InvalidContext.NotFound", "gone", request_id="req-poll")
     api.post("/").mock(side_effect=[ok(request_id="req-start"), gone])
     with pytest.raises(AgentBayError) as caught:
-        agent_bay.context.clear("ctx-1")
+        mocked_bay.context.clear("ctx-1")
     assert str(caught.value) == (
         "Failed to read the clearing status of ctx-1: [InvalidContext.NotFound] gone"
     )
@@ -89,21 +75,21 @@ def test_a_refused_poll_is_an_error_with_its_request(
 
 
 def test_a_start_that_times_out_early_is_an_error_not_a_clearance_timeout(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(AgentBayError) as caught:
-        agent_bay.context.clear("ctx-1", timeout=1)
+        mocked_bay.context.clear("ctx-1", timeout=1)
     assert type(caught.value) is AgentBayError
     assert caught.value.code == "SDK.Timeout"
 
 
 def test_a_refused_start_names_the_context(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=refused("InvalidContext.NotFound", "gone"))
     with pytest.raises(AgentBayError) as caught:
-        agent_bay.context.clear_async("ctx-9")
+        mocked_bay.context.clear_async("ctx-9")
     assert (
         str(caught.value)
         == "Failed to start clearing context ctx-9: [InvalidContext.NotFound] gone"
@@ -111,25 +97,25 @@ def test_a_refused_start_names_the_context(
 
 
 def test_start_clear_warns_with_the_new_name(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=ok())
     with pytest.warns(DeprecationWarning) as warned:
-        agent_bay.context.start_clear("ctx-1")
+        mocked_bay.context.start_clear("ctx-1")
     assert [str(w.message) for w in warned] == ["start_clear() is deprecated; use clear_async()"]
 
 
 def test_a_refused_delete_is_a_failed_result_not_an_error(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=refused("InvalidContext.NotFound", "gone"))
-    result = agent_bay.context.delete(Context("ctx-1", "a"))
+    result = mocked_bay.context.delete(Context("ctx-1", "a"))
     assert (result.success, result.error_message) == (False, "[InvalidContext.NotFound] gone")
 
 
 def test_an_entry_without_names_reads_as_empty_text(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=ok([{"Size": 3}]))
-    (entry,) = (agent_bay.context.list_files("ctx-1", "/")).entries
+    (entry,) = (mocked_bay.context.list_files("ctx-1", "/")).entries
     assert (entry.file_id, entry.file_name, entry.file_path, entry.size) == ("", "", "", 3)

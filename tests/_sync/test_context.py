@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Generator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -23,13 +23,7 @@ from tests.helpers import API_KEY, CONTEXT_DATA, ENDPOINT, action, form, ok, ref
 
 
 @pytest.fixture
-def api() -> Generator[respx.MockRouter, None, None]:
-    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def agent_bay() -> Iterator[AgentBay]:
+def mocked_bay() -> Iterator[AgentBay]:
     cfg = Config(ENDPOINT, 5000, region_id="cn-shanghai", max_retries=0)
     with mocked(cfg) as client:
         yield client
@@ -39,11 +33,11 @@ def agent_bay() -> Iterator[AgentBay]:
 
 
 def test_get_by_name_sends_the_rpc_form(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
 
-    agent_bay.context.get(name="my context")
+    mocked_bay.context.get(name="my context")
 
     request = route.calls.last.request
     assert request.method == "POST"
@@ -69,21 +63,21 @@ def test_get_by_name_sends_the_rpc_form(
 
 
 def test_each_attempt_has_a_fresh_nonce(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
-    agent_bay.context.get(name="a")
-    agent_bay.context.get(name="a")
+    mocked_bay.context.get(name="a")
+    mocked_bay.context.get(name="a")
     nonces = {call.request.url.params["SignatureNonce"] for call in route.calls}
     assert len(nonces) == 2
 
 
 def test_get_parses_every_context_field(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=ok(CONTEXT_DATA, request_id="req-42"))
 
-    result = agent_bay.context.get(name="my-context")
+    result = mocked_bay.context.get(name="my-context")
 
     assert result.success is True
     assert result.request_id == "req-42"
@@ -98,11 +92,11 @@ def test_get_parses_every_context_field(
 
 
 def test_get_with_create_sends_allow_create_and_region(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
 
-    result = agent_bay.context.get(name="new-context", create=True)
+    result = mocked_bay.context.get(name="new-context", create=True)
 
     assert result.success
     assert form(route.calls.last.request) == {
@@ -113,10 +107,10 @@ def test_get_with_create_sends_allow_create_and_region(
     }
 
 
-def test_create_is_get_with_create(api: respx.MockRouter, agent_bay: AgentBay) -> None:
+def test_create_is_get_with_create(api: respx.MockRouter, mocked_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
 
-    result = agent_bay.context.create("new-context")
+    result = mocked_bay.context.create("new-context")
 
     assert result.context_id == CONTEXT_DATA["Id"]
     sent = form(route.calls.last.request)
@@ -127,10 +121,10 @@ def test_create_is_get_with_create(api: respx.MockRouter, agent_bay: AgentBay) -
     )
 
 
-def test_get_by_id(api: respx.MockRouter, agent_bay: AgentBay) -> None:
+def test_get_by_id(api: respx.MockRouter, mocked_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
 
-    result = agent_bay.context.get(context_id="ctx-04bdwfj7u22a1s30g")
+    result = mocked_bay.context.get(context_id="ctx-04bdwfj7u22a1s30g")
 
     assert result.context is not None and result.context.name == "my-context"
     assert form(route.calls.last.request) == {
@@ -153,23 +147,23 @@ def test_get_by_id(api: respx.MockRouter, agent_bay: AgentBay) -> None:
     ],
 )
 def test_get_refuses_bad_arguments_before_sending(
-    api: respx.MockRouter, agent_bay: AgentBay, kwargs: dict[str, object]
+    api: respx.MockRouter, mocked_bay: AgentBay, kwargs: dict[str, object]
 ) -> None:
     route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
     with pytest.raises(AgentBayError):
-        agent_bay.context.get(**kwargs)  # type: ignore[arg-type]
+        mocked_bay.context.get(**kwargs)  # type: ignore[arg-type]
     assert not route.called
 
 
 def test_list_defaults_to_ten_and_parses_the_page(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     second = {**CONTEXT_DATA, "Id": "ctx-2", "Name": "other"}
     route = api.post("/").mock(
         return_value=ok([CONTEXT_DATA, second], NextToken="tok-2", MaxResults=10, TotalCount=12)
     )
 
-    result = agent_bay.context.list()
+    result = mocked_bay.context.list()
 
     assert action(route.calls.last.request) == "ListContexts"
     assert form(route.calls.last.request) == {
@@ -183,11 +177,11 @@ def test_list_defaults_to_ten_and_parses_the_page(
 
 
 def test_list_sends_the_paging_params(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok([], MaxResults=20, TotalCount=0))
 
-    result = agent_bay.context.list(
+    result = mocked_bay.context.list(
         ContextListParams(max_results=20, next_token="tok-2", session_id="s-1")
     )
 
@@ -201,22 +195,22 @@ def test_list_sends_the_paging_params(
 
 
 def test_list_refuses_a_page_size_below_one(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok([]))
     with pytest.raises(AgentBayError, match="max_results"):
-        agent_bay.context.list(ContextListParams(max_results=0))
+        mocked_bay.context.list(ContextListParams(max_results=0))
     assert not route.called
 
 
 def test_update_renames_with_modify_context(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok(request_id="req-mod"))
     context = Context(id="ctx-1", name="old")
     context.name = "new-name"
 
-    result = agent_bay.context.update(context)
+    result = mocked_bay.context.update(context)
 
     assert action(route.calls.last.request) == "ModifyContext"
     assert form(route.calls.last.request) == {
@@ -228,29 +222,29 @@ def test_update_renames_with_modify_context(
 
 
 def test_update_reports_a_refusal_as_a_failed_result(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=refused("InvalidContext.NameExists", "name taken"))
-    result = agent_bay.context.update(Context(id="ctx-1", name="taken"))
+    result = mocked_bay.context.update(Context(id="ctx-1", name="taken"))
     assert not result.success
     assert result.error_message == "[InvalidContext.NameExists] name taken"
     assert result.request_id == "req-err"
 
 
 def test_update_and_delete_raise_when_the_service_is_unreachable(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(side_effect=httpx.ConnectError("refused"))
     with pytest.raises(AgentBayError, match="update context ctx-1"):
-        agent_bay.context.update(Context(id="ctx-1", name="n"))
+        mocked_bay.context.update(Context(id="ctx-1", name="n"))
     with pytest.raises(AgentBayError, match="delete context ctx-1"):
-        agent_bay.context.delete(Context(id="ctx-1", name="n"))
+        mocked_bay.context.delete(Context(id="ctx-1", name="n"))
 
 
-def test_delete(api: respx.MockRouter, agent_bay: AgentBay) -> None:
+def test_delete(api: respx.MockRouter, mocked_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok(request_id="req-del"))
 
-    result = agent_bay.context.delete(Context(id="ctx-1", name="n"))
+    result = mocked_bay.context.delete(Context(id="ctx-1", name="n"))
 
     assert action(route.calls.last.request) == "DeleteContext"
     assert form(route.calls.last.request) == {"Authorization": f"Bearer {API_KEY}", "Id": "ctx-1"}
@@ -258,13 +252,13 @@ def test_delete(api: respx.MockRouter, agent_bay: AgentBay) -> None:
 
 
 def test_update_and_delete_refuse_what_is_not_a_context(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok())
     with pytest.raises(AgentBayError, match="Context"):
-        agent_bay.context.delete("ctx-1")  # type: ignore[arg-type]
+        mocked_bay.context.delete("ctx-1")  # type: ignore[arg-type]
     with pytest.raises(AgentBayError, match=r"context\.name"):
-        agent_bay.context.update(Context(id="ctx-1", name=""))
+        mocked_bay.context.update(Context(id="ctx-1", name=""))
     assert not route.called
 
 
@@ -276,12 +270,12 @@ def test_update_and_delete_refuse_what_is_not_a_context(
     ],
 )
 def test_file_urls(
-    api: respx.MockRouter, agent_bay: AgentBay, method: str, wire_action: str
+    api: respx.MockRouter, mocked_bay: AgentBay, method: str, wire_action: str
 ) -> None:
     url = "https://oss.example/ctx-1/a.txt?sig=abc"
     route = api.post("/").mock(return_value=ok({"Url": url, "ExpireTime": 3600}))
 
-    result = getattr(agent_bay.context, method)("ctx-1", "/data/a.txt")
+    result = getattr(mocked_bay.context, method)("ctx-1", "/data/a.txt")
 
     assert action(route.calls.last.request) == wire_action
     assert form(route.calls.last.request) == {
@@ -292,10 +286,10 @@ def test_file_urls(
     assert (result.success, result.url, result.expire_time) == (True, url, 3600)
 
 
-def test_delete_file(api: respx.MockRouter, agent_bay: AgentBay) -> None:
+def test_delete_file(api: respx.MockRouter, mocked_bay: AgentBay) -> None:
     route = api.post("/").mock(return_value=ok())
 
-    result = agent_bay.context.delete_file("ctx-1", "/data/a.txt")
+    result = mocked_bay.context.delete_file("ctx-1", "/data/a.txt")
 
     assert action(route.calls.last.request) == "DeleteContextFile"
     assert form(route.calls.last.request)["FilePath"] == "/data/a.txt"
@@ -303,7 +297,7 @@ def test_delete_file(api: respx.MockRouter, agent_bay: AgentBay) -> None:
 
 
 def test_list_files_sends_page_number_and_size_and_parses_entries(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     entry = {
         "FileId": "f-1",
@@ -317,7 +311,7 @@ def test_list_files_sends_page_number_and_size_and_parses_entries(
     }
     route = api.post("/").mock(return_value=ok([entry], Count=7))
 
-    result = agent_bay.context.list_files("ctx-1", "/data", page_number=2, page_size=3)
+    result = mocked_bay.context.list_files("ctx-1", "/data", page_number=2, page_size=3)
 
     assert action(route.calls.last.request) == "DescribeContextFiles"
     assert form(route.calls.last.request) == {
@@ -344,25 +338,25 @@ def test_list_files_sends_page_number_and_size_and_parses_entries(
 
 
 def test_list_files_defaults_and_bad_paging(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok([], Count=0))
-    result = agent_bay.context.list_files("ctx-1", "/")
+    result = mocked_bay.context.list_files("ctx-1", "/")
     assert result.entries == [] and result.count == 0
     sent = form(route.calls.last.request)
     assert (sent["PageNumber"], sent["PageSize"]) == ("1", "50")
     with pytest.raises(AgentBayError, match="page_size"):
-        agent_bay.context.list_files("ctx-1", "/", page_size=0)
+        mocked_bay.context.list_files("ctx-1", "/", page_size=0)
     with pytest.raises(AgentBayError, match="parent_folder_path"):
-        agent_bay.context.list_files("ctx-1", "")
+        mocked_bay.context.list_files("ctx-1", "")
     assert route.call_count == 1
 
 
 def test_list_files_pages_by_token_when_asked(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok([], Count=0, NextToken="t-2"))
-    first = agent_bay.context.list_files("ctx-1", "/d", max_results=7)
+    first = mocked_bay.context.list_files("ctx-1", "/d", max_results=7)
     assert form(route.calls.last.request) == {
         "Authorization": f"Bearer {API_KEY}",
         "ContextId": "ctx-1",
@@ -370,16 +364,16 @@ def test_list_files_pages_by_token_when_asked(
         "MaxResults": "7",
     }
     assert first.next_token == "t-2"
-    agent_bay.context.list_files("ctx-1", "/d", next_token="t-2")
+    mocked_bay.context.list_files("ctx-1", "/d", next_token="t-2")
     sent = form(route.calls.last.request)
     assert sent["NextToken"] == "t-2" and "PageNumber" not in sent and "MaxResults" not in sent
     with pytest.raises(AgentBayError, match="max_results"):
-        agent_bay.context.list_files("ctx-1", "/", max_results=0)
+        mocked_bay.context.list_files("ctx-1", "/", max_results=0)
     assert route.call_count == 2
 
 
 def test_failures_carry_code_message_and_status(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(
         side_effect=[
@@ -389,7 +383,7 @@ def test_failures_carry_code_message_and_status(
             ok({"Id": 5}),
         ]
     )
-    deleted = agent_bay.context.delete_file("ctx-1", "/a")
+    deleted = mocked_bay.context.delete_file("ctx-1", "/a")
     assert (deleted.code, deleted.message, deleted.http_status_code) == (
         "InvalidContext.NotFound",
         "no such context",
@@ -397,19 +391,21 @@ def test_failures_carry_code_message_and_status(
     )
     assert deleted.error_message == "[InvalidContext.NotFound] no such context"
     with pytest.raises(AgentBayError) as caught:
-        agent_bay.context.clear_async("ctx-1")
+        mocked_bay.context.clear_async("ctx-1")
     assert (caught.value.code, caught.value.http_status_code) == ("InvalidContext.NotFound", 404)
-    unreachable = agent_bay.context.list()
+    unreachable = mocked_bay.context.list()
     assert (unreachable.code, unreachable.http_status_code) == ("SDK.ConnectionFailed", 0)
-    malformed = agent_bay.context.get(name="a")
+    malformed = mocked_bay.context.get(name="a")
     assert malformed.code == "SDK.MalformedResponse" and malformed.http_status_code == 200
     assert malformed.get_request_id() == "req-1"
 
 
-def test_clear_async_starts_clearing(api: respx.MockRouter, agent_bay: AgentBay) -> None:
+def test_clear_async_starts_clearing(
+    api: respx.MockRouter, mocked_bay: AgentBay
+) -> None:
     route = api.post("/").mock(return_value=ok(request_id="req-clear"))
 
-    result = agent_bay.context.clear_async("ctx-1")
+    result = mocked_bay.context.clear_async("ctx-1")
 
     assert action(route.calls.last.request) == "ClearContext"
     assert form(route.calls.last.request) == {"Authorization": f"Bearer {API_KEY}", "Id": "ctx-1"}
@@ -422,31 +418,31 @@ def test_clear_async_starts_clearing(api: respx.MockRouter, agent_bay: AgentBay)
 
 
 def test_clear_async_raises_when_refused(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=refused("InvalidContext.NotFound", "no such context", 400))
     with pytest.raises(AgentBayError, match=r"\[InvalidContext.NotFound\] no such context") as info:
-        agent_bay.context.clear_async("ctx-missing")
+        mocked_bay.context.clear_async("ctx-missing")
     assert info.value.code == "InvalidContext.NotFound"
     assert info.value.request_id == "req-err"
 
 
 def test_start_clear_is_a_deprecated_alias(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok())
     with pytest.warns(DeprecationWarning, match="clear_async"):
-        result = agent_bay.context.start_clear("ctx-1")
+        result = mocked_bay.context.start_clear("ctx-1")
     assert action(route.calls.last.request) == "ClearContext"
     assert result.status == "clearing"
 
 
 def test_get_clear_status_reads_the_state(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok({**CONTEXT_DATA, "State": "clearing"}))
 
-    result = agent_bay.context.get_clear_status("ctx-04bdwfj7u22a1s30g")
+    result = mocked_bay.context.get_clear_status("ctx-04bdwfj7u22a1s30g")
 
     assert form(route.calls.last.request) == {
         "Authorization": f"Bearer {API_KEY}",
@@ -460,13 +456,15 @@ def test_get_clear_status_reads_the_state(
     )
 
 
-def test_clear_polls_until_available(api: respx.MockRouter, agent_bay: AgentBay) -> None:
+def test_clear_polls_until_available(
+    api: respx.MockRouter, mocked_bay: AgentBay
+) -> None:
     clearing = {**CONTEXT_DATA, "State": "clearing"}
     route = api.post("/").mock(
         side_effect=[ok(request_id="req-start"), ok(clearing), ok(clearing), ok(CONTEXT_DATA)]
     )
 
-    result = agent_bay.context.clear("ctx-1", timeout=5, poll_interval=0.01)
+    result = mocked_bay.context.clear("ctx-1", timeout=5, poll_interval=0.01)
 
     assert [action(call.request) for call in route.calls] == [
         "ClearContext",
@@ -482,29 +480,29 @@ def test_clear_polls_until_available(api: respx.MockRouter, agent_bay: AgentBay)
     )
 
 
-def test_clear_times_out(api: respx.MockRouter, agent_bay: AgentBay) -> None:
+def test_clear_times_out(api: respx.MockRouter, mocked_bay: AgentBay) -> None:
     api.post("/").mock(side_effect=[ok()] + [ok({**CONTEXT_DATA, "State": "clearing"})] * 50)
     with pytest.raises(ClearanceTimeoutError):
-        agent_bay.context.clear("ctx-1", timeout=0.05, poll_interval=0.01)  # type: ignore[arg-type]
+        mocked_bay.context.clear("ctx-1", timeout=0.05, poll_interval=0.01)  # type: ignore[arg-type]
 
 
 def test_clear_raises_when_polling_fails(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(side_effect=[ok(), refused("InvalidContext.NotFound", "gone")])
     with pytest.raises(AgentBayError, match="gone") as info:
-        agent_bay.context.clear("ctx-1", timeout=5, poll_interval=0.01)
+        mocked_bay.context.clear("ctx-1", timeout=5, poll_interval=0.01)
     assert not isinstance(info.value, ClearanceTimeoutError)
 
 
 def test_clear_refuses_negative_durations(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(return_value=ok())
     with pytest.raises(AgentBayError, match="timeout"):
-        agent_bay.context.clear("ctx-1", timeout=-1)
+        mocked_bay.context.clear("ctx-1", timeout=-1)
     with pytest.raises(AgentBayError, match="poll_interval"):
-        agent_bay.context.clear("ctx-1", poll_interval=-0.5)
+        mocked_bay.context.clear("ctx-1", poll_interval=-0.5)
     assert not route.called
 
 
@@ -530,14 +528,14 @@ def test_clear_refuses_negative_durations(
 )
 def test_bad_arguments_are_refused_before_sending(
     api: respx.MockRouter,
-    agent_bay: AgentBay,
+    mocked_bay: AgentBay,
     method: str,
     args: tuple[object, ...],
     named: str,
 ) -> None:
     route = api.post("/").mock(return_value=ok())
     with pytest.raises(AgentBayError, match=re.escape(named)):
-        getattr(agent_bay.context, method)(*args)
+        getattr(mocked_bay.context, method)(*args)
     assert not route.called
 
 
@@ -545,10 +543,10 @@ def test_bad_arguments_are_refused_before_sending(
 
 
 def test_api_failure_is_a_failed_result(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=refused("InvalidContext.NotFound", "not found", 400))
-    result = agent_bay.context.get(context_id="ctx-x")
+    result = mocked_bay.context.get(context_id="ctx-x")
     assert (result.success, result.context, result.request_id) == (False, None, "req-err")
     assert result.error_message == "[InvalidContext.NotFound] not found"
 
@@ -565,20 +563,20 @@ def test_api_failure_is_a_failed_result(
     ],
 )
 def test_odd_responses_are_failed_results(
-    api: respx.MockRouter, agent_bay: AgentBay, response: httpx.Response, expected: str
+    api: respx.MockRouter, mocked_bay: AgentBay, response: httpx.Response, expected: str
 ) -> None:
     api.post("/").mock(return_value=response)
-    result = agent_bay.context.get(name="a")
+    result = mocked_bay.context.get(name="a")
     assert not result.success
     assert expected in result.error_message
 
 
 def test_network_errors_and_timeouts_are_failed_results(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(side_effect=[httpx.ConnectError("boom"), httpx.ReadTimeout("slow")])
-    first = agent_bay.context.list()
-    second = agent_bay.context.get_file_upload_url("ctx-1", "/a")
+    first = mocked_bay.context.list()
+    second = mocked_bay.context.get_file_upload_url("ctx-1", "/a")
     assert (
         not first.success
         and first.error_message == "Network error: cannot connect to agentbay.test"
@@ -636,11 +634,11 @@ def test_an_http_client_of_the_other_flavour_is_refused() -> None:
         AgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=object())  # type: ignore[arg-type]
 
 
-def test_the_key_never_shows(api: respx.MockRouter, agent_bay: AgentBay) -> None:
+def test_the_key_never_shows(api: respx.MockRouter, mocked_bay: AgentBay) -> None:
     api.post("/").mock(side_effect=httpx.ConnectError("refused"))
-    result = agent_bay.context.get(name="a")
-    assert API_KEY not in repr(agent_bay) and API_KEY not in repr(agent_bay.context)
-    assert API_KEY not in repr(result) and API_KEY not in repr(agent_bay.config)
+    result = mocked_bay.context.get(name="a")
+    assert API_KEY not in repr(mocked_bay) and API_KEY not in repr(mocked_bay.context)
+    assert API_KEY not in repr(result) and API_KEY not in repr(mocked_bay.config)
     with pytest.raises(AgentBayError) as info:
-        agent_bay.context.delete(Context(id="ctx-1", name="n"))
+        mocked_bay.context.delete(Context(id="ctx-1", name="n"))
     assert API_KEY not in str(info.value)

@@ -4,35 +4,21 @@ fields a success leaves out read as documented."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Generator
 from typing import Any
 
 import pytest
 import respx
 
-from agentbay import AgentBay, Config
-from tests._sync.mocking import mocked
-from tests.helpers import ENDPOINT, ok
+from agentbay import AgentBay
+from tests.helpers import ok
 
 
-@pytest.fixture
-def api() -> Generator[respx.MockRouter, None, None]:
-    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def agent_bay() -> Iterator[AgentBay]:
-    with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
-        yield client
-
-
-def call(agent_bay: AgentBay, method: str) -> Any:
+def call(mocked_bay: AgentBay, method: str) -> Any:
     if method == "list":
-        return agent_bay.context.list()
+        return mocked_bay.context.list()
     if method == "list_files":
-        return agent_bay.context.list_files("ctx-1", "/")
-    return agent_bay.context.get_clear_status("ctx-1")
+        return mocked_bay.context.list_files("ctx-1", "/")
+    return mocked_bay.context.get_clear_status("ctx-1")
 
 
 @pytest.mark.parametrize(
@@ -46,34 +32,34 @@ def call(agent_bay: AgentBay, method: str) -> Any:
     ],
 )
 def test_a_body_of_the_wrong_shape_says_what_was_wrong(
-    api: respx.MockRouter, agent_bay: AgentBay, method: str, data: Any, problem: str
+    api: respx.MockRouter, mocked_bay: AgentBay, method: str, data: Any, problem: str
 ) -> None:
     api.post("/").mock(return_value=ok(data))
-    result = call(agent_bay, method)
+    result = call(mocked_bay, method)
     assert (result.success, result.error_message) == (False, f"Malformed response: {problem}")
     assert (result.code, result.http_status_code) == ("SDK.MalformedResponse", 200)
 
 
 def test_a_page_of_files_keeps_its_request_and_status(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=ok([], request_id="req-5", Count=0))
-    result = agent_bay.context.list_files("ctx-1", "/")
+    result = mocked_bay.context.list_files("ctx-1", "/")
     assert (result.success, result.request_id, result.http_status_code) == (True, "req-5", 200)
 
 
 def test_a_clearing_status_without_state_or_id_reads_clearing(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=ok({}, request_id="req-6"))
-    result = agent_bay.context.get_clear_status("ctx-1")
+    result = mocked_bay.context.get_clear_status("ctx-1")
     assert (result.success, result.request_id) == (True, "req-6")
     assert (result.status, result.context_id) == ("clearing", "")
 
 
 def test_a_context_without_a_name_reads_as_empty_text(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     api.post("/").mock(return_value=ok([{"Id": "ctx-1"}]))
-    (context,) = (agent_bay.context.list()).contexts
+    (context,) = (mocked_bay.context.list()).contexts
     assert (context.id, context.name, context.created_at) == ("ctx-1", "", None)

@@ -4,30 +4,17 @@ repeated page raises, and which folders a recursive walk follows (a listing may 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from agentbay import AgentBayError, AgentBay, Config
-from tests._sync.mocking import mocked
-from tests.helpers import ENDPOINT, form, ok, refused
+from agentbay import AgentBayError, AgentBay
+from tests.helpers import form, ok, refused
 
 Tree = dict[str, list[dict[str, Any]]]
-
-
-@pytest.fixture
-def api() -> Generator[respx.MockRouter, None, None]:
-    with respx.mock(base_url=ENDPOINT, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def agent_bay() -> Iterator[AgentBay]:
-    with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
-        yield client
 
 
 def sent(route: respx.Route) -> list[dict[str, str]]:
@@ -48,10 +35,10 @@ def two_pages(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> Call
 
 
 def test_iter_contexts_asks_50_a_page_and_keeps_the_session_on_every_page(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(side_effect=two_pages([{"Id": "c1"}], [{"Id": "c2"}]))
-    contexts = [c for c in agent_bay.context.iter_contexts(session_id="s-1")]
+    contexts = [c for c in mocked_bay.context.iter_contexts(session_id="s-1")]
     assert [c.id for c in contexts] == ["c1", "c2"]
     assert sent(route) == [
         {"MaxResults": "50", "SessionId": "s-1"},
@@ -60,30 +47,30 @@ def test_iter_contexts_asks_50_a_page_and_keeps_the_session_on_every_page(
 
 
 def test_iter_files_asks_50_a_page_by_token(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(
         side_effect=two_pages([{"FilePath": "/d/a"}], [{"FilePath": "/d/b"}])
     )
-    entries = [e for e in agent_bay.context.iter_files("ctx-1", "/d")]
+    entries = [e for e in mocked_bay.context.iter_files("ctx-1", "/d")]
     assert [e.file_path for e in entries] == ["/d/a", "/d/b"]
     where = {"ContextId": "ctx-1", "ParentFolderPath": "/d", "MaxResults": "50"}
     assert sent(route) == [where, {**where, "NextToken": "t2"}]
 
 
-def drain(agent_bay: AgentBay, what: str) -> list[Any]:
+def drain(mocked_bay: AgentBay, what: str) -> list[Any]:
     if what == "contexts":
-        return [c for c in agent_bay.context.iter_contexts()]
-    return [e for e in agent_bay.context.iter_files("ctx-1", "/")]
+        return [c for c in mocked_bay.context.iter_contexts()]
+    return [e for e in mocked_bay.context.iter_files("ctx-1", "/")]
 
 
 @pytest.mark.parametrize("what", ["contexts", "files"])
 def test_a_repeated_page_names_what_was_listed_and_the_request(
-    api: respx.MockRouter, agent_bay: AgentBay, what: str
+    api: respx.MockRouter, mocked_bay: AgentBay, what: str
 ) -> None:
     api.post("/").mock(return_value=ok([{"Id": "c", "FilePath": "/f"}], "req-7", NextToken="t"))
     with pytest.raises(AgentBayError) as caught:
-        drain(agent_bay, what)
+        drain(mocked_bay, what)
     assert (
         str(caught.value) == f"Failed to list {what}: the service repeated a page it already sent"
     )
@@ -92,11 +79,11 @@ def test_a_repeated_page_names_what_was_listed_and_the_request(
 
 @pytest.mark.parametrize("what", ["contexts", "files"])
 def test_a_failed_page_raises_the_service_failure(
-    api: respx.MockRouter, agent_bay: AgentBay, what: str
+    api: respx.MockRouter, mocked_bay: AgentBay, what: str
 ) -> None:
     api.post("/").mock(return_value=refused("Forbidden.Page", "no", 403, request_id="req-9"))
     with pytest.raises(AgentBayError) as caught:
-        drain(agent_bay, what)
+        drain(mocked_bay, what)
     assert str(caught.value) == f"Failed to list {what}: [Forbidden.Page] no"
     error = caught.value
     assert (error.code, error.request_id, error.http_status_code) == (
@@ -123,13 +110,13 @@ def serve_tree(api: respx.MockRouter, tree: Tree) -> respx.Route:
     return api.post("/").mock(side_effect=answer)
 
 
-def walk(agent_bay: AgentBay, top: str) -> list[str]:
-    found = agent_bay.context.iter_files("ctx-1", top, recursive=True)
+def walk(mocked_bay: AgentBay, top: str) -> list[str]:
+    found = mocked_bay.context.iter_files("ctx-1", top, recursive=True)
     return [entry.file_path for entry in found]
 
 
 def test_a_recursive_walk_from_the_root_reaches_every_folder(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = serve_tree(
         api,
@@ -140,12 +127,12 @@ def test_a_recursive_walk_from_the_root_reaches_every_folder(
             "/X": [file("/X/h")],
         },
     )
-    assert walk(agent_bay, "/") == ["/top", "/a/f", "/a/b/g", "/X/h"]
+    assert walk(mocked_bay, "/") == ["/top", "/a/f", "/a/b/g", "/X/h"]
     assert [f["ParentFolderPath"] for f in sent(route)] == ["/", "/a", "/a/b", "/X"]
 
 
 def test_a_recursive_walk_follows_each_folder_once_and_only_below(
-    api: respx.MockRouter, agent_bay: AgentBay
+    api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = serve_tree(
         api,
@@ -155,6 +142,6 @@ def test_a_recursive_walk_follows_each_folder_once_and_only_below(
             "/X": [folder("/Y")],
         },
     )
-    assert walk(agent_bay, "/t/") == ["/t/a/f"]
-    assert walk(agent_bay, "/X") == []
+    assert walk(mocked_bay, "/t/") == ["/t/a/f"]
+    assert walk(mocked_bay, "/X") == []
     assert [f["ParentFolderPath"] for f in sent(route)] == ["/t/", "/t/a", "/X"]
