@@ -135,16 +135,6 @@ def test_a_content_length_that_is_not_one_is_a_protocol_error(
     assert result.error_message == "Network error: the reply is not valid HTTP"
 
 
-def test_nobody_listening_is_a_connection_failure(transport: str) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    cfg = Config(f"http://127.0.0.1:{port}", 1000, max_retries=0)
-    http_client = httpx.Client() if transport == "httpx" else None
-    with AgentBay(API_KEY, cfg, http_client=http_client) as client:
-        result = client.context.get(name="a")
-    assert result.error_message == f"Network error: cannot connect to 127.0.0.1:{port}"
-
-
 def test_a_half_read_connection_is_never_reused(transport: str) -> None:
     calls: list[int] = []
 
