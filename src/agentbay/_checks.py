@@ -26,7 +26,7 @@ def check_encodable(name: str, value: str) -> str:
     """Return ``value`` if it encodes to UTF-8, else raise :class:`AgentBayError` (file names
     read with undecodable bytes hold lone surrogates such as ``"\\udcff"``)."""
     try:
-        value.encode("utf-8")
+        value.encode()
     except UnicodeEncodeError:
         raise AgentBayError(
             f"{name} is not valid text: it holds a lone surrogate (undecodable bytes?)"

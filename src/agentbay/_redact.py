@@ -42,7 +42,7 @@ def strip_queries(text: str) -> str:
     >>> strip_queries("PUT https://oss.example/a.bin?sig=x&Expires=1 failed")
     'PUT https://oss.example/a.bin?<redacted> failed'
     """
-    return _URL_QUERY.sub(rf"\1?{REDACTED}", text) if "://" in text else text
+    return _URL_QUERY.sub(rf"\1?{REDACTED}", text)
 
 
 def url_for_humans(url: str) -> str:

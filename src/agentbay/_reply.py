@@ -18,16 +18,17 @@ from ._retry import is_retryable, parse_retry_after
 class Reply:
     """What one call came back with: the body of a success, or why it failed.
 
-    ``code`` and ``message`` are the service's (or an SDK code for a call that got no usable
-    answer), ``http_status`` the HTTP status (0 when there was no answer), ``from_service``
-    whether the service itself answered (its JSON envelope, not a gateway page or no answer).
+    ``code`` and ``message`` of a failure are the service's (or an SDK code for a call that got
+    no usable answer), ``http_status`` the HTTP status (0 when there was no answer),
+    ``from_service`` whether the service itself refused (its JSON envelope, not a gateway page
+    or no answer). A success carries neither a code nor ``from_service``: nothing reads them.
     """
 
     ok: bool
     body: dict[str, Any] = attrs.field(factory=dict)
     request_id: str = ""
     error: str = ""
-    code: str | None = None
+    code: str = ""
     message: str = ""
     http_status: int = 0
     from_service: bool = False
@@ -38,7 +39,7 @@ class Reply:
 def failure(
     message: str,
     *,
-    code: str | None = None,
+    code: str,
     retryable: bool = False,
     http_status: int = 0,
     retry_after: float | None = None,
@@ -57,7 +58,7 @@ def failure(
 
 def printable(text: str) -> str:
     """``text`` with lone surrogates replaced, so that it can always be printed or logged."""
-    return text.encode("utf-8", "replace").decode("utf-8")
+    return text.encode(errors="replace").decode()
 
 
 def _load(content: bytes) -> tuple[Any, str]:
@@ -66,7 +67,7 @@ def _load(content: bytes) -> tuple[Any, str]:
     except RecursionError:
         return None, "the response is not JSON: nested too deep"
     except ValueError:  # includes UnicodeDecodeError
-        snippet = printable(content[:80].decode("utf-8", "replace")).strip()
+        snippet = printable(content[:80].decode(errors="replace")).strip()
         return None, f"the response is not JSON: {snippet!r}"
 
 
@@ -87,9 +88,7 @@ def decode_reply(status: int, content: bytes, retry_after: str | None = None) ->
     request_id = body.get("RequestId")
     request_id = printable(request_id) if isinstance(request_id, str) else ""
     if body.get("Success") is True and status < 400:
-        return Reply(
-            ok=True, body=body, request_id=request_id, http_status=status, from_service=True
-        )
+        return Reply(ok=True, body=body, request_id=request_id, http_status=status)
     code = body.get("Code")
     if not isinstance(code, str) or not code:
         code = "Unknown" if status < 400 else f"HTTP{status}"

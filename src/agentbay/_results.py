@@ -76,13 +76,13 @@ def _objects(value: object, what: str) -> list[Mapping[str, Any]]:
 
 def _build(reply: Reply, make: Callable[[Reply], R], failed: Callable[..., R]) -> R:
     """``make(reply)`` for a success; a failed result for a failure or a malformed body, with
-    the structured ``code``, ``message`` and ``http_status_code`` of the failure."""
+    the structured ``code``, ``message`` and ``http_status_code`` of the failure (``success``
+    of every result defaults to False)."""
     if not reply.ok:
         return failed(
             request_id=reply.request_id,
-            success=False,
             error_message=reply.error,
-            code=reply.code or "",
+            code=reply.code,
             message=reply.message,
             http_status_code=reply.http_status,
         )
@@ -91,7 +91,6 @@ def _build(reply: Reply, make: Callable[[Reply], R], failed: Callable[..., R]) -
     except _Malformed as exc:
         return failed(
             request_id=reply.request_id,
-            success=False,
             error_message=f"Malformed response: {exc}",
             code=MALFORMED,
             message=str(exc),
