@@ -3,9 +3,13 @@ raw or decoded, and each value of 4+ characters, raw or percent-encoded."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from agentbay._redact import without_query_of
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agentbay._redact import REDACTED, strip_queries, without_query_of
 from agentbay._transports.errors import TransportError
 from agentbay._transports.http import check_url
 
@@ -50,3 +54,38 @@ def test_a_url_is_shown_without_its_credentials() -> None:
     from agentbay._redact import url_for_humans
 
     assert url_for_humans("https://us@r:p@ss@oss.test:8443/a?sig=x") == "https://oss.test:8443/a"
+
+
+# The rule strip_queries implements, as one regular expression: the reference for the tests
+# below (the expression itself backtracks quadratically on long runs of "a.a.a", or "a://a://").
+URL_WITH_QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#'\"<>]*)\?[^\s#'\"<>]*")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("GET https://oss.test/a?sig=x ok", "GET https://oss.test/a?<redacted> ok"),
+        ("'s3://b/k?X-Amz=1'#frag", "'s3://b/k?<redacted>'#frag"),
+        ("a+b.c-d://h/p?q=1#f z://h?2", "a+b.c-d://h/p?<redacted>#f z://h?<redacted>"),
+        ("x_http://h?q", "x_http://h?q"),  # no word starts at the scheme
+        ("_x.http://h?q", "_x.http://h?<redacted>"),  # "http" starts a word after the dot
+        ("9http://h?q é://h?q", "9http://h?q é://h?q"),
+        ("http://a/b?c://d?e", "http://a/b?<redacted>"),
+        ("http://a/b c://d/e?f", "http://a/b c://d/e?<redacted>"),
+        ("://h?q http://", "://h?q http://"),
+    ],
+)
+def test_every_url_query_is_cut_and_nothing_else(text: str, shown: str) -> None:
+    assert strip_queries(text) == shown == URL_WITH_QUERY.sub(rf"\1?{REDACTED}", text)
+
+
+@given(st.text(alphabet="ab9_.+-:/?#é <>'\"", max_size=60))
+def test_strip_queries_follows_the_rule_on_any_text(text: str) -> None:
+    assert strip_queries(text) == URL_WITH_QUERY.sub(rf"\1?{REDACTED}", text)
+
+
+@pytest.mark.parametrize("unit", ["a.", "a://", "a://a/", "-a"])
+def test_a_huge_hostile_message_is_cleaned_in_bounded_time(unit: str) -> None:
+    # A service may send a 16 MiB message; the expression above needs hours on these 4 MiB.
+    text = unit * (4 * 1024 * 1024 // len(unit)) + " https://h/p?sig=s"
+    assert strip_queries(text).endswith(" https://h/p?<redacted>")
