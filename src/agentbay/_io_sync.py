@@ -110,7 +110,7 @@ class enforce:
     chunks."""
 
     def __init__(self, deadline: Deadline) -> None:
-        self._deadline = deadline
+        """Takes the deadline the async flavour arms, and keeps nothing."""
 
     def __enter__(self) -> None:
         return None
