@@ -27,9 +27,9 @@ _NO_AUTO_HEADERS = ("Content-Type", "User-Agent", "Accept-Encoding", "Accept")
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=None, sock_read=None)
 
 
-def _mapped(exc: Exception, url: str = "") -> TransportError:
-    """The :class:`TransportError` of an aiohttp (or asyncio) exception (``url``: the one
-    requested, for the errors that name it)."""
+def _mapped(exc: Exception, url: str) -> TransportError:
+    """The :class:`TransportError` of an aiohttp (or asyncio) exception raised while requesting
+    ``url``."""
     if isinstance(exc, aiohttp.InvalidURL):
         return invalid_url(url, "aiohttp cannot request it")
     if isinstance(exc, aiohttp.ClientConnectorError):  # ClientSSLError is one too
@@ -56,7 +56,8 @@ class AiohttpTransport:
     """Pooled HTTP over one ``aiohttp.ClientSession``, made in the running loop on first use.
 
     A client dropped without ``aclose()``, or used from a second event loop, releases its old
-    session quietly.
+    session quietly. aiohttp's own defaults stand where they fit: ``HTTP(S)_PROXY`` is not read
+    and an idle connection is closed after 15 s.
     """
 
     def __init__(self, config: Config) -> None:
@@ -69,21 +70,19 @@ class AiohttpTransport:
         loop = asyncio.get_running_loop()
         if self._session is not None and self._loop is loop:
             return self._session
-        self._release_old()
-        self._loop = loop
-        self._session = session = aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=self._limit,
-                keepalive_timeout=15,
                 ssl=ssl.create_default_context(cafile=certifi.where()),
             ),
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
             skip_auto_headers=_NO_AUTO_HEADERS,
-            trust_env=False,
             read_bufsize=CHUNK_SIZE,
             timeout=_NO_TIMEOUT,
         )
+        self._release_old()
+        self._loop, self._session = loop, session
         self._finalizer = weakref.finalize(self, _abandon, session)
         return session
 
@@ -93,7 +92,6 @@ class AiohttpTransport:
             return
         self._finalizer.detach()
         old, loop = self._session, self._loop
-        self._session = self._finalizer = None
         if old is None:
             return
         if loop is not None and loop.is_running():
@@ -108,7 +106,7 @@ class AiohttpTransport:
         try:
             target = yarl.URL(url, encoded=True)
         except (ValueError, TypeError) as exc:
-            raise invalid_url(url, str(exc) or "unreadable") from None
+            raise invalid_url(url, str(exc)) from None
         try:
             response = await self._current_session().request(
                 method,
@@ -116,7 +114,6 @@ class AiohttpTransport:
                 data=body,
                 headers=headers,
                 allow_redirects=False,
-                timeout=_NO_TIMEOUT,
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise _mapped(exc, url) from None
@@ -151,11 +148,12 @@ class _AiohttpResponse:
         return self._response.headers.get(name)
 
     async def read(self, timeout: float) -> bytes:
-        """The next chunk of the body, ``b""`` at its end."""
+        """The next chunk of the body, ``b""`` at its end. A failure is a broken connection:
+        no aiohttp timer runs (the exchange keeps time)."""
         try:
             chunk = await self._response.content.readany()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            raise _mapped(exc) from None
+        except (aiohttp.ClientError, ValueError):
+            raise broken() from None
         return chunk
 
     async def aclose(self) -> None:

@@ -1,0 +1,132 @@
+"""When the async default transport (aiohttp) lets its connections go: at ``aclose()`` before it
+returns, at once when a client is dropped unclosed or moves off a loop that still runs, and
+without an error or a warning when it is closed twice or from another loop."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from agentbay import AsyncAgentBay, Config
+from tests.helpers import API_KEY
+from tests.hostile import HostileServer, Request, ok, reply
+
+
+class WatchedServer(HostileServer):
+    """A :class:`HostileServer` that counts the connections its clients have closed."""
+
+    def __init__(self) -> None:
+        super().__init__(answer)
+        self.ended = threading.Semaphore(0)
+
+    def _serve(self, conn: socket.socket) -> None:
+        super()._serve(conn)
+        self.ended.release()
+
+
+def answer(conn: socket.socket, request: Request) -> bool:
+    request.body()
+    return reply(conn, 200, ok({"Id": "ctx-1", "Name": "a"}))
+
+
+@contextmanager
+def watched() -> Iterator[WatchedServer]:
+    server = WatchedServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def connect(server: HostileServer) -> AsyncAgentBay:
+    return AsyncAgentBay(API_KEY, Config(server.url, 2000, max_retries=0))
+
+
+async def works(client: AsyncAgentBay) -> bool:
+    return (await client.context.get(name="a")).success
+
+
+def complaints(recwarn: pytest.WarningsRecorder, caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What aiohttp says of a session or connector nobody closed."""
+    said = [str(w.message) for w in recwarn] + [r.getMessage() for r in caplog.records]
+    return [text for text in said if "Unclosed" in text]
+
+
+async def test_aclose_has_closed_the_connections_when_it_returns() -> None:
+    with watched() as server:
+        client = connect(server)
+        assert await works(client)
+        await client.aclose()
+        # Waited for without giving the loop a turn: aclose() itself closed the socket.
+        assert server.ended.acquire(timeout=2)
+
+
+async def test_a_client_closed_twice_says_nothing_the_second_time() -> None:
+    with watched() as server:
+        async with connect(server) as client:
+            assert await works(client)
+            await client.aclose()
+        assert server.ended.acquire(timeout=2)
+
+
+def test_a_client_closed_from_another_loop_than_it_ran_on(
+    recwarn: pytest.WarningsRecorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    with watched() as server:
+        client = connect(server)
+        assert asyncio.run(works(client))
+        asyncio.run(client.aclose())
+        del client
+        gc.collect()
+    assert complaints(recwarn, caplog) == []
+
+
+async def test_a_client_dropped_unclosed_closes_its_connections_quietly(
+    recwarn: pytest.WarningsRecorder,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with watched() as server:
+        client = connect(server)
+        assert await works(client)
+        del client
+        gc.collect()
+        assert await asyncio.to_thread(server.ended.acquire, True, 2)
+    assert unraisable == []
+    assert complaints(recwarn, caplog) == []
+
+
+def test_a_client_moved_off_a_running_loop_closes_its_connections_there(
+    recwarn: pytest.WarningsRecorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    first_loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=first_loop.run_forever, daemon=True)
+    runner.start()
+
+    async def on_this_loop(client: AsyncAgentBay, server: WatchedServer) -> bool:
+        success = await works(client)
+        # The first loop idles meanwhile: only a close sent to it ends its connection.
+        ended = await asyncio.to_thread(server.ended.acquire, True, 2)
+        await client.aclose()
+        return success and ended
+
+    try:
+        with watched() as server:
+            client = connect(server)
+            on_first = asyncio.run_coroutine_threadsafe(works(client), first_loop)
+            assert on_first.result(5)
+            assert asyncio.run(on_this_loop(client, server))
+    finally:
+        first_loop.call_soon_threadsafe(first_loop.stop)
+        runner.join(5)
+        first_loop.close()
+    assert complaints(recwarn, caplog) == []
