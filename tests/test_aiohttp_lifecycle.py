@@ -105,13 +105,23 @@ async def test_a_client_dropped_unclosed_closes_its_connections_quietly(
     assert complaints(recwarn, caplog) == []
 
 
+@contextmanager
+def loop_in_a_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running (idle) in a thread of its own."""
+    loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever, daemon=True)
+    runner.start()
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(5)
+        loop.close()
+
+
 def test_a_client_moved_off_a_running_loop_closes_its_connections_there(
     recwarn: pytest.WarningsRecorder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first_loop = asyncio.new_event_loop()
-    runner = threading.Thread(target=first_loop.run_forever, daemon=True)
-    runner.start()
-
     async def on_this_loop(client: AsyncAgentBay, server: WatchedServer) -> bool:
         success = await works(client)
         # The first loop idles meanwhile: only a close sent to it ends its connection.
@@ -119,14 +129,21 @@ def test_a_client_moved_off_a_running_loop_closes_its_connections_there(
         await client.aclose()
         return success and ended
 
-    try:
-        with watched() as server:
-            client = connect(server)
-            on_first = asyncio.run_coroutine_threadsafe(works(client), first_loop)
-            assert on_first.result(5)
-            assert asyncio.run(on_this_loop(client, server))
-    finally:
-        first_loop.call_soon_threadsafe(first_loop.stop)
-        runner.join(5)
-        first_loop.close()
+    with loop_in_a_thread() as first_loop, watched() as server:
+        client = connect(server)
+        on_first = asyncio.run_coroutine_threadsafe(works(client), first_loop)
+        assert on_first.result(5)
+        assert asyncio.run(on_this_loop(client, server))
+    assert complaints(recwarn, caplog) == []
+
+
+def test_a_client_closed_from_another_thread_closes_its_connections_on_their_loop(
+    recwarn: pytest.WarningsRecorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    with loop_in_a_thread() as first_loop, watched() as server:
+        client = connect(server)
+        assert asyncio.run_coroutine_threadsafe(works(client), first_loop).result(5)
+        asyncio.run(client.aclose())
+        # The first loop idles: only a close sent to it ends its connection (else 15 s later).
+        assert server.ended.acquire(timeout=3)
     assert complaints(recwarn, caplog) == []

@@ -52,6 +52,17 @@ def _abandon(session: aiohttp.ClientSession) -> None:
             connector._close()  # the synchronous part of close(), as aiohttp's own __del__ does
 
 
+def _close_elsewhere(
+    session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop | None
+) -> None:
+    """Close a session of another loop: on that loop (soon, without waiting) while it runs,
+    else at once, as :func:`_abandon` can."""
+    if loop is not None and loop.is_running():
+        asyncio.run_coroutine_threadsafe(session.close(), loop)
+    else:
+        _abandon(session)
+
+
 class AiohttpTransport:
     """Pooled HTTP over one ``aiohttp.ClientSession``, made in the running loop on first use.
 
@@ -91,13 +102,8 @@ class AiohttpTransport:
         if self._finalizer is None:
             return
         self._finalizer.detach()
-        old, loop = self._session, self._loop
-        if old is None:
-            return
-        if loop is not None and loop.is_running():
-            asyncio.run_coroutine_threadsafe(old.close(), loop)
-        else:
-            _abandon(old)
+        if self._session is not None:
+            _close_elsewhere(self._session, self._loop)
 
     async def open(
         self, method: str, url: str, headers: Mapping[str, str], body: Body, timeout: float
@@ -129,7 +135,7 @@ class AiohttpTransport:
             if self._loop is asyncio.get_running_loop():
                 await session.close()
             else:
-                _abandon(session)
+                _close_elsewhere(session, self._loop)
 
 
 class _AiohttpResponse:
