@@ -1,0 +1,75 @@
+"""The exchange's limits on a reply, as a user meets them over every transport of the flavour:
+a declared Content-Length past the body cap (and one too long to be a number), and the head of
+a long storage error page that arrives in pieces."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+
+import httpx
+import pytest
+
+from agentbay import AsyncAgentBay, Config
+from tests._async.test_contract import Collector, urls_then
+from tests.helpers import API_KEY
+from tests.hostile import Handler, HostileServer, Request, serving
+
+
+@pytest.fixture(params=["default", "httpx"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Which transport carries the bytes: the flavour's default, or a user's httpx client."""
+    return str(request.param)
+
+
+def connect(transport: str, server: HostileServer) -> AsyncAgentBay:
+    """A client of ``server`` over ``transport``, without retries."""
+    cfg = Config(server.url, 2000, max_retries=0)
+    http_client = httpx.AsyncClient() if transport == "httpx" else None
+    return AsyncAgentBay(API_KEY, cfg, http_client=http_client)
+
+
+def declaring(length: str) -> Handler:
+    """A handler whose reply declares ``length`` bytes and sends a few."""
+
+    def handle(conn: socket.socket, request: Request) -> bool:
+        request.body()
+        conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\n{{}}".encode())
+        time.sleep(0.2)
+        return False
+
+    return handle
+
+
+@pytest.mark.parametrize(
+    ("length", "error"),
+    [
+        ("1" + "0" * 17, "The reply body is over the 16 MiB limit"),
+        ("1" + "0" * 18, "Network error: the reply is not valid HTTP"),
+    ],
+    ids=["18-digits", "19-digits"],
+)
+async def test_a_content_length_of_many_digits(transport: str, length: str, error: str) -> None:
+    with serving(declaring(length)) as server:
+        async with connect(transport, server) as client:
+            result = await client.context.get(name="a")
+    assert result.error_message == error
+
+
+def long_error_page(conn: socket.socket, request: Request) -> bool:
+    """A 403 whose page is longer than the SDK keeps, its first bytes sent on their own."""
+    first = b"<Error><Code>AccessDenied</Code><Message>Access "
+    rest = b"denied</Message></Error>" + b" " * (80 << 10)
+    conn.sendall(b"HTTP/1.1 403 X\r\nContent-Length: %d\r\n\r\n" % (len(first) + len(rest)) + first)
+    time.sleep(0.3)
+    with contextlib.suppress(OSError):
+        conn.sendall(rest)
+    return False
+
+
+async def test_a_long_error_page_in_pieces_is_read_as_sent(transport: str) -> None:
+    with serving(urls_then(long_error_page)) as server:
+        async with connect(transport, server) as client:
+            result = await client.context.download_file("ctx-1", "/a", Collector())
+    assert result.error_message == "Storage answered HTTP 403: [AccessDenied] Access denied"
