@@ -9,7 +9,7 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
 import certifi
@@ -190,18 +190,38 @@ BROKEN = (
 )
 
 
+@pytest.fixture(params=["default", "httpx"])
+def sync_http_client(
+    request: pytest.FixtureRequest, authority: tuple[object, str]
+) -> Iterator[httpx.Client | None]:
+    """The default transport (None), or a user's httpx client trusting the CA."""
+    if request.param == "default":
+        yield None
+        return
+    with httpx.Client(verify=ssl.create_default_context(cafile=authority[1])) as client:
+        yield client
+
+
+@pytest.fixture(params=["default", "httpx"])
+async def async_http_client(
+    request: pytest.FixtureRequest, authority: tuple[object, str]
+) -> AsyncIterator[httpx.AsyncClient | None]:
+    """The default transport (None), or a user's httpx client trusting the CA."""
+    if request.param == "default":
+        yield None
+        return
+    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=authority[1])) as client:
+        yield client
+
+
 @pytest.mark.usefixtures("certifi_holds_the_ca")
-@pytest.mark.parametrize("transport", ["default", "httpx"])
 def test_sync_tls_failing_mid_reply_is_a_broken_connection(
-    authority: tuple[ssl.SSLContext, str], transport: str
+    authority: tuple[ssl.SSLContext, str], sync_http_client: httpx.Client | None
 ) -> None:
     """(Before the reply's head, urllib3's error reads as a failed handshake: no case here.)"""
-    context, ca_file = authority
-    verify = ssl.create_default_context(cafile=ca_file)
-    http_client = httpx.Client(verify=verify) if transport == "httpx" else None
     with (
-        tls_serving(spoiled(MID_BODY), context) as server,
-        AgentBay(API_KEY, config(server.url), http_client=http_client) as client,
+        tls_serving(spoiled(MID_BODY), authority[0]) as server,
+        AgentBay(API_KEY, config(server.url), http_client=sync_http_client) as client,
     ):
         result = client.context.get(name="a")
     assert (result.code, result.error_message) == BROKEN
@@ -209,14 +229,14 @@ def test_sync_tls_failing_mid_reply_is_a_broken_connection(
 
 @pytest.mark.usefixtures("certifi_holds_the_ca")
 @pytest.mark.parametrize("head", [b"", MID_BODY], ids=["before-the-head", "mid-body"])
-@pytest.mark.parametrize("transport", ["default", "httpx"])
 async def test_async_tls_failing_mid_reply_is_a_broken_connection(
-    authority: tuple[ssl.SSLContext, str], transport: str, head: bytes
+    authority: tuple[ssl.SSLContext, str],
+    async_http_client: httpx.AsyncClient | None,
+    head: bytes,
 ) -> None:
-    context, ca_file = authority
-    verify = ssl.create_default_context(cafile=ca_file)
-    http_client = httpx.AsyncClient(verify=verify) if transport == "httpx" else None
-    with tls_serving(spoiled(head), context) as server:
-        async with AsyncAgentBay(API_KEY, config(server.url), http_client=http_client) as client:
+    with tls_serving(spoiled(head), authority[0]) as server:
+        async with AsyncAgentBay(
+            API_KEY, config(server.url), http_client=async_http_client
+        ) as client:
             result = await client.context.get(name="a")
     assert (result.code, result.error_message) == BROKEN

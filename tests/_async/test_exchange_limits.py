@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -18,16 +19,19 @@ from tests.hostile import Handler, HostileServer, Request, serving
 
 
 @pytest.fixture(params=["default", "httpx"])
-def transport(request: pytest.FixtureRequest) -> str:
-    """Which transport carries the bytes: the flavour's default, or a user's httpx client."""
-    return str(request.param)
+async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient | None]:
+    """Which transport carries the bytes: the flavour's default (None), or a user's httpx
+    client, closed after the test."""
+    if request.param == "default":
+        yield None
+        return
+    async with httpx.AsyncClient() as client:
+        yield client
 
 
-def connect(transport: str, server: HostileServer) -> AsyncAgentBay:
-    """A client of ``server`` over ``transport``, without retries."""
-    cfg = Config(server.url, 2000, max_retries=0)
-    http_client = httpx.AsyncClient() if transport == "httpx" else None
-    return AsyncAgentBay(API_KEY, cfg, http_client=http_client)
+def connect(http_client: httpx.AsyncClient | None, server: HostileServer) -> AsyncAgentBay:
+    """A client of ``server`` over ``http_client`` (None: the default transport), no retries."""
+    return AsyncAgentBay(API_KEY, Config(server.url, 2000, max_retries=0), http_client=http_client)
 
 
 def declaring(length: str) -> Handler:
@@ -50,9 +54,11 @@ def declaring(length: str) -> Handler:
     ],
     ids=["18-digits", "19-digits"],
 )
-async def test_a_content_length_of_many_digits(transport: str, length: str, error: str) -> None:
+async def test_a_content_length_of_many_digits(
+    http_client: httpx.AsyncClient | None, length: str, error: str
+) -> None:
     with serving(declaring(length)) as server:
-        async with connect(transport, server) as client:
+        async with connect(http_client, server) as client:
             result = await client.context.get(name="a")
     assert result.error_message == error
 
@@ -68,8 +74,10 @@ def long_error_page(conn: socket.socket, request: Request) -> bool:
     return False
 
 
-async def test_a_long_error_page_in_pieces_is_read_as_sent(transport: str) -> None:
+async def test_a_long_error_page_in_pieces_is_read_as_sent(
+    http_client: httpx.AsyncClient | None,
+) -> None:
     with serving(urls_then(long_error_page)) as server:
-        async with connect(transport, server) as client:
+        async with connect(http_client, server) as client:
             result = await client.context.download_file("ctx-1", "/a", Collector())
     assert result.error_message == "Storage answered HTTP 403: [AccessDenied] Access denied"

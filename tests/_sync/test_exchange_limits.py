@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,16 +20,19 @@ from tests.hostile import Handler, HostileServer, Request, serving
 
 
 @pytest.fixture(params=["default", "httpx"])
-def transport(request: pytest.FixtureRequest) -> str:
-    """Which transport carries the bytes: the flavour's default, or a user's httpx client."""
-    return str(request.param)
+def http_client(request: pytest.FixtureRequest) -> Iterator[httpx.Client | None]:
+    """Which transport carries the bytes: the flavour's default (None), or a user's httpx
+    client, closed after the test."""
+    if request.param == "default":
+        yield None
+        return
+    with httpx.Client() as client:
+        yield client
 
 
-def connect(transport: str, server: HostileServer) -> AgentBay:
-    """A client of ``server`` over ``transport``, without retries."""
-    cfg = Config(server.url, 2000, max_retries=0)
-    http_client = httpx.Client() if transport == "httpx" else None
-    return AgentBay(API_KEY, cfg, http_client=http_client)
+def connect(http_client: httpx.Client | None, server: HostileServer) -> AgentBay:
+    """A client of ``server`` over ``http_client`` (None: the default transport), no retries."""
+    return AgentBay(API_KEY, Config(server.url, 2000, max_retries=0), http_client=http_client)
 
 
 def declaring(length: str) -> Handler:
@@ -51,9 +55,11 @@ def declaring(length: str) -> Handler:
     ],
     ids=["18-digits", "19-digits"],
 )
-def test_a_content_length_of_many_digits(transport: str, length: str, error: str) -> None:
+def test_a_content_length_of_many_digits(
+    http_client: httpx.Client | None, length: str, error: str
+) -> None:
     with serving(declaring(length)) as server:
-        with connect(transport, server) as client:
+        with connect(http_client, server) as client:
             result = client.context.get(name="a")
     assert result.error_message == error
 
@@ -69,8 +75,10 @@ def long_error_page(conn: socket.socket, request: Request) -> bool:
     return False
 
 
-def test_a_long_error_page_in_pieces_is_read_as_sent(transport: str) -> None:
+def test_a_long_error_page_in_pieces_is_read_as_sent(
+    http_client: httpx.Client | None,
+) -> None:
     with serving(urls_then(long_error_page)) as server:
-        with connect(transport, server) as client:
+        with connect(http_client, server) as client:
             result = client.context.download_file("ctx-1", "/a", Collector())
     assert result.error_message == "Storage answered HTTP 403: [AccessDenied] Access denied"
