@@ -19,6 +19,7 @@ TEST_DEPS = [
     "pytest-timeout>=2.3",
     "respx>=0.21",
     "hypothesis>=6.100",
+    "trustme>=1.1",
     "unasync==0.6.0",
     "setuptools>=68",
 ]

@@ -31,19 +31,25 @@ from .errors import TransportError, broken, cannot_connect, invalid_url, malform
 from .http import CHUNK_SIZE
 
 
-def _mapped(exc: Exception, url: str = "") -> TransportError:
-    """The :class:`TransportError` of a urllib3 exception (``url``: the one requested, for the
-    errors that name it)."""
+def _mapped(exc: Exception, url: str) -> TransportError:
+    """The :class:`TransportError` of a urllib3 exception raised while requesting ``url`` (named
+    by the errors of connecting)."""
     if isinstance(exc, LocationValueError):
         return invalid_url(url, "urllib3 cannot request it")
     if isinstance(exc, NewConnectionError):  # a subclass of its TimeoutError: first
         return cannot_connect(url)
+    if isinstance(exc, SSLError):
+        return cannot_connect(url, tls_error=str(exc))
+    return _read_error(exc)
+
+
+def _read_error(exc: Exception) -> TransportError:
+    """The :class:`TransportError` of a urllib3 exception raised while reading a reply; TLS
+    failing mid-body is a broken connection, as it is for the other transports."""
     if isinstance(exc, Urllib3Timeout):
         return timed_out()
     if isinstance(exc, (InvalidHeader, HeaderParsingError)):
         return malformed()
-    if isinstance(exc, SSLError):
-        return cannot_connect(url, tls_error=str(exc))
     if isinstance(exc, ProtocolError):
         cause = exc.args[1] if len(exc.args) > 1 else None
         if isinstance(cause, TimeoutError):  # a write timed out while sending the body
@@ -59,16 +65,14 @@ class Urllib3Transport:
     """Pooled HTTP over urllib3; safe to share between threads."""
 
     def __init__(self, config: Config) -> None:
+        # Past ``size`` connections to a host, urllib3's pools (block=False) open more and close
+        # them after use; TLS trusts the certifi bundle alone.
         size, ca_certs = config.max_connections, certifi.where()
-        self._pool = urllib3.PoolManager(
-            maxsize=size, block=False, retries=False, ca_certs=ca_certs
-        )
+        self._pool = urllib3.PoolManager(maxsize=size, ca_certs=ca_certs)
         origin = urllib3.util.parse_url(config.base_url)
         self._origin = f"{origin.scheme}://{origin.netloc}/"
         tls = {"ca_certs": ca_certs} if origin.scheme == "https" else {}
-        self._endpoint = urllib3.connection_from_url(
-            self._origin, maxsize=size, block=False, retries=False, **tls
-        )
+        self._endpoint = urllib3.connection_from_url(self._origin, maxsize=size, **tls)
 
     def open(
         self, method: str, url: str, headers: Mapping[str, str], body: Body, timeout: float
@@ -89,13 +93,9 @@ class Urllib3Transport:
                 target,
                 body=body,
                 headers=headers,
-                redirect=False,
-                retries=False,
+                retries=False,  # no retry, and no redirect: urllib3 hands a 3xx back as it came
                 preload_content=False,
                 decode_content=False,
-                chunked=body is not None
-                and not isinstance(body, bytes)
-                and "content-length" not in headers,
                 timeout=limit,
             )
         except (HTTPError, ValueError) as exc:
@@ -133,7 +133,7 @@ class _Urllib3Response:
         try:
             chunk = self._response.read1(CHUNK_SIZE)
         except (HTTPError, ValueError) as exc:
-            raise _mapped(exc) from None
+            raise _read_error(exc) from None
         return chunk
 
     def close(self) -> None:

@@ -43,7 +43,7 @@ async def fetch(
             try:
                 if (_declared_length(response) or 0) > BODY_LIMIT:
                     raise too_large(BODY_LIMIT)
-                content, complete = await _read_upto(response, deadline, BODY_LIMIT, False)
+                content, complete = await _read_upto(response, deadline, BODY_LIMIT)
                 if not complete:
                     raise too_large(BODY_LIMIT)
             finally:
@@ -129,11 +129,10 @@ def _declared_length(response: AsyncHTTPResponse) -> int | None:
 
 
 async def _read_upto(
-    response: AsyncHTTPResponse, deadline: Deadline, limit: int, check_length: bool = True
+    response: AsyncHTTPResponse, deadline: Deadline, limit: int
 ) -> tuple[bytes, bool]:
     """At most ``limit`` bytes of the body, and whether that was all of it."""
-    if check_length:
-        _declared_length(response)
+    _declared_length(response)
     parts: list[bytes] = []
     size = 0
     while chunk := await response.read(deadline.op_timeout()):

@@ -44,7 +44,7 @@ def fetch(
             try:
                 if (_declared_length(response) or 0) > BODY_LIMIT:
                     raise too_large(BODY_LIMIT)
-                content, complete = _read_upto(response, deadline, BODY_LIMIT, False)
+                content, complete = _read_upto(response, deadline, BODY_LIMIT)
                 if not complete:
                     raise too_large(BODY_LIMIT)
             finally:
@@ -130,11 +130,10 @@ def _declared_length(response: HTTPResponse) -> int | None:
 
 
 def _read_upto(
-    response: HTTPResponse, deadline: Deadline, limit: int, check_length: bool = True
+    response: HTTPResponse, deadline: Deadline, limit: int
 ) -> tuple[bytes, bool]:
     """At most ``limit`` bytes of the body, and whether that was all of it."""
-    if check_length:
-        _declared_length(response)
+    _declared_length(response)
     parts: list[bytes] = []
     size = 0
     while chunk := response.read(deadline.op_timeout()):

@@ -7,6 +7,7 @@ would carry the form body, API key included, to another host.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator, Mapping
 
 import httpx
@@ -16,16 +17,23 @@ from ..errors import TransportError, broken, cannot_connect, invalid_url, malfor
 from .base import Body
 
 
-def _mapped(exc: Exception, url: str = "") -> TransportError:
-    """The :class:`TransportError` of an httpx exception (``url``: the one requested, for the
-    errors that name it)."""
+def _mapped(exc: Exception, url: str) -> TransportError:
+    """The :class:`TransportError` of an httpx exception raised while requesting ``url`` (named
+    by the errors of connecting)."""
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return invalid_url(url, "httpx cannot request it")
-    if isinstance(exc, httpx.TimeoutException):
-        return timed_out()
     if isinstance(exc, httpx.ConnectError):
         text = str(exc)  # "[SSL: WRONG_VERSION_NUMBER] ..."
         return cannot_connect(url, tls_error=text if "[SSL" in text else None)
+    return _read_error(exc)
+
+
+def _read_error(exc: Exception) -> TransportError:
+    """The :class:`TransportError` of an httpx exception raised while reading a reply (or a
+    bare ``ssl.SSLError``, which httpcore's async backends let through when TLS fails after
+    the handshake: a broken connection)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return timed_out()
     if isinstance(exc, httpx.RemoteProtocolError):
         closed = any(word in str(exc).lower() for word in ("closed", "disconnected"))
         return broken() if closed else malformed()
@@ -53,7 +61,7 @@ class HttpxTransport:
                 method, url, content=body, headers=headers, timeout=timeout
             )
             response = self.client.send(request, stream=True, follow_redirects=False)
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ssl.SSLError, ValueError) as exc:
             raise _mapped(exc, url) from None
         return _HttpxResponse(response)
 
@@ -88,8 +96,8 @@ class _HttpxResponse:
                     return chunk
         except StopIteration:
             return b""
-        except (httpx.HTTPError, ValueError) as exc:
-            raise _mapped(exc) from None
+        except (httpx.HTTPError, ssl.SSLError, ValueError) as exc:
+            raise _read_error(exc) from None
 
     def close(self) -> None:
         """httpx keeps the connection only when the body was read to its end."""
