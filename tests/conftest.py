@@ -9,6 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# A loaded 2-core CI machine runs an example in seconds now and then: no per-example deadline,
+# no health check on slow data generation; the per-test timeout still bounds every test.
+settings.register_profile("agentbay", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("agentbay")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ["scripts", "src/agentbay/_async", "src/agentbay/_sync", "tests/_async", "tests/_sync"]
 
@@ -18,6 +20,7 @@ def check(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.timeout(60)
 def test_check_catches_a_hand_edit(tmp_path: Path) -> None:
     for part in PARTS:
         shutil.copytree(ROOT / part, tmp_path / part)

@@ -19,7 +19,7 @@ FOREVER = {
 }
 
 
-@pytest.mark.timeout(40)
+@pytest.mark.timeout(90)
 def test_a_test_that_sleeps_forever_fails_by_the_default_timeout(tmp_path: Path) -> None:
     runs = {}
     started = time.monotonic()
@@ -34,7 +34,7 @@ def test_a_test_that_sleeps_forever_fails_by_the_default_timeout(tmp_path: Path)
             text=True,
         )
     try:
-        outputs = {flavour: run.communicate(timeout=30)[0] for flavour, run in runs.items()}
+        outputs = {flavour: run.communicate(timeout=60)[0] for flavour, run in runs.items()}
     finally:
         for run in runs.values():
             run.kill()
@@ -42,4 +42,4 @@ def test_a_test_that_sleeps_forever_fails_by_the_default_timeout(tmp_path: Path)
         assert runs[flavour].returncode == 1, output
         assert "Timeout (>10.0s)" in output, output
         assert "1 failed, 1 passed" in output, output
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 40  # in seconds, both at once; never an hour

@@ -122,6 +122,7 @@ def _lifecycle(agent_bay: AgentBay, worker: int, barrier: threading.Barrier) -> 
     return ROUNDS
 
 
+@pytest.mark.timeout(60)
 def test_one_client_many_threads_then_no_leak(emulator: tuple[str, int]) -> None:
     url, port = emulator
     # Warm the emulator up with a client of its own (its database opens its journal files on

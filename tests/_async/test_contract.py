@@ -190,6 +190,7 @@ async def test_a_redirect_is_never_followed(transport: str) -> None:
     assert elsewhere.requests == []
 
 
+@pytest.mark.timeout(30)
 async def test_retry_after_is_honoured(transport: str) -> None:
     def throttle_once(conn: socket.socket, request: Request) -> bool:
         request.body()

@@ -59,6 +59,7 @@ def one_byte_late_then_quiet(conn: socket.socket, request: Request) -> bool:
     return False
 
 
+@pytest.mark.timeout(30)
 async def test_a_read_near_the_end_of_the_total_ends_at_the_total(
     transport: str, tmp_path: Path
 ) -> None:

@@ -155,6 +155,7 @@ def test_an_upload_is_retried_with_a_fresh_url_each_time(transport: str) -> None
     assert max(progress.done) == SIZE and progress.calls[-1] == (SIZE, SIZE)
 
 
+@pytest.mark.timeout(30)
 def test_retry_after_is_honoured_between_attempts(transport: str) -> None:
     storage = Storage(busy(retry_after="0.6"), ACCEPT)
     with serving(storage) as server:

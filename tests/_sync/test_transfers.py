@@ -126,7 +126,10 @@ def test_progress_of_a_known_size(
     agent_bay.context.download_file(context_id, "/p.bin", tmp_path / "p", progress=down)
     up.check(len(DATA), len(DATA))
     down.check(len(DATA), len(DATA))
-    assert len(up.calls) >= 5 and len(down.calls) >= 5
+    assert len(up.calls) >= 5  # (0, total), then after each 1 MiB chunk read from the source
+    # a download reports each piece the transport hands over: more than one for 3 MiB, however
+    # the pieces fall (aiohttp buffers at most about 2 MiB)
+    assert len(down.calls) >= 3
 
 
 def test_a_stream_of_unknown_size(agent_bay: AgentBay, context_id: str) -> None:
@@ -211,6 +214,7 @@ def short_lived_urls() -> Generator[str, None, None]:
         yield url
 
 
+@pytest.mark.timeout(60)
 def test_storage_403_on_an_expired_upload_url(
     short_lived_urls: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -344,6 +348,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.timeout(300)
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads Linux's VmHWM")
 def test_a_256_mib_round_trip_keeps_memory_flat(emulator_url: str, tmp_path: Path) -> None:
     source, target = tmp_path / "big.bin", tmp_path / "back.bin"

@@ -125,6 +125,7 @@ def _pytest(folder: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.timeout(120)
 def test_pytest_plugin(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["agentbay.emulator.pytest_plugin"]\n')
     (tmp_path / "test_uses_fixtures.py").write_text(
@@ -168,6 +169,7 @@ def test_pytest_plugin(tmp_path: Path) -> None:
     assert "6 passed" in result.stdout
 
 
+@pytest.mark.timeout(60)
 def test_the_plugin_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_it.py").write_text(
@@ -207,6 +209,7 @@ def _documented_files(doc: Path, section: str) -> dict[str, str]:
     return files
 
 
+@pytest.mark.timeout(120)
 def test_the_documented_fixture_examples_pass(tmp_path: Path) -> None:
     doc = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
     files = _documented_files(doc, "## Using it from tests")

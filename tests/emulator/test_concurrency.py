@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 import attrs
 import httpx
+import pytest
 from emulator_support import rpc_request
 
 from agentbay.emulator import running
@@ -138,6 +139,7 @@ async def perform(client: Client, outcome: Outcome, payload: bytes) -> None:
     outcome.ok, outcome.code = body["Success"], body["Code"]
 
 
+@pytest.mark.timeout(60)
 async def test_200_mixed_concurrent_requests_leave_a_consistent_store(tmp_path: Path) -> None:
     rng = random.Random(20251124)
     limits = httpx.Limits(max_connections=REQUESTS, max_keepalive_connections=REQUESTS)

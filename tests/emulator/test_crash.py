@@ -132,6 +132,7 @@ class SlowUpload(threading.Thread):
             self.error = exc
 
 
+@pytest.mark.timeout(120)
 def test_kill_9_during_large_uploads(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     completed = {
@@ -228,6 +229,7 @@ class Writer(threading.Thread):
                 api.call("DeleteContextFile", ContextId=self.context_id, FilePath=victim)
 
 
+@pytest.mark.timeout(120)
 def test_kill_9_during_a_burst_of_commits(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with emulator(data_dir) as server, httpx.Client(base_url=server.url, timeout=60) as http:
