@@ -121,7 +121,10 @@ def report(
             problems.append(f"{mutant}: not checked (the run did not finish)")
         counts[module][status] += 1
     for key in sorted((set(known) | set(deferred)) - used):
-        print(f"note: a listed mutant no longer survives: {key[0]}: {key[1]!r}", file=sys.stderr)
+        print(
+            f"note: a listed mutant no longer survives: {key[0]}: {key[1]!r} -> {key[2]!r}",
+            file=sys.stderr,
+        )
 
     total = sum(sum(c.values()) for c in counts.values())
     killed = sum(c["killed"] + c["timeout"] for c in counts.values())

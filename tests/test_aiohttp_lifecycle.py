@@ -147,3 +147,24 @@ def test_a_client_closed_from_another_thread_closes_its_connections_on_their_loo
         # The first loop idles: only a close sent to it ends its connection (else 15 s later).
         assert server.ended.acquire(timeout=3)
     assert complaints(recwarn, caplog) == []
+
+
+async def test_a_session_whose_connector_fails_to_close_is_abandoned_quietly() -> None:
+    import aiohttp
+
+    from agentbay._transports import aiohttp as transport
+
+    session = aiohttp.ClientSession()
+    connector = session.connector
+    assert connector is not None
+
+    def torn_down() -> None:
+        raise RuntimeError("the loop is gone")
+
+    connector._close = torn_down  # type: ignore[method-assign]
+    try:
+        transport._abandon(session)  # runs in a finaliser: an exception there prints a traceback
+        assert session.closed
+    finally:
+        del connector._close
+        await connector.close()

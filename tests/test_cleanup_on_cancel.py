@@ -4,12 +4,16 @@ opening of a local file that runs in a worker thread (that left temporary files 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agentbay import AsyncAgentBay, Config
 from agentbay._io_async import open_blocking, run_to_end
+from tests.helpers import API_KEY
 
 
 async def cancelled_while_running(
@@ -109,3 +113,22 @@ async def test_open_blocking_returns_what_was_opened_and_raises_what_failed() ->
 
 def _fail() -> None:
     raise OSError("nope")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe")
+async def test_a_file_opened_for_a_cancelled_upload_is_closed(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    async with AsyncAgentBay(API_KEY, Config("http://127.0.0.1:9", 1000)) as client:
+        task = asyncio.ensure_future(client.context.upload_file("ctx-1", "/a", pipe))
+        await asyncio.sleep(0.2)  # its worker thread waits in open() for a writer
+        task.cancel()
+        writer = os.open(pipe, os.O_WRONLY)  # open() returns, after the upload was cancelled
+        try:
+            with pytest.raises(asyncio.CancelledError) as caught:
+                await task
+            with pytest.raises(BrokenPipeError):  # the upload closed its end: nobody reads
+                os.write(writer, b"x")
+        finally:
+            os.close(writer)
+    assert caught.value is not None  # the cancellation, its frames and the file, still held

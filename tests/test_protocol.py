@@ -165,6 +165,33 @@ def test_the_key_is_redacted_raw_and_as_encoded_on_the_wire() -> None:
     assert Redactor("k").redact("Network error") == "Network error"
 
 
+KEY = "sk a/b+c=d"  # a space, a slash, a plus and an equals sign: every encoding differs
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        KEY,
+        "Bearer%20sk%20a%2Fb%2Bc%3Dd",  # the Authorization field as sent
+        "sk%20a%2Fb%2Bc%3Dd",  # percent-encoded, nothing kept
+        "sk%20a/b%2Bc%3Dd",  # percent-encoded, "/" kept (a URL path)
+        "sk+a%2Fb%2Bc%3Dd",  # form-encoded
+    ],
+)
+def test_each_encoding_of_the_key_becomes_one_marker(form: str) -> None:
+    assert Redactor(KEY).redact(f"echo {form} end") == "echo <redacted> end"
+
+
+def test_keys_from_eight_characters_on_are_redacted() -> None:
+    assert Redactor("12345678").redact("key 12345678 sent") == "key <redacted> sent"
+    assert Redactor("1234567").redact("key 1234567 sent") == "key 1234567 sent"
+
+
+def test_the_key_is_percent_encoded_whole_in_the_form() -> None:
+    body = _request.encode_form({}, "sk-abc/def+ghi=")
+    assert body == b"Authorization=Bearer%20sk-abc%2Fdef%2Bghi%3D"
+
+
 def test_url_queries_never_reach_a_message() -> None:
     text = "PUT https://oss.test/a/b.bin?OSSAccessKeyId=x&Signature=s%3D&Expires=9 failed"
     assert strip_queries(text) == "PUT https://oss.test/a/b.bin?<redacted> failed"

@@ -73,6 +73,10 @@ URL_WITH_QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#'\"<>]*)\?[^\s#
         ("http://a/b?c://d?e", "http://a/b?<redacted>"),
         ("http://a/b c://d/e?f", "http://a/b c://d/e?<redacted>"),
         ("://h?q http://", "://h?q http://"),
+        ("://h http://h?q", "://h http://h?<redacted>"),  # a "://" at the very start
+        ("see http://?q", "see http://?<redacted>"),  # no host, no path
+        ("a://h?1 b://h?2 c://h?3", "a://h?<redacted> b://h?<redacted> c://h?<redacted>"),
+        ("9Xb://h?q", "9Xb://h?q"),  # no word starts inside "9Xb"
     ],
 )
 def test_every_url_query_is_cut_and_nothing_else(text: str, shown: str) -> None:

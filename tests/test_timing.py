@@ -75,6 +75,14 @@ def test_a_moving_transfer_still_ends_at_its_total(clock: Clock) -> None:
     assert (error.code, error.message) == ("SDK.Timeout", "Transfer timed out after 3000 ms")
 
 
+def test_a_stall_before_the_total_is_named_a_stall(clock: Clock) -> None:
+    deadline = Deadline(total=60.0, stall=1.0)
+    clock.now += 1.0
+    error = failure_of(deadline)
+    assert error is not None
+    assert error.message == "Transfer stalled: nothing moved for 1000 ms"
+
+
 def test_a_deadline_without_any_budget_is_refused() -> None:
     with pytest.raises(ValueError) as caught:
         Deadline(total=None, stall=None)

@@ -3,6 +3,7 @@ fake service: round trips, incremental runs, deletions, dry runs, retries, resum
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import socket
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from agentbay import AgentBayError, AsyncAgentBay, Config, FolderTransferResult, _transfer
+from agentbay._async.context import AsyncContextService
 from agentbay.emulator import running
 from tests.hostile import Request, reply, serving
 
@@ -317,6 +319,11 @@ async def test_a_file_still_opening_when_the_transfer_stops_leaves_no_temporary_
     assert len(openings) > 1
     assert all(done.wait(5) for done in openings)
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+
+
+def test_sixteen_files_are_in_flight_by_default() -> None:
+    for method in (AsyncContextService.upload_folder, AsyncContextService.download_folder):
+        assert inspect.signature(method).parameters["concurrency"].default == 16
 
 
 async def test_at_most_concurrency_files_are_in_flight(

@@ -166,6 +166,19 @@ async def test_retry_after_is_honoured_between_attempts(transport: str) -> None:
     assert 0.6 <= elapsed < 2
 
 
+@pytest.mark.timeout(30)
+async def test_retry_after_is_honoured_before_a_download_is_tried_again(transport: str) -> None:
+    storage = Storage(busy(retry_after="0.6"), whole_file())
+    sink = io.BytesIO()
+    with serving(storage) as server:
+        async with connect(transport, server) as client:
+            started = time.monotonic()
+            result = await client.context.download_file("ctx-1", "/a", sink)
+            elapsed = time.monotonic() - started
+    assert result.success and sink.getvalue() == DATA
+    assert 0.6 <= elapsed < 3
+
+
 async def test_a_file_object_is_read_again_from_its_own_start(tmp_path: Path) -> None:
     storage = Storage(busy(), ACCEPT)
     source = io.BytesIO(b"skipped" + DATA)
