@@ -3,7 +3,6 @@ fake service: round trips, incremental runs, deletions, dry runs, retries, resum
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import socket
@@ -17,7 +16,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from agentbay import AgentBayError, AsyncAgentBay, Config, FolderTransferResult, _transfer
-from agentbay._async.context import AsyncContextService
+from agentbay._io_async import sleep
 from agentbay.emulator import running
 from tests.hostile import Request, reply, serving
 
@@ -321,9 +320,40 @@ async def test_a_file_still_opening_when_the_transfer_stops_leaves_no_temporary_
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
 
 
-def test_sixteen_files_are_in_flight_by_default() -> None:
-    for method in (AsyncContextService.upload_folder, AsyncContextService.download_folder):
-        assert inspect.signature(method).parameters["concurrency"].default == 16
+@pytest.mark.parametrize("direction", ["upload", "download"])
+async def test_sixteen_files_are_in_flight_by_default(
+    agent_bay: AsyncAgentBay,
+    context_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    direction: str,
+) -> None:
+    tree = write_tree(tmp_path / "many", {f"f{i:02d}.txt": b"x" for i in range(20)})
+    if direction == "download":
+        assert (await agent_bay.context.upload_folder(context_id, tree, "/many")).success
+    in_flight, peak = [0], [0]
+    lock = threading.Lock()
+    name = f"{direction}_file"
+    original = getattr(agent_bay.context, name)
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            await sleep(0.3)  # long enough for every file allowed in flight to start
+            return await original(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(agent_bay.context, name, counting)
+    if direction == "upload":
+        result = await agent_bay.context.upload_folder(context_id, tree, "/many")
+    else:
+        result = await agent_bay.context.download_folder(context_id, "/many", tmp_path / "copy")
+    assert result.success and len(result.transferred) == 20
+    assert peak[0] == 16
 
 
 async def test_at_most_concurrency_files_are_in_flight(
