@@ -320,6 +320,30 @@ async def test_a_file_still_opening_when_the_transfer_stops_leaves_no_temporary_
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
 
 
+def count_in_flight(
+    agent_bay: AsyncAgentBay, method: str, monkeypatch: pytest.MonkeyPatch, pause: float = 0.0
+) -> list[int]:
+    """Wrap ``agent_bay.context.<method>`` to count the calls running at once (after ``pause``
+    seconds in each, so that every call allowed to start has started); returns ``[peak]``."""
+    in_flight, peak = [0], [0]
+    lock = threading.Lock()
+    original = getattr(agent_bay.context, method)
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            await sleep(pause)
+            return await original(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(agent_bay.context, method, counting)
+    return peak
+
+
 @pytest.mark.parametrize("direction", ["upload", "download"])
 async def test_sixteen_files_are_in_flight_by_default(
     agent_bay: AsyncAgentBay,
@@ -331,23 +355,7 @@ async def test_sixteen_files_are_in_flight_by_default(
     tree = write_tree(tmp_path / "many", {f"f{i:02d}.txt": b"x" for i in range(20)})
     if direction == "download":
         assert (await agent_bay.context.upload_folder(context_id, tree, "/many")).success
-    in_flight, peak = [0], [0]
-    lock = threading.Lock()
-    name = f"{direction}_file"
-    original = getattr(agent_bay.context, name)
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            in_flight[0] += 1
-            peak[0] = max(peak[0], in_flight[0])
-        try:
-            await sleep(0.3)  # long enough for every file allowed in flight to start
-            return await original(*args, **kwargs)
-        finally:
-            with lock:
-                in_flight[0] -= 1
-
-    monkeypatch.setattr(agent_bay.context, name, counting)
+    peak = count_in_flight(agent_bay, f"{direction}_file", monkeypatch, pause=0.3)
     if direction == "upload":
         result = await agent_bay.context.upload_folder(context_id, tree, "/many")
     else:
@@ -360,21 +368,7 @@ async def test_at_most_concurrency_files_are_in_flight(
     agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tree = write_tree(tmp_path / "many", {f"f{i:02d}.txt": b"x" * i for i in range(12)})
-    in_flight, peak = [0], [0]
-    lock = threading.Lock()
-    original = agent_bay.context.upload_file
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            in_flight[0] += 1
-            peak[0] = max(peak[0], in_flight[0])
-        try:
-            return await original(*args, **kwargs)
-        finally:
-            with lock:
-                in_flight[0] -= 1
-
-    monkeypatch.setattr(agent_bay.context, "upload_file", counting)
+    peak = count_in_flight(agent_bay, "upload_file", monkeypatch)
     result = await agent_bay.context.upload_folder(context_id, tree, "/many", concurrency=3)
     assert result.success and len(result.transferred) == 12
     assert 2 <= peak[0] <= 3

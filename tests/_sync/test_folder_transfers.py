@@ -321,6 +321,30 @@ def test_a_file_still_opening_when_the_transfer_stops_leaves_no_temporary_file(
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
 
 
+def count_in_flight(
+    agent_bay: AgentBay, method: str, monkeypatch: pytest.MonkeyPatch, pause: float = 0.0
+) -> list[int]:
+    """Wrap ``agent_bay.context.<method>`` to count the calls running at once (after ``pause``
+    seconds in each, so that every call allowed to start has started); returns ``[peak]``."""
+    in_flight, peak = [0], [0]
+    lock = threading.Lock()
+    original = getattr(agent_bay.context, method)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            sleep(pause)
+            return original(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(agent_bay.context, method, counting)
+    return peak
+
+
 @pytest.mark.parametrize("direction", ["upload", "download"])
 def test_sixteen_files_are_in_flight_by_default(
     agent_bay: AgentBay,
@@ -332,23 +356,7 @@ def test_sixteen_files_are_in_flight_by_default(
     tree = write_tree(tmp_path / "many", {f"f{i:02d}.txt": b"x" for i in range(20)})
     if direction == "download":
         assert (agent_bay.context.upload_folder(context_id, tree, "/many")).success
-    in_flight, peak = [0], [0]
-    lock = threading.Lock()
-    name = f"{direction}_file"
-    original = getattr(agent_bay.context, name)
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            in_flight[0] += 1
-            peak[0] = max(peak[0], in_flight[0])
-        try:
-            sleep(0.3)  # long enough for every file allowed in flight to start
-            return original(*args, **kwargs)
-        finally:
-            with lock:
-                in_flight[0] -= 1
-
-    monkeypatch.setattr(agent_bay.context, name, counting)
+    peak = count_in_flight(agent_bay, f"{direction}_file", monkeypatch, pause=0.3)
     if direction == "upload":
         result = agent_bay.context.upload_folder(context_id, tree, "/many")
     else:
@@ -361,21 +369,7 @@ def test_at_most_concurrency_files_are_in_flight(
     agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tree = write_tree(tmp_path / "many", {f"f{i:02d}.txt": b"x" * i for i in range(12)})
-    in_flight, peak = [0], [0]
-    lock = threading.Lock()
-    original = agent_bay.context.upload_file
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            in_flight[0] += 1
-            peak[0] = max(peak[0], in_flight[0])
-        try:
-            return original(*args, **kwargs)
-        finally:
-            with lock:
-                in_flight[0] -= 1
-
-    monkeypatch.setattr(agent_bay.context, "upload_file", counting)
+    peak = count_in_flight(agent_bay, "upload_file", monkeypatch)
     result = agent_bay.context.upload_folder(context_id, tree, "/many", concurrency=3)
     assert result.success and len(result.transferred) == 12
     assert 2 <= peak[0] <= 3
