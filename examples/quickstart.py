@@ -22,7 +22,7 @@ def endpoint() -> Iterator[str]:
     if os.environ.get("AGENTBAY_ENDPOINT"):
         yield os.environ["AGENTBAY_ENDPOINT"]
         return
-    from agentbay.emulator import running
+    from agentbay_emulator import running
 
     with running(clear_delay=0.5) as url:
         print(f"Started an AgentBay emulator at {url}")

@@ -278,7 +278,7 @@ def new_page(path: Path, endpoint: str, workdir: Path) -> Page:
     env["AGENTBAY_ENDPOINT"] = endpoint
     env["AGENTBAY_API_KEY"] = f"docs-{uuid.uuid4().hex}"
     page = Page(relative(path), endpoint, workdir, env)
-    from agentbay.emulator import running
+    from agentbay_emulator import running
 
     page.namespace.update({name: getattr(agentbay, name) for name in agentbay.__all__})
     page.namespace.update(running=running, __name__="__docs__")

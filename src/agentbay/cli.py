@@ -517,7 +517,7 @@ def _folder_report(
 @click.pass_context
 def emulator(ctx: click.Context, args: tuple[str, ...]) -> None:
     """Run the local emulator; takes the options of agentbay-emulator (see -h)."""
-    from .emulator.__main__ import main as run_emulator
+    from agentbay_emulator.__main__ import main as run_emulator
 
     ctx.exit(run_emulator(list(args)))
 

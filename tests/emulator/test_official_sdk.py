@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 OFFICIAL_PYTHON = os.environ.get("AGENTBAY_OFFICIAL_PYTHON")
 HERE = Path(__file__).parent
