@@ -1,6 +1,6 @@
 """Quickstart: a context's whole life, against a local emulator this script starts itself.
 
-    python -m pip install '.[emulator]' && python examples/quickstart.py
+    python -m pip install ./emulator '.[emulator]' && python examples/quickstart.py
 
 Set AGENTBAY_ENDPOINT and AGENTBAY_API_KEY to run it against another server instead.
 """

@@ -39,7 +39,7 @@ class EmulatorProcess:
     """``python -m agentbay_emulator`` on a free port, over ``data_dir``."""
 
     def __init__(self, data_dir: Path, log: Path) -> None:
-        src = Path(__file__).resolve().parents[2] / "src"
+        src = Path(__file__).resolve().parents[2] / "emulator" / "src"
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "agentbay_emulator", "--port", "0"]
