@@ -77,6 +77,9 @@ NOT_RUN: dict[tuple[str, str], str] = {
     ("docs/cli.md", "_AGENTBAY_COMPLETE=zsh_source"): "zsh's syntax; the bash line above runs",
     ("docs/cli.md", "_AGENTBAY_COMPLETE=fish_source"): "fish's syntax; the bash line above runs",
     ("docs/emulator.md", "pip install 'agentbay-contexts[emulator]'"): "installs from PyPI",
+    ("docs/emulator.md", "pip install agentbay-emulator"): "installs from PyPI",
+    ("docs/emulator.md", "pip install wuying-agentbay-sdk"): "installs from PyPI",
+    ("docs/emulator.md", "python -m pip install ./emulator"): "installs the checkout",
     ("docs/emulator.md", "agentbay-emulator --port 8765"): "a server that runs until stopped",
 }
 

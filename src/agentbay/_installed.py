@@ -40,7 +40,11 @@ def other_owners(path: Iterable[str] | None = None) -> list[str]:
         other_owners()  # ['wuying-agentbay-sdk 0.22.3'] beside the official SDK, else []
     """
     found: set[str] = set()
-    dists = importlib.metadata.distributions(**({} if path is None else {"path": list(path)}))
+    dists = (
+        importlib.metadata.distributions()
+        if path is None
+        else importlib.metadata.distributions(path=list(path))
+    )
     for dist in dists:
         name = dist.metadata["Name"] or ""
         if name and _canonical(name) != DISTRIBUTION and _ships_package(dist):

@@ -160,13 +160,19 @@ print(json.dumps({"emulator_loaded": emulator_loaded, "agentbay": agentbay.__fil
 
 @needs_official
 @pytest.mark.timeout(300)
-def test_the_emulator_installs_beside_the_official_sdk(report: dict[str, Any]) -> None:
+def test_the_emulator_installs_beside_the_official_sdk(
+    report: dict[str, Any], tmp_path: Path
+) -> None:
     assert OFFICIAL_PYTHON is not None
     if not _has_emulator(OFFICIAL_PYTHON):
         pytest.skip("agentbay-emulator is not installed beside the official SDK")
     assert report["emulator_ran_in"] == "official environment"  # the lifecycle ran against it
     done = subprocess.run(
-        [OFFICIAL_PYTHON, "-c", BESIDE], capture_output=True, text=True, env=_clean_env()
+        [OFFICIAL_PYTHON, "-c", BESIDE],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        cwd=tmp_path,  # the official SDK writes agentbay.log where it runs
     )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
