@@ -12,6 +12,10 @@ import nox
 nox.options.sessions = ["codegen", "lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
+EMULATOR = ["-e", "./emulator"]
+"""The emulator, a distribution of its own in ./emulator: installed (editable) before the SDK's
+``[emulator]`` extra, which requires ``agentbay-emulator``, so that pip takes it from here."""
+
 TEST_DEPS = [
     "pytest>=8",
     "anyio>=4",
@@ -28,7 +32,7 @@ TEST_DEPS = [
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite, both flavours, mocked and against a live emulator."""
-    session.install("-e", ".[emulator,cli]", *TEST_DEPS)
+    session.install(*EMULATOR, "-e", ".[emulator,cli]", *TEST_DEPS)
     session.run("pytest", "-q", *session.posargs)
 
 
@@ -42,9 +46,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package."""
-    session.install("-e", ".[emulator,cli]", "mypy==2.4.1", "pytest>=8", "async-timeout>=4")
-    session.run("mypy", "--strict", "src/agentbay")
+    """mypy --strict on both packages, the SDK and the emulator."""
+    session.install(
+        *EMULATOR, "-e", ".[emulator,cli]", "mypy==2.4.1", "pytest>=8", "async-timeout>=4"
+    )
+    session.run("mypy", "--strict", "src/agentbay", "emulator/src/agentbay_emulator")
 
 
 @nox.session
@@ -55,14 +61,22 @@ def codegen(session: nox.Session) -> None:
 
 
 def official_sdk_python(session: nox.Session) -> str:
-    """A Python with the official wuying-agentbay-sdk, in a virtualenv of its own (its import
-    name is also ``agentbay``, so it can only run in a subprocess)."""
+    """A Python with the official wuying-agentbay-sdk and the emulator, in a virtualenv of its
+    own (its import name is also ``agentbay``, so it can only run in a subprocess; the emulator
+    installs beside it, as a user of the official SDK would install it)."""
     official = Path(session.create_tmp()).resolve() / "official-sdk"
     python = official / "bin" / "python"
     if not python.exists():
         session.run("python", "-m", "venv", str(official))
     session.run(
-        str(python), "-m", "pip", "install", "-q", "wuying-agentbay-sdk==0.22.3", external=True
+        str(python),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "wuying-agentbay-sdk==0.22.3",
+        *EMULATOR,
+        external=True,
     )
     return str(python)
 
@@ -71,7 +85,7 @@ def official_sdk_python(session: nox.Session) -> str:
 def interop(session: nox.Session) -> None:
     """Drive the official wuying-agentbay-sdk through a context's life (token paging included)
     against the emulator, and compare its public context API with ours."""
-    session.install("-e", ".[emulator]", *TEST_DEPS)
+    session.install(*EMULATOR, "-e", ".[emulator]", *TEST_DEPS)
     session.run(
         "pytest",
         "-q",
@@ -85,7 +99,7 @@ def interop(session: nox.Session) -> None:
 @nox.session
 def soak(session: nox.Session) -> None:
     """5,000 operations under 10 % injected faults; asserts nothing acknowledged was lost."""
-    session.install("-e", ".[emulator]", *TEST_DEPS)
+    session.install(*EMULATOR, "-e", ".[emulator]", *TEST_DEPS)
     session.run("pytest", "-q", "soak", *session.posargs)
 
 
@@ -93,7 +107,7 @@ def soak(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmark table, the official SDK's rows included (`nox -s bench -- --quick` for the
     CI smoke run, which asserts nothing about time)."""
-    session.install("-e", ".[emulator]", "uvloop>=0.19", "httpx2>=2.16")
+    session.install(*EMULATOR, "-e", ".[emulator]", "uvloop>=0.19", "httpx2>=2.16")
     session.run(
         "python",
         "-m",
@@ -107,7 +121,7 @@ def bench(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the site, guides and API reference, into site/; --strict fails on a broken reference
     or link."""
-    session.install("-e", ".[docs]", "ruff==0.17.6")  # ruff formats the signatures
+    session.install(*EMULATOR, "-e", ".[docs]", "ruff==0.17.6")  # ruff formats the signatures
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
     )
@@ -115,12 +129,15 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build the sdist and the wheel into dist/, check them with twine and list what they hold."""
+    """Build both distributions, the SDK (into dist/) and the emulator (into dist/emulator/), as
+    sdists and wheels; check them with twine and list what they hold."""
     session.install("build>=1.2", "twine>=6.1")
     shutil.rmtree("dist", ignore_errors=True)
     session.run("python", "-m", "build", "--outdir", "dist")
-    session.run("twine", "check", "--strict", *sorted(str(p) for p in Path("dist").iterdir()))
-    session.run("python", "scripts/check_dist.py", "dist")
+    session.run("python", "-m", "build", "--outdir", "dist/emulator", "emulator")
+    built = sorted(str(p) for p in Path("dist").rglob("*") if p.suffix in {".whl", ".gz"})
+    session.run("twine", "check", "--strict", *built)
+    session.run("python", "scripts/check_dist.py", "dist", "dist/emulator")
 
 
 @nox.session
@@ -131,7 +148,12 @@ def mutate(session: nox.Session) -> None:
     only the mutants of functions changed since the last run, and `-- NAME...` re-runs the
     named mutants (globs: `"agentbay._retry.*"`), both on the last run's results."""
     session.install(
-        "-e", ".[emulator,cli]", *TEST_DEPS, "mutmut==3.8.1", "tomli; python_version<'3.11'"
+        *EMULATOR,
+        "-e",
+        ".[emulator,cli]",
+        *TEST_DEPS,
+        "mutmut==3.8.1",
+        "tomli; python_version<'3.11'",
     )
     names = [arg for arg in session.posargs if arg != "--keep"]
     if not session.posargs:

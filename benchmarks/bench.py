@@ -594,11 +594,11 @@ def scenario_threads(table: Table, cfg: Settings, server: ServerHandle) -> None:
 
 @contextlib.contextmanager
 def running_emulator(faults: str | None = None) -> Iterator[str]:
-    """The emulator (``python -m agentbay.emulator``) in a subprocess of its own, on a free
+    """The emulator (``python -m agentbay_emulator``) in a subprocess of its own, on a free
     port with a temporary data directory (and ``faults``, a ``--faults`` spec); yields its
     endpoint URL."""
     with tempfile.TemporaryDirectory(prefix="agentbay-bench-") as data:
-        cmd = [sys.executable, "-m", "agentbay.emulator", "--port", "0", "--data-dir", data]
+        cmd = [sys.executable, "-m", "agentbay_emulator", "--port", "0", "--data-dir", data]
         cmd += [] if faults is None else ["--faults", faults]
         proc = subprocess.Popen([*cmd, "--log-level", "warning"], stdout=subprocess.PIPE)
         try:

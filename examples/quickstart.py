@@ -1,6 +1,6 @@
 """Quickstart: a context's whole life, against a local emulator this script starts itself.
 
-    python -m pip install '.[emulator]' && python examples/quickstart.py
+    python -m pip install ./emulator '.[emulator]' && python examples/quickstart.py
 
 Set AGENTBAY_ENDPOINT and AGENTBAY_API_KEY to run it against another server instead.
 """
@@ -22,7 +22,7 @@ def endpoint() -> Iterator[str]:
     if os.environ.get("AGENTBAY_ENDPOINT"):
         yield os.environ["AGENTBAY_ENDPOINT"]
         return
-    from agentbay.emulator import running
+    from agentbay_emulator import running
 
     with running(clear_delay=0.5) as url:
         print(f"Started an AgentBay emulator at {url}")

@@ -32,8 +32,8 @@ import httpx
 import pytest
 
 from agentbay import AgentBayError, AsyncAgentBay, Config, Context, ContextListParams
-from agentbay.emulator import running
-from agentbay.emulator.faults import Fault, FaultInjector
+from agentbay_emulator import running
+from agentbay_emulator.faults import Fault, FaultInjector
 
 OPERATIONS = int(os.environ.get("SOAK_OPERATIONS", "5000"))
 SEED = int(os.environ.get("SOAK_SEED", "20251124"))

@@ -21,7 +21,7 @@ settings.load_profile("agentbay")
 def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One live emulator for the whole session (clearing takes 0.2 s); each test uses its own
     API key, which the emulator treats as an account of its own."""
-    from agentbay.emulator import running
+    from agentbay_emulator import running
 
     with running(tmp_path_factory.mktemp("emulator"), clear_delay=0.2) as url:
         yield url

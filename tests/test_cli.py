@@ -27,7 +27,7 @@ from rich.console import Console
 
 from agentbay._cli_progress import TransferBar, shorten
 from agentbay.cli import cli, redact
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 DATA = os.urandom(2 * 1024 * 1024 + 7)
 Run = Callable[..., Result]

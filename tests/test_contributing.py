@@ -45,7 +45,7 @@ def test_the_worked_example_quotes_each_layer() -> None:
         "src/agentbay/_models.py",
         "src/agentbay/_results.py",
         "src/agentbay/_async/context.py",
-        "src/agentbay/emulator/actions.py",
+        "emulator/src/agentbay_emulator/actions.py",
         "tests/_async/test_context.py",
     }
 
@@ -56,7 +56,7 @@ def test_the_worked_example_quotes_each_layer() -> None:
         ("CASES", "tests/_async/test_arguments.py"),
         ("METHODS", "tests/_async/test_contract.py"),
         ("PARAMETERS", "tests/emulator/test_fuzz.py"),
-        ("ACTIONS", "src/agentbay/emulator/actions.py"),
+        ("ACTIONS", "emulator/src/agentbay_emulator/actions.py"),
         ("def test_file_urls", "tests/_async/test_context.py"),
         ("FileUrlResult", "src/agentbay/__init__.py"),
         ("FileUrlResult", "docs/reference/results.md"),

@@ -45,14 +45,18 @@ import agentbay
 from agentbay import AgentBay, AsyncAgentBay, Config
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [
+    ROOT / "README.md",
+    ROOT / "emulator" / "README.md",  # the emulator's page on PyPI
+    *sorted((ROOT / "docs").rglob("*.md")),
+]
 FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 OFFICIAL = "# wuying-agentbay-sdk"
 OFFICIAL_PYTHON = os.environ.get("AGENTBAY_OFFICIAL_PYTHON")
 
 # (page, a piece of the command or Python block): why it does not run here.
 NOT_RUN: dict[tuple[str, str], str] = {
-    ("README.md", "python -m pip install '.[emulator]'"): (
+    ("README.md", "python -m pip install ./emulator '.[emulator]'"): (
         "installs the checkout; tests/test_quickstart.py runs examples/quickstart.py"
     ),
     ("README.md", "python -m nox -s tests"): "nox itself, which runs this test",
@@ -60,6 +64,8 @@ NOT_RUN: dict[tuple[str, str], str] = {
     ("README.md", "pip install 'agentbay-contexts[emulator]'"): "installs from PyPI",
     ("README.md", "pip install 'agentbay-contexts[cli]'"): "installs from PyPI",
     ("README.md", "agentbay-emulator --port 8765"): "a server that runs until stopped",
+    ("emulator/README.md", "pip install agentbay-emulator"): "installs from PyPI",
+    ("emulator/README.md", "agentbay-emulator --port 8765"): "a server that runs until stopped",
     ("docs/benchmarks.md", "python -m benchmarks.bench"): (
         "minutes of benchmarks; CI runs `nox -s bench -- --quick`"
     ),
@@ -71,6 +77,9 @@ NOT_RUN: dict[tuple[str, str], str] = {
     ("docs/cli.md", "_AGENTBAY_COMPLETE=zsh_source"): "zsh's syntax; the bash line above runs",
     ("docs/cli.md", "_AGENTBAY_COMPLETE=fish_source"): "fish's syntax; the bash line above runs",
     ("docs/emulator.md", "pip install 'agentbay-contexts[emulator]'"): "installs from PyPI",
+    ("docs/emulator.md", "pip install agentbay-emulator"): "installs from PyPI",
+    ("docs/emulator.md", "pip install wuying-agentbay-sdk"): "installs from PyPI",
+    ("docs/emulator.md", "python -m pip install ./emulator"): "installs the checkout",
     ("docs/emulator.md", "agentbay-emulator --port 8765"): "a server that runs until stopped",
 }
 
@@ -278,7 +287,7 @@ def new_page(path: Path, endpoint: str, workdir: Path) -> Page:
     env["AGENTBAY_ENDPOINT"] = endpoint
     env["AGENTBAY_API_KEY"] = f"docs-{uuid.uuid4().hex}"
     page = Page(relative(path), endpoint, workdir, env)
-    from agentbay.emulator import running
+    from agentbay_emulator import running
 
     page.namespace.update({name: getattr(agentbay, name) for name in agentbay.__all__})
     page.namespace.update(running=running, __name__="__docs__")

@@ -32,7 +32,7 @@ from agentbay._folders import (
     safe_local_path,
 )
 from agentbay._models import ApiResponse, ContextFileEntry
-from agentbay.emulator.wire import iso_time
+from agentbay_emulator.wire import iso_time
 
 T0 = 1_748_520_000.0  # 2025-05-29T12:00:00Z
 T0_NS = int(T0 * 1e9)

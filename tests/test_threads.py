@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from agentbay import AgentBay, Config, ContextListParams
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 THREADS = 32
 ROUNDS = 3  # contexts per thread, one after another

@@ -517,7 +517,14 @@ def _folder_report(
 @click.pass_context
 def emulator(ctx: click.Context, args: tuple[str, ...]) -> None:
     """Run the local emulator; takes the options of agentbay-emulator (see -h)."""
-    from .emulator.__main__ import main as run_emulator
+    try:
+        from agentbay_emulator.__main__ import main as run_emulator
+    except ModuleNotFoundError as exc:
+        if exc.name != "agentbay_emulator":
+            raise
+        raise click.ClickException(
+            "the emulator is a distribution of its own: pip install agentbay-emulator"
+        ) from None
 
     ctx.exit(run_emulator(list(args)))
 
@@ -529,4 +536,15 @@ def main(args: Sequence[str] | None = None) -> None:
 
         main(["context", "list", "--json"])
     """
+    _warn_if_shared()
     cli.main(args=args, prog_name="agentbay")
+
+
+def _warn_if_shared() -> None:
+    """Say on stderr, in one line, when another distribution (the official SDK) installs the
+    ``agentbay`` package here too: ``import agentbay`` may then load its files."""
+    from ._installed import shared_package_warning
+
+    warning = shared_package_warning()
+    if warning:
+        print(warning, file=sys.stderr)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from agentbay import AsyncAgentBay, Config
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 
 @pytest.fixture(scope="module")

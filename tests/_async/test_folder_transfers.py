@@ -17,7 +17,7 @@ import pytest
 
 from agentbay import AgentBayError, AsyncAgentBay, Config, FolderTransferResult, _transfer
 from agentbay._io_async import sleep
-from agentbay.emulator import running
+from agentbay_emulator import running
 from tests.hostile import Request, reply, serving
 
 TREE = {

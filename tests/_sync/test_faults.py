@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from agentbay import AgentBay, Config
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 
 @pytest.fixture(scope="module")

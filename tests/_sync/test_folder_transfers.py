@@ -18,7 +18,7 @@ import pytest
 
 from agentbay import AgentBayError, AgentBay, Config, FolderTransferResult, _transfer
 from agentbay._io_sync import sleep
-from agentbay.emulator import running
+from agentbay_emulator import running
 from tests.hostile import Request, reply, serving
 
 TREE = {

@@ -16,7 +16,7 @@ import pytest
 
 from agentbay import AgentBayError, AgentBay, Config
 from agentbay._io_sync import sleep
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 DATA = os.urandom(3 * 1024 * 1024 + 123)
 BIG_MIB = 256

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from emulator_support import Api
 
-from agentbay.emulator import running
-from agentbay.emulator.pytest_plugin import agentbay_emulator
+from agentbay_emulator import running
+from agentbay_emulator.pytest_plugin import agentbay_emulator
 
 __all__ = ["agentbay_emulator"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from emulator_support import Api, check_envelope, rpc_request
 
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 
 def test_accounts_are_isolated(client: httpx.Client) -> None:

@@ -16,20 +16,21 @@ import httpx
 import pytest
 from emulator_support import Api
 
-from agentbay.emulator import running
-from agentbay.emulator.__main__ import build_parser
+from agentbay_emulator import running
+from agentbay_emulator.__main__ import build_parser
 
 
 def _env() -> dict[str, str]:
-    src = Path(__file__).resolve().parents[2] / "src"
+    root = Path(__file__).resolve().parents[2]
+    src = [str(root / "src"), str(root / "emulator" / "src")]  # the SDK's and the emulator's
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*src, env.get("PYTHONPATH")]))
     return env
 
 
 def test_help() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "agentbay.emulator", "--help"],
+        [sys.executable, "-m", "agentbay_emulator", "--help"],
         capture_output=True,
         text=True,
         env=_env(),
@@ -53,7 +54,7 @@ def test_parser_defaults_and_errors() -> None:
     assert args.api_keys == ["a", "b"] and args.clear_delay == 0.25
     assert args.port == 8765 and args.url_ttl == 3600 and args.faults is None
     result = subprocess.run(
-        [sys.executable, "-m", "agentbay.emulator", "--faults", "boom=1"],
+        [sys.executable, "-m", "agentbay_emulator", "--faults", "boom=1"],
         capture_output=True,
         text=True,
         env=_env(),
@@ -66,7 +67,7 @@ def test_serves_until_terminated(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "agentbay.emulator",
+        "agentbay_emulator",
         "--port",
         "0",
         "--data-dir",
@@ -103,7 +104,7 @@ def test_serves_until_terminated(tmp_path: Path) -> None:
 
 def test_import_is_lazy() -> None:
     code = (
-        "import sys, agentbay.emulator as e; "
+        "import sys, agentbay_emulator as e; "
         "assert 'uvicorn' not in sys.modules and 'starlette' not in sys.modules, 'eager'; "
         "e.running; assert 'uvicorn' in sys.modules; print('ok')"
     )
@@ -127,7 +128,7 @@ def _pytest(folder: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.timeout(120)
 def test_pytest_plugin(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["agentbay.emulator.pytest_plugin"]\n')
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["agentbay_emulator.pytest_plugin"]\n')
     (tmp_path / "test_uses_fixtures.py").write_text(
         textwrap.dedent(
             """
@@ -195,7 +196,7 @@ def test_the_plugin_without_the_extra_says_what_to_install(tmp_path: Path) -> No
         timeout=120,
     )
     assert "1 passed, 1 error" in result.stdout, result.stdout + result.stderr
-    assert f"agentbay.emulator needs uvicorn: {INSTALL}" in result.stdout
+    assert "agentbay_emulator needs uvicorn: pip install uvicorn" in result.stdout
 
 
 def _documented_files(doc: Path, section: str) -> dict[str, str]:
@@ -246,7 +247,6 @@ def _without(module: str, where: Path) -> dict[str, str]:
     return env
 
 
-INSTALL = "pip install 'agentbay-contexts[emulator]'"
 BIN = os.path.dirname(sys.executable)
 
 
@@ -254,7 +254,7 @@ BIN = os.path.dirname(sys.executable)
     "command",
     [
         [shutil.which("agentbay-emulator", path=BIN) or "agentbay-emulator"],
-        [sys.executable, "-m", "agentbay.emulator"],
+        [sys.executable, "-m", "agentbay_emulator"],
         [shutil.which("agentbay", path=BIN) or "agentbay", "emulator"],
     ],
 )
@@ -271,13 +271,16 @@ def test_the_command_without_the_extra_says_what_to_install(
         timeout=60,
     )
     assert done.returncode == 1
-    assert done.stderr == f"agentbay-emulator: agentbay.emulator needs {module}: {INSTALL}\n"
+    assert (
+        done.stderr
+        == f"agentbay-emulator: agentbay_emulator needs {module}: pip install {module}\n"
+    )
 
 
 def test_the_package_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
     env = _without("uvicorn", tmp_path)
     done = subprocess.run(
-        [sys.executable, "-c", "from agentbay.emulator import running"],
+        [sys.executable, "-c", "from agentbay_emulator import running"],
         capture_output=True,
         text=True,
         env=env,
@@ -285,12 +288,12 @@ def test_the_package_without_the_extra_says_what_to_install(tmp_path: Path) -> N
     )
     assert done.returncode == 1
     last = done.stderr.splitlines()[-1]
-    assert last == f"ModuleNotFoundError: agentbay.emulator needs uvicorn: {INSTALL}"
+    assert last == "ModuleNotFoundError: agentbay_emulator needs uvicorn: pip install uvicorn"
 
 
 def _start(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "agentbay.emulator", "--port", "0", *args],
+        [sys.executable, "-m", "agentbay_emulator", "--port", "0", *args],
         capture_output=True,
         text=True,
         env=_env(),
@@ -321,7 +324,7 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "agentbay.emulator", "--port", str(port)],
+            [sys.executable, "-m", "agentbay_emulator", "--port", str(port)],
             capture_output=True,
             text=True,
             env=_env(),

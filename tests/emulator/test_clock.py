@@ -11,7 +11,7 @@ import pytest
 from emulator_support import check_envelope, new_key, rpc_request
 from starlette.applications import Starlette
 
-from agentbay.emulator import create_app
+from agentbay_emulator import create_app
 
 
 class Clock:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from emulator_support import rpc_request
 
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 KEYS = ("concurrency-alice", "concurrency-bob")
 CONTEXTS_PER_ACCOUNT = 8

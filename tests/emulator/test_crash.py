@@ -24,7 +24,7 @@ import httpx
 import pytest
 from emulator_support import Api
 
-from agentbay.emulator.signing import SECRET_FILE, load_or_create_secret
+from agentbay_emulator.signing import SECRET_FILE, load_or_create_secret
 
 MiB = 1 << 20
 BIG = 200 * MiB
@@ -36,13 +36,13 @@ def sha(data: bytes) -> str:
 
 
 class EmulatorProcess:
-    """``python -m agentbay.emulator`` on a free port, over ``data_dir``."""
+    """``python -m agentbay_emulator`` on a free port, over ``data_dir``."""
 
     def __init__(self, data_dir: Path, log: Path) -> None:
-        src = Path(__file__).resolve().parents[2] / "src"
+        src = Path(__file__).resolve().parents[2] / "emulator" / "src"
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "agentbay.emulator", "--port", "0"]
+        command = [sys.executable, "-m", "agentbay_emulator", "--port", "0"]
         command += ["--data-dir", str(data_dir), "--log-level", "warning"]
         self._log = open(log, "a")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

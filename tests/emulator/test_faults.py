@@ -13,8 +13,8 @@ import pytest
 from emulator_support import check_envelope, new_key, rpc_request
 from starlette.applications import Starlette
 
-from agentbay.emulator import create_app
-from agentbay.emulator.faults import FaultSpec, parse_duration
+from agentbay_emulator import create_app
+from agentbay_emulator.faults import FaultSpec, parse_duration
 
 
 def test_parse() -> None:

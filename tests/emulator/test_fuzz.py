@@ -21,8 +21,8 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentbay.emulator import create_app
-from agentbay.emulator.actions import ACTIONS
+from agentbay_emulator import create_app
+from agentbay_emulator.actions import ACTIONS
 
 KEY = "fuzz-key"
 COMMON = ["Action", "Authorization", "Version"]

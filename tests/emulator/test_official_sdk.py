@@ -6,8 +6,13 @@ installed and not this project, e.g.::
 
     python -m venv /tmp/official-venv
     /tmp/official-venv/bin/pip install wuying-agentbay-sdk==0.22.3
+    /tmp/official-venv/bin/pip install ./emulator   # optional: the emulator beside it
     export AGENTBAY_OFFICIAL_PYTHON=/tmp/official-venv/bin/python
     pytest tests/emulator/test_official_sdk.py
+
+The emulator the official SDK talks to runs from that Python (``python -m agentbay_emulator``)
+when agentbay-emulator is installed there, as ``nox -s interop`` does: one environment, the
+official SDK and the emulator; otherwise it runs in this process.
 
 It also compares the public surface of the official context API (classes, methods,
 parameters, defaults, attributes) with ours. These tests are skipped when the variable is unset
@@ -16,16 +21,18 @@ parameters, defaults, attributes) with ours. These tests are skipped when the va
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 OFFICIAL_PYTHON = os.environ.get("AGENTBAY_OFFICIAL_PYTHON")
 HERE = Path(__file__).parent
@@ -45,13 +52,47 @@ def _clean_env() -> dict[str, str]:
     }
 
 
+def _has_emulator(python: str) -> bool:
+    """Whether ``python`` can import agentbay_emulator."""
+    done = subprocess.run(
+        [python, "-c", "import agentbay_emulator"], env=_clean_env(), capture_output=True
+    )
+    return done.returncode == 0
+
+
+@contextlib.contextmanager
+def _official_emulator(data_dir: Path) -> Iterator[tuple[str, str]]:
+    """An emulator for the official SDK, and where it runs: ``python -m agentbay_emulator`` in
+    the official SDK's environment when the emulator is installed there, else in-process."""
+    assert OFFICIAL_PYTHON is not None
+    if not _has_emulator(OFFICIAL_PYTHON):
+        with running(data_dir, clear_delay=0.3) as endpoint:
+            yield endpoint, "in-process"
+        return
+    command = [OFFICIAL_PYTHON, "-m", "agentbay_emulator", "--port", "0", "--clear-delay", "0.3"]
+    command += ["--data-dir", str(data_dir), "--log-level", "warning"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env=_clean_env(), cwd=data_dir.parent
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "listening on " in line, f"the emulator did not start: {line!r}"
+        yield line.split("listening on ")[1].split()[0], "official environment"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """What the official SDK saw, driven through a context's life against an emulator."""
     assert OFFICIAL_PYTHON is not None
     tmp_path = tmp_path_factory.mktemp("official")
     output = tmp_path / "report.json"
-    with running(tmp_path / "data", clear_delay=0.3) as endpoint:
+    with _official_emulator(tmp_path / "data") as (endpoint, where):
         result = subprocess.run(
             [OFFICIAL_PYTHON, str(DRIVER), endpoint, str(output)],
             capture_output=True,
@@ -62,6 +103,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     loaded: dict[str, Any] = json.loads(output.read_text())
+    loaded["emulator_ran_in"] = where
     return loaded
 
 
@@ -100,6 +142,43 @@ def test_official_sdk_lifecycle(report: dict[str, Any]) -> None:
     }
     assert report["full_url_endpoint"] is True
     assert report["async_client"] is True
+
+
+BESIDE = """
+import importlib.metadata, json, sys
+import agentbay_emulator.app, agentbay_emulator.server  # the whole server, nothing of agentbay
+emulator_loaded = sorted(m for m in sys.modules if m.partition(".")[0] == "agentbay")
+import agentbay
+owners = sorted(
+    d.metadata["Name"] for d in importlib.metadata.distributions()
+    if any(line.startswith("agentbay/") for line in (d.read_text("RECORD") or "").splitlines())
+)
+print(json.dumps({"emulator_loaded": emulator_loaded, "agentbay": agentbay.__file__,
+                  "owners": owners, "sdk": importlib.metadata.version("wuying-agentbay-sdk")}))
+"""
+
+
+@needs_official
+@pytest.mark.timeout(300)
+def test_the_emulator_installs_beside_the_official_sdk(
+    report: dict[str, Any], tmp_path: Path
+) -> None:
+    assert OFFICIAL_PYTHON is not None
+    if not _has_emulator(OFFICIAL_PYTHON):
+        pytest.skip("agentbay-emulator is not installed beside the official SDK")
+    assert report["emulator_ran_in"] == "official environment"  # the lifecycle ran against it
+    done = subprocess.run(
+        [OFFICIAL_PYTHON, "-c", BESIDE],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        cwd=tmp_path,  # the official SDK writes agentbay.log where it runs
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["emulator_loaded"] == []
+    assert seen["owners"] == ["wuying-agentbay-sdk"] and seen["sdk"] == "0.22.3"
+    assert "/src/agentbay/" not in seen["agentbay"]
 
 
 @needs_official

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from emulator_support import Api
 
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 PAGING_400 = [
     "0",

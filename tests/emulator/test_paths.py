@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentbay.emulator.paths import InvalidPathError, normalize_file_path, normalize_folder_path
+from agentbay_emulator.paths import InvalidPathError, normalize_file_path, normalize_folder_path
 
 
 @pytest.mark.parametrize(

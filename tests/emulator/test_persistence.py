@@ -13,7 +13,7 @@ import httpx
 import pytest
 from emulator_support import Api
 
-from agentbay.emulator import running
+from agentbay_emulator import running
 
 
 def test_contexts_and_files_survive_a_restart(tmp_path: Path) -> None:

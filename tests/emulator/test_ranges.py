@@ -9,7 +9,7 @@ import httpx
 import pytest
 from emulator_support import Api
 
-from agentbay.emulator.ranges import ByteRange, UnsatisfiableRange, if_range_holds, select_range
+from agentbay_emulator.ranges import ByteRange, UnsatisfiableRange, if_range_holds, select_range
 
 
 @pytest.mark.parametrize(

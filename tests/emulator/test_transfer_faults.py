@@ -15,9 +15,9 @@ import httpx
 import pytest
 from emulator_support import Api, new_key
 
-from agentbay.emulator import running
-from agentbay.emulator.__main__ import build_parser
-from agentbay.emulator.faults import FaultSpec
+from agentbay_emulator import running
+from agentbay_emulator.__main__ import build_parser
+from agentbay_emulator.faults import FaultSpec
 
 CONTENT = os.urandom(3 * 1024 * 1024 + 5)  # several chunks, an odd length
 NOT_A_GRANT = "/files/ctx-0000000000000000?acct=a&path=/f&method=GET&exp=1&sig=x"

@@ -1,18 +1,19 @@
 """A pytest plugin: a fresh emulator per test, one for the whole session, and fresh API keys.
 
-Installing agentbay-contexts registers it (a ``pytest11`` entry point); with plugin autoloading
-off, enable it in a top-level ``conftest.py``::
+Installing agentbay-emulator registers it (a ``pytest11`` entry point of that distribution,
+not of any SDK); with plugin autoloading off, enable it in a top-level ``conftest.py``::
 
-    pytest_plugins = ["agentbay.emulator.pytest_plugin"]
+    pytest_plugins = ["agentbay_emulator.pytest_plugin"]
 
-Loading it imports neither Starlette nor uvicorn; the emulator fixtures need the ``emulator``
-extra. Take the endpoint URL in a test::
+Loading it imports neither Starlette nor uvicorn. Take the endpoint URL in a test (here with
+this project's SDK; any client works)::
 
     def test_contexts(agentbay_emulator: str) -> None:
-        agent_bay = AgentBay(api_key="test", cfg=Config(agentbay_emulator, 10_000))
+        cfg = Config(endpoint=agentbay_emulator, timeout_ms=10_000)
+        agent_bay = AgentBay(api_key="test", cfg=cfg)
 
     def test_faster(agentbay_emulator_session: str, agentbay_api_key: str) -> None:
-        cfg = Config(agentbay_emulator_session, 10_000)
+        cfg = Config(endpoint=agentbay_emulator_session, timeout_ms=10_000)
         agent_bay = AgentBay(api_key=agentbay_api_key, cfg=cfg)  # an empty account
 """
 

@@ -1,7 +1,7 @@
 """The RPC actions: parameters and an account in, the action's response fields out.
 
 Each action is a blocking function (the app runs it in a worker thread) that returns the
-fields to add to a success body, or raises :class:`~agentbay.emulator.wire.ApiError`.
+fields to add to a success body, or raises :class:`~agentbay_emulator.wire.ApiError`.
 """
 
 from __future__ import annotations

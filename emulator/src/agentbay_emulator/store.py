@@ -1,9 +1,9 @@
 """The storage interface the emulator's app is written against.
 
 The app sees accounts, contexts and files through :class:`Store` only; how metadata and
-contents are kept (SQLite and plain files, see :mod:`agentbay.emulator.sqlite_store`) is not
+contents are kept (SQLite and plain files, see :mod:`agentbay_emulator.sqlite_store`) is not
 its business. Every method is blocking and thread-safe: the app calls them from worker threads.
-Paths handed to a store are already normalised (see :mod:`agentbay.emulator.paths`).
+Paths handed to a store are already normalised (see :mod:`agentbay_emulator.paths`).
 """
 
 from __future__ import annotations

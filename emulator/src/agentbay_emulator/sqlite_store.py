@@ -1,4 +1,4 @@
-"""The default :class:`~agentbay.emulator.store.Store`: SQLite metadata, contents as files.
+"""The default :class:`~agentbay_emulator.store.Store`: SQLite metadata, contents as files.
 
 Layout of the data directory::
 

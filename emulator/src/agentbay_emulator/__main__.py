@@ -1,4 +1,4 @@
-"""Command line: ``agentbay-emulator`` or ``python -m agentbay.emulator``."""
+"""Command line: ``agentbay-emulator`` or ``python -m agentbay_emulator``."""
 
 from __future__ import annotations
 

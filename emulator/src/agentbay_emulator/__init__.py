@@ -1,11 +1,12 @@
-"""A local, persistent emulator of the AgentBay context service.
+"""A local, persistent emulator of the AgentBay context service (the ``agentbay-emulator``
+distribution; it imports nothing of any AgentBay SDK, so it installs beside either).
 
-Run it from the command line (``agentbay-emulator --port 8765 --data-dir ./data``), in-process
-with :func:`running`, from pytest with the ``agentbay_emulator`` fixtures (the plugin
-``agentbay.emulator.pytest_plugin``, registered on install), or mount :func:`create_app`
-in any ASGI server. Importing this package loads neither Starlette nor uvicorn; without the
-``emulator`` extra, using :func:`running` or :func:`create_app` raises a
-``ModuleNotFoundError`` that says what to install.
+Run it from the command line (``agentbay-emulator --port 8765 --data-dir ./data`` or
+``python -m agentbay_emulator``), in-process with :func:`running`, from pytest with the
+``agentbay_emulator`` fixtures (the plugin ``agentbay_emulator.pytest_plugin``, registered on
+install), or mount :func:`create_app` in any ASGI server. Importing this package loads neither
+Starlette nor uvicorn; should one of them be missing, using :func:`running` or
+:func:`create_app` raises a ``ModuleNotFoundError`` that says what to install.
 """
 
 from __future__ import annotations
@@ -20,23 +21,24 @@ if TYPE_CHECKING:
 __all__ = ["create_app", "missing_extra", "running"]
 
 EXTRA_MODULES = frozenset({"anyio", "starlette", "uvicorn"})
-"""The top-level modules the ``emulator`` extra installs."""
+"""The top-level modules of the emulator's dependencies that it imports on first use (each is
+also the name to install)."""
 
 _HOMES = {"running": ".server", "create_app": ".app"}
 
 
 def missing_extra(exc: ModuleNotFoundError) -> str | None:
-    """One line saying what to install when ``exc`` is about a module of the extra, else None.
+    """One line saying what to install when ``exc`` is about one of EXTRA_MODULES, else None.
 
     Example::
 
         missing_extra(ModuleNotFoundError("No module named 'uvicorn'", name="uvicorn"))
-        # "agentbay.emulator needs uvicorn: pip install 'agentbay-contexts[emulator]'"
+        # "agentbay_emulator needs uvicorn: pip install uvicorn"
     """
     module = (exc.name or "").partition(".")[0]
     if module not in EXTRA_MODULES:
         return None
-    return f"agentbay.emulator needs {module}: pip install 'agentbay-contexts[emulator]'"
+    return f"agentbay_emulator needs {module}: pip install {module}"
 
 
 def __getattr__(name: str) -> Any:

@@ -6,8 +6,8 @@ Routes:
   ``x-acs-action`` header), parameters form-encoded in the body, the API key in the body as
   ``Authorization=Bearer <key>`` (an ``Authorization`` header is accepted as a fallback).
 * ``PUT``/``GET``/``HEAD /files/{context_id}?acct=&path=&method=&exp=&sig=``: presigned
-  transfers, streamed in both directions (see :mod:`agentbay.emulator.signing`); a GET honours
-  one ``Range`` (see :mod:`agentbay.emulator.ranges`).
+  transfers, streamed in both directions (see :mod:`agentbay_emulator.signing`); a GET honours
+  one ``Range`` (see :mod:`agentbay_emulator.ranges`).
 * ``GET /_emulator/health``: readiness probe.
 """
 
@@ -53,7 +53,7 @@ from .wire import (
     unknown_action,
 )
 
-logger = logging.getLogger("agentbay.emulator")
+logger = logging.getLogger("agentbay_emulator")
 
 MAX_RPC_BODY = 1 << 20
 CHUNK_SIZE = 1 << 20
