@@ -192,6 +192,50 @@ async def test_changed_added_and_removed_files_coming_down(
     assert read_tree(copy) == expected
 
 
+async def test_delete_extra_from_an_empty_or_missing_source_deletes_nothing(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path, tmp_path: Path
+) -> None:
+    await agent_bay.context.upload_folder(context_id, tree, "/data")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    up = await agent_bay.context.upload_folder(context_id, empty, "/data", delete_extra=True)
+    assert (up.success, up.deleted, list(up.failed)) == (False, [], ["/data"])
+    assert up.failed["/data"].startswith("the source folder is empty or does not exist: 7 files")
+    assert await remote_tree(agent_bay, context_id) == remote(*TREE)
+
+    copy = write_tree(tmp_path / "copy", {"mine.txt": b"mine", "sub/.hidden": b"h"})
+    for dry_run in (True, False):  # /dat: a typo for /data, which does not exist
+        down = await agent_bay.context.download_folder(
+            context_id, "/dat", copy, delete_extra=True, dry_run=dry_run
+        )
+        assert (down.success, down.deleted, list(down.failed)) == (False, [], ["/dat"])
+        assert "2 files not deleted (allow_empty_source=True deletes them)" in down.failed["/dat"]
+    assert read_tree(copy) == {"mine.txt": b"mine", "sub/.hidden": b"h"}
+
+    meant = await agent_bay.context.download_folder(
+        context_id, "/dat", copy, delete_extra=True, allow_empty_source=True
+    )
+    assert meant.success and meant.deleted == ["/dat/mine.txt", "/dat/sub/.hidden"]
+    assert read_tree(copy) == {}
+    meant = await agent_bay.context.upload_folder(
+        context_id, empty, "/data", delete_extra=True, allow_empty_source=True
+    )
+    assert meant.success and meant.deleted == remote(*TREE)
+
+
+async def test_an_empty_source_without_delete_extra_is_no_failure(
+    agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path
+) -> None:
+    (tmp_path / "empty").mkdir()
+    up = await agent_bay.context.upload_folder(context_id, tmp_path / "empty", "/data")
+    down = await agent_bay.context.download_folder(context_id, "/none", tmp_path / "empty")
+    assert up.success and down.success
+    nothing = await agent_bay.context.upload_folder(
+        context_id, tmp_path / "empty", "/data", delete_extra=True
+    )
+    assert nothing.success  # nothing to delete, nothing refused
+
+
 async def test_only_changed_false_moves_everything(
     agent_bay: AsyncAgentBay, context_id: str, tree: Path
 ) -> None:
