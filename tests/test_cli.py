@@ -87,7 +87,8 @@ def test_context_create_get_and_list(run: Run) -> None:
     created = json.loads(ok(run("context", "create", "alpha", json_output=True)))
     ok(run("context", "create", "beta"))
 
-    assert set(created) == {"id", "name", "created_at", "last_used_at"}
+    assert set(created) == {"id", "name", "created_at", "last_used_at", "created"}
+    assert created.pop("created") is True
     assert created["id"].startswith("ctx-") and created["name"] == "alpha"
     by_name = ok(run("context", "get", "alpha"))
     by_id = ok(run("context", "get", created["id"]))
@@ -115,10 +116,50 @@ def test_context_list_when_there_is_none(run: Run) -> None:
     assert json.loads(ok(run("context", "list", json_output=True))) == []
 
 
-def test_a_name_that_looks_like_an_id_falls_back_to_the_name(run: Run) -> None:
-    ok(run("context", "create", "ctx-not-an-id"))
-    shown = json.loads(ok(run("context", "get", "ctx-not-an-id", json_output=True)))
-    assert shown["name"] == "ctx-not-an-id"
+def test_creating_an_existing_name_says_so_and_changes_nothing(run: Run) -> None:
+    first = json.loads(ok(run("context", "create", "same", json_output=True)))
+    again = run("context", "create", "same")
+    assert again.exit_code == 0
+    assert again.stdout.startswith("Context 'same' exists already: nothing created\n")
+    assert f"id:           {first['id']}" in again.stdout
+    as_json = json.loads(ok(run("context", "create", "same", json_output=True)))
+    assert as_json == {**first, "created": False}
+    assert len(json.loads(ok(run("context", "list", json_output=True)))) == 1
+
+
+@pytest.mark.parametrize("name", ["ctx-4rogpro8xqwcz8vb", "name:x"])
+def test_a_name_that_would_read_as_an_id_is_refused(run: Run, name: str) -> None:
+    victim = json.loads(ok(run("context", "create", "victim", json_output=True)))
+    del victim["created"]
+    refused = run("context", "create", name)
+    assert refused.exit_code == 2 and "must not start with" in refused.stderr
+    renamed = run("context", "rename", "victim", name)
+    assert renamed.exit_code == 2 and "must not start with" in renamed.stderr
+    assert json.loads(ok(run("context", "list", json_output=True))) == [victim]
+
+
+def test_the_id_of_another_context_as_a_new_name_touches_nothing(run: Run) -> None:
+    """The issue's case: `context create <the id of another context>` then `delete` it."""
+    other = json.loads(ok(run("context", "create", "other", json_output=True)))
+    ok(run("file", "put", "other", "-", "/precious.txt", input=b"precious"))
+    assert run("context", "create", other["id"]).exit_code == 2
+    assert json.loads(ok(run("context", "get", other["id"], json_output=True)))["name"] == "other"
+    got = run("file", "get", other["id"], "/precious.txt", "-")
+    assert got.stdout_bytes == b"precious"
+
+
+def test_a_name_made_elsewhere_that_starts_with_ctx_is_reached_with_name_prefix(
+    run: Run, emulator: str, api_key: str
+) -> None:
+    from agentbay import AgentBay, Config
+
+    with AgentBay(api_key=api_key, cfg=Config(endpoint=emulator, timeout_ms=10_000)) as ab:
+        made = ab.context.create("ctx-legacy").context
+    assert made is not None
+    shown = json.loads(ok(run("context", "get", "name:ctx-legacy", json_output=True)))
+    assert shown["id"] == made.id
+    assert json.loads(ok(run("context", "get", made.id, json_output=True)))["name"] == "ctx-legacy"
+    assert run("context", "get", "ctx-legacy").exit_code == 1  # an id, and no such id
 
 
 def test_context_rename(run: Run) -> None:
@@ -182,16 +223,19 @@ def test_file_put_ls_get_rm(run: Run, tmp_path: Path, api_key: str) -> None:
     local = tmp_path / "up.bin"
     local.write_bytes(DATA)
 
-    assert f"({len(DATA)} bytes)" in ok(run("file", "put", "box", str(local), "/dir/up.bin"))
+    assert "(2.0 MiB)" in ok(run("file", "put", "box", str(local), "/dir/up.bin"))
     ok(run("file", "put", "box", "-", "/dir/small.txt", input=b"hello"))
 
-    listing = ok(run("file", "ls", "box", "/dir")).splitlines()
+    listing = ok(run("file", "ls", "box", "/dir", "--bytes")).splitlines()
     assert listing[0].split() == ["TYPE", "SIZE", "MODIFIED", "PATH"]
     rows = [line.split() for line in listing[1:]]
-    assert {(kind, size, path) for kind, size, _, path in rows} == {
+    assert {(kind, size, path) for kind, size, _, _, path in rows} == {
         ("file", "5", "/dir/small.txt"),
         ("file", str(len(DATA)), "/dir/up.bin"),
     }
+    human = ok(run("file", "ls", "box", "/dir"))
+    assert re.search(r"file  2\.0 MiB  +\d{4}-\d\d-\d\d \d\d:\d\d  /dir/up\.bin", human), human
+    assert re.search(r"file  5 bytes  +\d{4}-\d\d-\d\d \d\d:\d\d  /dir/small\.txt", human)
     entries = json.loads(ok(run("file", "ls", "box", "/dir", json_output=True)))
     assert {e["file_path"]: e["size"] for e in entries} == {
         "/dir/up.bin": len(DATA),
@@ -275,7 +319,8 @@ def test_the_environment_supplies_endpoint_and_key(
 def test_no_api_key(emulator: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AGENTBAY_API_KEY", raising=False)
     result = CliRunner().invoke(cli, ["--endpoint", emulator, "context", "list"])
-    assert failed(result, "-").startswith("Error: No API key")
+    line = failed(result, "no key to hide")
+    assert line == "Error: No API key: pass --api-key KEY or set AGENTBAY_API_KEY"
 
 
 def test_a_bad_endpoint_never_shows_the_key(api_key: str) -> None:
@@ -489,10 +534,9 @@ def test_https_to_the_plain_http_emulator_gets_a_hint(emulator: str, api_key: st
         "5000",
     ]
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 1
-    error, hint = result.stderr.splitlines()
-    assert error.startswith("Error: Failed to list contexts: Network error: TLS handshake")
-    assert hint == f"Hint: the endpoint speaks plain HTTP? use --endpoint http://{host_port}"
+    line = failed(result, api_key)  # one line, the hint at its end
+    assert line.startswith("Error: Failed to list contexts: Network error: TLS handshake")
+    assert line.endswith(f"; try --endpoint http://{host_port}")
 
 
 # --------------------------------------------------------------------------- into folders
@@ -523,9 +567,11 @@ def test_get_into_a_local_folder(run: Run, tmp_path: Path) -> None:
     ok(run("file", "get", "box", "/deep/a.txt", f"{folder}{os.sep}"))
     ok(run("file", "get", "box", "/deep/a.txt", str(tmp_path)))
     assert (folder / "a.txt").read_bytes() == (tmp_path / "a.txt").read_bytes() == b"a"
-    missing = run("file", "get", "box", "/deep/a.txt", f"{tmp_path / 'nowhere'}{os.sep}")
-    assert missing.exit_code == 2 and "No such local folder" in missing.stderr
-    assert not (tmp_path / "nowhere").exists()
+    made = run("file", "get", "box", "/deep/a.txt", f"{tmp_path / 'new' / 'dl'}{os.sep}")
+    assert made.exit_code == 0 and (tmp_path / "new" / "dl" / "a.txt").read_bytes() == b"a"
+    gone = run("file", "get", "box", "/deep/gone.txt", f"{tmp_path / 'nowhere' / 'dl'}{os.sep}")
+    assert gone.exit_code == 1 and "Cannot download /deep/gone.txt" in gone.stderr
+    assert not (tmp_path / "nowhere").exists()  # the folders it made are removed again
     folder_as_file = run("file", "get", "box", "/deep/", str(tmp_path))
     assert folder_as_file.exit_code == 2 and "not a folder" in folder_as_file.stderr
 
@@ -552,13 +598,14 @@ def test_folder_put_and_get(run: Run, tmp_path: Path) -> None:
     size = sum(map(len, TREE.values()))
 
     put = ok(run("folder", "put", "box", str(tree), "/data", "--concurrency", "2"))
-    assert put == f"Uploaded 4 files ({size} bytes) to box:/data; 0 unchanged, 0 deleted\n"
+    assert size > 2 << 20
+    assert put == "Uploaded 4 files (2.0 MiB) to box:/data; 0 unchanged, 0 deleted\n"
     again = ok(run("folder", "put", "box", str(tree), "/data"))
     assert again == "Uploaded 0 files (0 bytes) to box:/data; 4 unchanged, 0 deleted\n"
 
     copy = tmp_path / "copy"
     got = ok(run("folder", "get", "box", "/data", str(copy)))
-    assert got == f"Downloaded 4 files ({size} bytes) from box:/data; 0 unchanged, 0 deleted\n"
+    assert got == "Downloaded 4 files (2.0 MiB) from box:/data; 0 unchanged, 0 deleted\n"
     assert read_tree(copy) == TREE
 
 
@@ -569,13 +616,12 @@ def test_folder_json_dry_run_and_delete(run: Run, tmp_path: Path) -> None:
 
     dry = ok(run("folder", "put", "box", str(tree), "/data", "--delete", "--dry-run"))
     assert dry.splitlines() == [
-        "would upload /data/a.txt",
-        "would upload /data/sub/b.bin",
-        "would upload /data/sub/deeper/empty",
-        "would upload /data/with space/\u00e9.txt",
-        "would delete /data/old.txt",
-        f"Dry run: would upload 4 files ({len(DATA) + 2} bytes) to box:/data; "
-        "0 unchanged, 1 to delete",
+        "would upload box:/data/a.txt",
+        "would upload box:/data/sub/b.bin",
+        "would upload box:/data/sub/deeper/empty",
+        "would upload box:/data/with space/\u00e9.txt",
+        "would delete box:/data/old.txt",
+        "Dry run: would upload 4 files (2.0 MiB) to box:/data; 0 unchanged, 1 to delete",
     ]
     listed = json.loads(ok(run("file", "ls", "box", "/data", json_output=True)))
     assert [e["file_path"] for e in listed] == ["/data/old.txt"]
@@ -592,8 +638,12 @@ def test_folder_json_dry_run_and_delete(run: Run, tmp_path: Path) -> None:
         "deleted": ["/data/old.txt"],
         "failed": {},
         "bytes_transferred": len(DATA) + 2,
+        "skipped_symlinks": [],
     }
     copy = write_tree(tmp_path / "copy", {"mine.txt": b"mine"})
+    dry_get = ok(run("folder", "get", "box", "/data", str(copy), "--delete", "--dry-run"))
+    assert f"would delete {copy / 'mine.txt'}\n" in dry_get  # a local file, by its local path
+    assert "would download box:/data/a.txt\n" in dry_get
     got = ok(run("folder", "get", "box", "/data", str(copy), "--delete"))
     assert got.endswith("; 0 unchanged, 1 deleted\n")
     assert read_tree(copy) == TREE
@@ -610,7 +660,7 @@ def test_folder_failures_are_named_on_stderr_and_exit_1(run: Run, tmp_path: Path
     assert result.stdout == (
         "Uploaded 1 file (4 bytes) to box:/data; 0 unchanged, 0 deleted, 1 failed\n"
     )
-    assert result.stderr == "Failed: /data/bad\ufffd.txt: The name is not valid UTF-8\n"
+    assert result.stderr == "Failed: box:/data/bad\ufffd.txt: The name is not valid UTF-8\n"
     as_json = run("folder", "put", "box", str(tree), "/data", json_output=True)
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout)["failed"] == {
@@ -696,7 +746,7 @@ def test_the_bar_in_80_columns_is_one_line_with_bytes_rate_and_eta() -> None:
     assert drawn.count("\x1b[2K") >= 9  # each frame erases the line first: no debris
     assert len(shown) >= 9 and all(len(line) <= 80 for line in shown), shown
     assert re.fullmatch(
-        r"…ts/quarterly/q1-final\.pdf ━+ 1\.4/1\.4 GiB [\d.]+ [kMG]?B/s 0:00:00", shown[-1]
+        r"…ts/quarterly/q1-final\.pdf ━+ 1\.4/1\.4 GiB [\d.]+ [KMG]iB/s 0:00:00", shown[-1]
     ), shown[-1]
 
 
