@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -838,3 +839,195 @@ def test_a_folder_transfer_draws_one_bar_with_files(
     shown = on_a_terminal(["folder", "put", "pty", str(tree), "/photos"], env)
     assert shown and all(len(line) <= 80 for line in shown), shown
     assert "4/4 files" in shown[-1] and "2.0/2.0 MiB" in shown[-1] and "/photos" in shown[-1]
+
+
+# --------------------------------------------------------------------------- nothing lost
+
+
+def remote_files(run: Run, context: str, folder: str = "/") -> list[str]:
+    listed = json.loads(ok(run("file", "ls", context, folder, "-r", json_output=True)))
+    return sorted(entry["file_path"] for entry in listed)
+
+
+DEEP = ["/tree/a/b/c/deep.txt", "/tree/a/x.txt", "/tree/top.txt"]
+
+
+def test_rm_of_a_folder_is_refused_without_recursive(run: Run, api_key: str) -> None:
+    ok(run("context", "create", "reports"))
+    for path in DEEP:
+        ok(run("file", "put", "reports", "-", path, input=b"keep me"))
+    for folder in ("/tree/a", "/tree/a/", "tree/a"):
+        line = failed(run("file", "rm", "reports", folder), api_key)
+        assert line == (
+            "Error: Cannot delete /tree/a: it is a folder "
+            "(file rm --recursive deletes it and every file below it)"
+        )
+    assert remote_files(run, "reports") == DEEP
+
+    removed = ok(run("file", "rm", "reports", "/tree/a", "-r"))
+    assert removed == "Deleted reports:/tree/a (2 files below it)\n"
+    assert remote_files(run, "reports") == ["/tree/top.txt"]
+    as_json = json.loads(ok(run("file", "rm", "reports", "/tree", "--recursive", json_output=True)))
+    assert as_json["files"] == 1 and as_json["deleted"] is True
+    assert remote_files(run, "reports") == []
+
+
+def test_rm_recursive_of_a_file_deletes_that_file_only(run: Run) -> None:
+    ok(run("context", "create", "reports"))
+    for path in DEEP:
+        ok(run("file", "put", "reports", "-", path, input=b"keep me"))
+    assert ok(run("file", "rm", "reports", "/tree/top.txt", "-r")) == (
+        "Deleted reports:/tree/top.txt\n"
+    )
+    assert remote_files(run, "reports") == DEEP[:2]
+
+
+def test_rm_of_a_folder_through_the_installed_command(emulator: str, api_key: str) -> None:
+    env = cli_env(emulator, api_key)
+    command = [sys.executable, "-m", "agentbay"]
+    subprocess.run([*command, "context", "create", "reports"], env=env, check=True, timeout=60)
+    put = [*command, "file", "put", "reports", "-", "/tree/a/b/c/deep.txt"]
+    subprocess.run(put, env=env, input=b"deep", check=True, timeout=60)
+    done = subprocess.run(
+        [*command, "file", "rm", "reports", "/tree/a"], env=env, capture_output=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode().startswith("Error: Cannot delete /tree/a: it is a folder")
+    get = [*command, "file", "get", "reports", "/tree/a/b/c/deep.txt", "-"]
+    assert subprocess.run(get, env=env, capture_output=True, timeout=60).stdout == b"deep"
+
+
+def test_folder_get_delete_from_a_mistyped_remote_folder_deletes_nothing(
+    run: Run, tmp_path: Path
+) -> None:
+    ok(run("context", "create", "reports"))
+    ok(run("folder", "put", "reports", str(write_tree(tmp_path / "tree", TREE)), "/tree"))
+    copy = write_tree(tmp_path / "tree-copy", {**TREE, ".hidden": b"h"})
+    before = read_tree(copy)
+    for extra in ([], ["--dry-run"]):
+        result = run("folder", "get", "reports", "/tre", str(copy), "--delete", *extra)
+        assert result.exit_code == 1
+        assert "would delete" not in result.stdout
+        assert result.stderr == (
+            "Failed: reports:/tre: the source folder is empty or does not exist: 5 files not "
+            "deleted (--allow-empty-source deletes them)\n"
+        )
+        assert read_tree(copy) == before
+
+    meant = run("folder", "get", "reports", "/tre", str(copy), "--delete", "--allow-empty-source")
+    assert meant.exit_code == 0 and meant.stdout.endswith("0 unchanged, 5 deleted\n")
+    assert read_tree(copy) == {}
+
+
+def test_folder_put_delete_from_an_empty_local_folder_deletes_nothing(
+    run: Run, tmp_path: Path
+) -> None:
+    ok(run("context", "create", "reports"))
+    ok(run("folder", "put", "reports", str(write_tree(tmp_path / "tree", TREE)), "/tree"))
+    (tmp_path / "empty").mkdir()
+    result = run("folder", "put", "reports", str(tmp_path / "empty"), "/tree", "--delete")
+    assert result.exit_code == 1
+    assert "4 files not deleted (--allow-empty-source deletes them)" in result.stderr
+    assert remote_files(run, "reports") == sorted(f"/tree/{name}" for name in TREE)
+
+
+def test_a_dry_run_names_local_paths_as_local_and_remote_as_remote(
+    run: Run, tmp_path: Path
+) -> None:
+    ok(run("context", "create", "box"))
+    ok(run("file", "put", "box", "-", "/src/remote-only.txt", input=b"r"))
+    local = write_tree(tmp_path / "src", {"local-only.txt": b"l"})
+    down = ok(run("folder", "get", "box", "/src", str(local), "--delete", "--dry-run"))
+    assert down.splitlines()[:2] == [
+        "would download box:/src/remote-only.txt",
+        f"would delete {local / 'local-only.txt'}",
+    ]
+    up = ok(run("folder", "put", "box", str(local), "/src", "--delete", "--dry-run"))
+    assert up.splitlines()[:2] == [
+        "would upload box:/src/local-only.txt",
+        "would delete box:/src/remote-only.txt",
+    ]
+    as_json = json.loads(
+        ok(run("folder", "get", "box", "/src", str(local), "--delete", json_output=True))
+    )
+    assert as_json["deleted"] == [str(local / "local-only.txt")]
+    assert read_tree(local) == {"remote-only.txt": b"r"}
+
+
+# --------------------------------------------------------------------------- interrupts
+
+
+def connect(url: str, api_key: str) -> list[str]:
+    """The installed command, pointed at ``url`` with ``api_key``."""
+    return [sys.executable, "-m", "agentbay", "--endpoint", url, "--api-key", api_key]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+@pytest.mark.timeout(60)
+def test_ctrl_c_during_file_put_exits_130(api_key: str) -> None:
+    with socket.socket() as silent:  # accepts (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        child = subprocess.Popen(
+            [*connect(url, api_key), "file", "put", "box", "-", "/a.txt"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        connection, _ = silent.accept()  # the command is waiting for its first answer
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+        connection.close()
+    assert (child.returncode, out, err) == (130, b"", b"Interrupted.\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+@pytest.mark.timeout(90)
+def test_ctrl_c_during_folder_put_says_what_landed(tmp_path: Path, api_key: str) -> None:
+    files = {f"f{i:02d}.txt": b"x" * 1000 for i in range(30)}
+    tree = write_tree(tmp_path / "tree", files)
+    with running(faults="transfer_latency=300ms") as url:
+        env = cli_env(url, api_key)
+        command = [sys.executable, "-m", "agentbay"]
+        subprocess.run([*command, "context", "create", "box"], env=env, check=True, timeout=60)
+        child = subprocess.Popen(
+            [*command, "folder", "put", "box", str(tree), "/tree", "--concurrency", "2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        listing = [*command, "--json", "file", "ls", "box", "/tree"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the first files have landed
+            shown = subprocess.run(listing, env=env, capture_output=True, timeout=60)
+            if shown.returncode == 0 and len(json.loads(shown.stdout)) >= 2:
+                break
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+        landed = json.loads(subprocess.run(listing, env=env, capture_output=True).stdout)
+    assert child.returncode == 130, err
+    assert out == b""
+    line = err.decode()
+    match = re.fullmatch(
+        r"Interrupted: (\d+) of 30 files landed, 0 failed, (\d+) stopped midway, "
+        r"(\d+) never started\n",
+        line,
+    )
+    assert match, line
+    assert int(match[1]) == len(landed)
+    assert 0 < len(landed) < 30 and sum(map(int, match.groups())) == 30
+
+
+def test_an_interrupt_before_any_file_moved(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentbay import ContextService
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    ok(run("context", "create", "box"))
+    monkeypatch.setattr(ContextService, "upload_folder", interrupted)
+    result = run("folder", "put", "box", str(tmp_path), "/x")
+    assert (result.exit_code, result.stderr) == (130, "Interrupted before any file moved.\n")
