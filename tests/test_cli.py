@@ -62,6 +62,7 @@ def run(emulator: str, api_key: str, monkeypatch: pytest.MonkeyPatch) -> Run:
         ]
         return CliRunner().invoke(cli, [*options, *args], input=input)
 
+    invoke.options = ["--endpoint", emulator, "--api-key", api_key]  # type: ignore[attr-defined]
     return invoke
 
 
@@ -1031,3 +1032,147 @@ def test_an_interrupt_before_any_file_moved(
     monkeypatch.setattr(ContextService, "upload_folder", interrupted)
     result = run("folder", "put", "box", str(tmp_path), "/x")
     assert (result.exit_code, result.stderr) == (130, "Interrupted before any file moved.\n")
+
+
+# --------------------------------------------------------------------------- smaller items
+
+
+def test_ls_recursive_of_a_file_and_of_a_missing_folder(run: Run, api_key: str) -> None:
+    ok(run("context", "create", "box"))
+    for path in DEEP:
+        ok(run("file", "put", "box", "-", path, input=b"12345"))
+    assert remote_files(run, "box") == DEEP  # ls -r: every file, at any depth
+    short = ok(run("file", "ls", "box", "/tree", "--recursive", "--bytes")).splitlines()
+    assert {line.split()[-1] for line in short[1:]} == set(DEEP)
+    one = json.loads(ok(run("file", "ls", "box", "/tree/top.txt", json_output=True)))
+    assert [e["file_path"] for e in one] == ["/tree/top.txt"]  # a file is listed alone
+    line = failed(run("file", "ls", "box", "/tre"), api_key)
+    assert line == "Error: No such folder: box:/tre"
+    assert ok(run("file", "ls", "box", "/")).splitlines()[1].split()[0] == "folder"
+
+
+def test_json_keeps_non_ascii(run: Run) -> None:
+    ok(run("context", "create", "démo ✓"))
+    shown = ok(run("context", "get", "démo ✓", json_output=True))
+    assert '"name": "démo ✓"' in shown and "\\u" not in shown
+
+
+def test_symlinks_are_named_as_skipped(run: Run, tmp_path: Path) -> None:
+    ok(run("context", "create", "box"))
+    tree = write_tree(tmp_path / "tree", {"a.txt": b"a"})
+    (tree / "link.txt").symlink_to(tree / "a.txt")
+    (tree / "linked-folder").symlink_to(tmp_path)
+    dry = ok(run("folder", "put", "box", str(tree), "/t", "--dry-run"))
+    assert f"would skip the symbolic link {tree / 'link.txt'}\n" in dry
+    assert f"would skip the symbolic link {tree / 'linked-folder'}\n" in dry
+    done = run("folder", "put", "box", str(tree), "/t")
+    assert done.exit_code == 0
+    assert done.stderr.splitlines() == [
+        f"Skipped the symbolic link {tree / 'link.txt'} (links are not followed)",
+        f"Skipped the symbolic link {tree / 'linked-folder'} (links are not followed)",
+    ]
+    as_json = json.loads(ok(run("folder", "put", "box", str(tree), "/t", json_output=True)))
+    assert as_json["skipped_symlinks"] == [str(tree / "link.txt"), str(tree / "linked-folder")]
+    assert remote_files(run, "box") == ["/t/a.txt"]
+
+
+def test_file_put_of_a_folder_points_at_folder_put(run: Run, tmp_path: Path) -> None:
+    result = run("file", "put", "box", str(tmp_path), "/x")
+    assert result.exit_code == 2
+    assert f"use agentbay folder put box {tmp_path} REMOTE_DIR" in result.stderr
+
+
+def test_clear_takes_a_fractional_timeout(run: Run) -> None:
+    ok(run("context", "create", "full"))
+    assert ok(run("context", "clear", "full", "--timeout", "2.5")).startswith("Cleared ctx-")
+    assert run("context", "clear", "full", "--timeout", "0").exit_code == 2
+
+
+def test_an_empty_endpoint_is_refused(api_key: str) -> None:
+    for args in (["--endpoint", ""], ["--endpoint", "  "], ["--endpoint="]):
+        result = CliRunner().invoke(cli, [*args, "--api-key", api_key, "context", "list"])
+        assert result.exit_code == 2 and "must not be empty" in result.stderr, args
+
+
+@pytest.mark.timeout(30)
+def test_max_retries_sets_the_attempts(api_key: str) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        args = [*connect(url, api_key)[3:], "--timeout-ms", "300", "context", "list"]
+        result = CliRunner().invoke(cli, [*args, "--max-retries", "0"])
+        attempts = 0
+        silent.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                silent.accept()[0].close()
+                attempts += 1
+    assert failed(result, api_key).startswith("Error: Failed to list contexts:")
+    assert attempts == 1
+    assert CliRunner().invoke(cli, ["--max-retries", "-1", "context", "list"]).exit_code == 2
+
+
+def all_commands() -> list[list[str]]:
+    found: list[list[str]] = [[]]
+    for name, command in sorted(cli.commands.items()):
+        found.append([name])
+        for sub in sorted(getattr(command, "commands", {})):
+            found.append([name, sub])
+    return found
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=" ".join)
+def test_every_help_page_has_examples_and_fits_80_columns(path: list[str]) -> None:
+    if path == ["emulator"]:
+        pytest.skip("the emulator's help is its own (argparse)")
+    result = CliRunner().invoke(cli, [*path, "-h"], prog_name="agentbay", env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert re.search(r"\n  Examples:\n    (agentbay|tar cz) ", result.stdout), result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines()), result.stdout
+
+
+def test_tables_fit_80_columns(run: Run) -> None:
+    long_name = "a-rather-long-context-name-for-the-quarterly-reports-of-2025"
+    ok(run("context", "create", long_name))
+    ok(run("context", "create", "short"))
+    deep = "/" + "/".join(["a-long-folder-name"] * 5) + "/the-file-at-the-bottom.txt"
+    ok(run("file", "put", "short", "-", deep, input=b"x" * 5000))
+    with_columns = CliRunner(env={"COLUMNS": "80"})
+    for args in (["context", "list"], ["file", "ls", "short", "/", "-r"]):
+        result = with_columns.invoke(cli, [*run.options, *args])  # type: ignore[attr-defined]
+        lines = ok(result).splitlines()
+        assert all(len(line) <= 80 for line in lines), lines
+        if args[0] == "context":  # aligned: NAME starts in column 22 of every line
+            assert all(line[20:22] == "  " and line[22] != " " for line in lines), lines
+    listed = ok(with_columns.invoke(cli, [*run.options, "context", "list"]))  # type: ignore[attr-defined]
+    assert "a-rather-long-context…" in listed or "…" in listed
+    files = ok(with_columns.invoke(cli, [*run.options, "file", "ls", "short", "/", "-r"]))  # type: ignore[attr-defined]
+    assert "4.9 KiB" in files and files.rstrip().endswith("the-file-at-the-bottom.txt")
+    wide = CliRunner(env={"COLUMNS": "200"}).invoke(cli, [*run.options, "context", "list"])  # type: ignore[attr-defined]
+    assert long_name in ok(wide)
+
+
+def test_sizes_in_one_unit_family() -> None:
+    from agentbay._cli_progress import human_size
+
+    assert [human_size(n) for n in (0, 1, 1023, 1024, 1536, 50_000_000, 1 << 40)] == [
+        "0 bytes",
+        "1 byte",
+        "1023 bytes",
+        "1.0 KiB",
+        "1.5 KiB",
+        "47.7 MiB",
+        "1.0 TiB",
+    ]
+
+
+def test_the_folder_bar_counts_failed_files_apart_and_starts_blank() -> None:
+    console, screen = terminal(100)
+    with TransferBar("/photos", console=console, files=True) as bar:
+        bar._progress.refresh()
+        bar.update(8 << 20, 10 << 20, 8, 10, failed_files=2, started_files=10)
+    first, last = frames(screen.getvalue())[0], frames(screen.getvalue())[-1]
+    assert "listing…" in first and "?" not in first and "0/" not in first
+    assert "8/10 files, 2 failed" in last and "8.0/10.0 MiB" in last
+    assert bar.files == (8, 2, 10, 10)

@@ -469,7 +469,10 @@ def file_ls(state: _State, context_ref: str, folder: str, recursive: bool, exact
 
 
 def _file_row(entry: ContextFileEntry, exact: bool) -> tuple[str, str, str, str]:
-    size = "-" if entry.size is None else str(entry.size) if exact else human_size(entry.size)
+    if entry.size is None or entry.file_type == "folder":
+        size = "-"
+    else:
+        size = str(entry.size) if exact else human_size(entry.size)
     return entry.file_type or "-", size, _when(entry.gmt_modified), entry.file_path
 
 
