@@ -90,7 +90,10 @@ FILES = {
     "src/main.py": b"print('hello')\n",
 }
 
-VOLATILE = re.compile(r"ctx-[a-z0-9]{16}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
+VOLATILE = re.compile(
+    r"ctx-[a-z0-9]{16}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d"  # the CLI's tables: UTC, to the minute
+)
 
 
 @dataclass
