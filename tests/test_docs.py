@@ -52,10 +52,11 @@ OFFICIAL_PYTHON = os.environ.get("AGENTBAY_OFFICIAL_PYTHON")
 
 # (page, a piece of the command or Python block): why it does not run here.
 NOT_RUN: dict[tuple[str, str], str] = {
-    ("README.md", "python -m pip install '.[emulator]'"): (
+    ("README.md", "python3 -m venv .venv"): "makes a virtualenv in the checkout",
+    ("README.md", "python3 -m pip install '.[emulator,cli]'"): (
         "installs the checkout; tests/test_quickstart.py runs examples/quickstart.py"
     ),
-    ("README.md", "python -m nox -s tests"): "nox itself, which runs this test",
+    ("README.md", "python3 -m nox -s tests"): "nox itself, which runs this test",
     ("README.md", "pip install agentbay-contexts"): "installs from PyPI",
     ("README.md", "pip install 'agentbay-contexts[emulator]'"): "installs from PyPI",
     ("README.md", "pip install 'agentbay-contexts[cli]'"): "installs from PyPI",
