@@ -12,6 +12,7 @@ from ._async._client import AsyncAgentBay
 from ._async.context import AsyncContextService
 from ._config import Config
 from ._errors import AgentBayError, ClearanceTimeoutError
+from ._folders.progress import FolderProgressCallback
 from ._models import (
     ApiResponse,
     ClearContextResult,
@@ -27,7 +28,7 @@ from ._models import (
 )
 from ._sync._client import AgentBay
 from ._sync.context import ContextService
-from ._transfer import BinaryReader, BinaryWriter
+from ._transfer import BinaryReader, BinaryWriter, Destination, ProgressCallback, Source
 from ._version import __version__
 
 __all__ = [
@@ -48,9 +49,13 @@ __all__ = [
     "ContextListResult",
     "ContextResult",
     "ContextService",
+    "Destination",
     "FileUrlResult",
+    "FolderProgressCallback",
     "FolderTransferResult",
     "OperationResult",
+    "ProgressCallback",
+    "Source",
     "__version__",
 ]
 
