@@ -357,3 +357,19 @@ def test_official_sdk_blocks(emulator_url: str, tmp_path: Path) -> None:
             timeout=100,
         )
         assert done.returncode == 0, f"{block}:\n{done.stdout}{done.stderr[-3000:]}"
+
+
+def test_help_shows_resolved_annotations_and_no_private_names() -> None:
+    """help() of every public class shows annotations as types, never quoted strings, and
+    names no private module (``agentbay._x``)."""
+    import pydoc
+
+    for name in agentbay.__all__:
+        value = getattr(agentbay, name)
+        if isinstance(value, type):
+            text = pydoc.render_doc(value, renderer=pydoc.plaintext)
+            assert not re.findall(r"[:>] '[^']*'", text), (name, text)
+            assert not re.findall(r"\bagentbay\._\w+", text), name
+    text = pydoc.render_doc(agentbay.AgentBay, renderer=pydoc.plaintext)
+    assert "http_client: httpx.Client | None = None" in text
+    assert "cfg: agentbay.Config | None = None" in text

@@ -8,6 +8,7 @@ Example::
         result = agent_bay.context.get(name="my-context", create=True)
 """
 
+from . import _annotations
 from ._async._client import AsyncAgentBay
 from ._async.context import AsyncContextService
 from ._config import Config
@@ -59,9 +60,11 @@ __all__ = [
     "__version__",
 ]
 
-# Public classes read as ``agentbay.X`` in help(), reprs and tracebacks, not as private modules.
+# Public classes read as ``agentbay.X`` in help(), reprs and tracebacks, not as private modules,
+# with their annotations resolved (not quoted strings).
 for _name in __all__:
     _value = globals()[_name]
     if isinstance(_value, type):
+        _annotations.resolve(_value)
         _value.__module__ = "agentbay"
 del _name, _value
