@@ -650,7 +650,13 @@ def test_a_callback_taking_the_extra_counts_gets_failed_and_started_files() -> N
     calls: list[tuple[int, ...]] = []
 
     def show(
-        done: int, total: int, files: int, all_files: int, *, failed_files: int, started_files: int
+        done: int,
+        total: int,
+        files: int,
+        all_files: int,
+        *,
+        failed_files: int = 0,
+        started_files: int = 0,
     ) -> None:
         calls.append((done, total, files, all_files, failed_files, started_files))
 

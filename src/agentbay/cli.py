@@ -505,7 +505,7 @@ def file_put(state: _State, context_ref: str, local: str, remote: str) -> None:
         result = agent_bay.context.upload_file(found.id, remote, source, progress=bar)
     _check(result, f"Cannot upload {local}")
     payload = {"context_id": found.id, "path": remote, "bytes": result.data}
-    text = f"Uploaded {local} to {found.name}:{remote} ({human_size(result.data)})"
+    text = f"Uploaded {local} to {found.name}:{remote} ({human_size(int(result.data or 0))})"
     state.show(payload, text)
 
 
@@ -544,7 +544,7 @@ def file_get(state: _State, context_ref: str, remote: str, local: str) -> None:
                 os.rmdir(folder)
         raise
     payload = {"context_id": found.id, "path": remote, "bytes": result.data}
-    text = f"Downloaded {found.name}:{remote} to {local} ({human_size(result.data)})"
+    text = f"Downloaded {found.name}:{remote} to {local} ({human_size(int(result.data or 0))})"
     state.show(payload, text, err=local == "-")
 
 

@@ -175,7 +175,7 @@ async def upload_folder(
         outcome = await service.upload_file(context_id, path, local, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
-        return int(outcome.data)
+        return int(outcome.data or 0)
 
     async def delete(relative: str) -> None:
         outcome = await service.delete_file(context_id, remote_path(remote_root, relative))
@@ -238,7 +238,7 @@ async def download_folder(
             await run_blocking(stamp_download, target, listing.files[relative])
         except OSError as exc:
             raise AgentBayError(f"Cannot set the time of {target}: {exc.strerror}") from None
-        return int(outcome.data)
+        return int(outcome.data or 0)
 
     async def delete(relative: str) -> None:
         try:

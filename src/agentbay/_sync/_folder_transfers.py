@@ -176,7 +176,7 @@ def upload_folder(
         outcome = service.upload_file(context_id, path, local, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
-        return int(outcome.data)
+        return int(outcome.data or 0)
 
     def delete(relative: str) -> None:
         outcome = service.delete_file(context_id, remote_path(remote_root, relative))
@@ -239,7 +239,7 @@ def download_folder(
             run_blocking(stamp_download, target, listing.files[relative])
         except OSError as exc:
             raise AgentBayError(f"Cannot set the time of {target}: {exc.strerror}") from None
-        return int(outcome.data)
+        return int(outcome.data or 0)
 
     def delete(relative: str) -> None:
         try:
