@@ -373,3 +373,16 @@ def test_help_shows_resolved_annotations_and_no_private_names() -> None:
     text = pydoc.render_doc(agentbay.AgentBay, renderer=pydoc.plaintext)
     assert "http_client: httpx.Client | None = None" in text
     assert "cfg: agentbay.Config | None = None" in text
+
+
+def test_operation_result_data_is_typed() -> None:
+    import typing
+
+    hints = typing.get_type_hints(agentbay.OperationResult)
+    assert hints["data"] == int | bool | None
+
+
+def test_user_docs_name_no_private_attribute_of_a_client() -> None:
+    for page in PAGES:
+        text = page.read_text()
+        assert "._protocol" not in text and "`_protocol" not in text, page
