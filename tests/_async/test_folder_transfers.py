@@ -3,6 +3,7 @@ fake service: round trips, incremental runs, deletions, dry runs, retries, resum
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -431,7 +432,15 @@ async def test_one_unreadable_file_fails_alone(
         return files, problems
 
     monkeypatch.setattr(_folder_transfers, "walk_local", walk_with_a_ghost)
-    result = await agent_bay.context.upload_folder(context_id, tree, "/data")
+    counts: list[tuple[int, int, int]] = []
+
+    def progress(
+        done: int, total: int, files: int, all_files: int, *, failed_files: int, started_files: int
+    ) -> None:
+        counts.append((files, failed_files, all_files))
+
+    result = await agent_bay.context.upload_folder(context_id, tree, "/data", progress=progress)
+    assert counts[-1] == (len(TREE), 1, len(TREE) + 1)  # the failed file is not a done one
     assert result.success is False
     assert list(result.failed) == ["/data/ghost.txt"]
     assert "No such file" in result.failed["/data/ghost.txt"]
@@ -485,11 +494,18 @@ async def test_transient_failures_of_every_file_still_move_the_whole_tree(
             context_id = (await agent_bay.context.create("faulty")).context_id
             actions = count_actions(monkeypatch, agent_bay)
             # One file at a time: the seeded faults then fall on the same attempts every run.
-            up = await agent_bay.context.upload_folder(context_id, tree, "/data", concurrency=1)
+            going, coming = FolderRecorder(), FolderRecorder()
+            up = await agent_bay.context.upload_folder(
+                context_id, tree, "/data", concurrency=1, progress=going
+            )
             down = await agent_bay.context.download_folder(
-                context_id, "/data", tmp_path / "copy", concurrency=1
+                context_id, "/data", tmp_path / "copy", concurrency=1, progress=coming
             )
     assert (up.success, down.success) == (True, True), (up.failed, down.failed)
+    for recorder in (going, coming):  # retried files never move the numbers back
+        for before, after in itertools.pairwise(recorder.calls):
+            assert all(a >= b for a, b in zip(after, before, strict=True)), (before, after)
+        assert recorder.calls[-1][0] == recorder.calls[-1][1]
     assert read_tree(tmp_path / "copy") == TREE
     # Every attempt asks for a URL of its own: more attempts than files means retries ran.
     assert actions.count("GetContextFileUploadUrl") > len(TREE)
