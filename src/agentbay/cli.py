@@ -378,7 +378,7 @@ def context_create(state: _State, name: str) -> None:
             f"Context {name!r} exists already: nothing created\n{_fields(existing.context)}",
         )
         return
-    if "NotFound" not in existing.code:
+    if not existing.success and existing.code and "NotFound" not in existing.code:
         raise AgentBayError(f"Cannot create context {name!r}: {existing.error_message}")
     result = agent_bay.context.create(name)
     if not result.success or result.context is None:
