@@ -1016,7 +1016,8 @@ def test_ctrl_c_during_folder_put_says_what_landed(tmp_path: Path, api_key: str)
         line,
     )
     assert match, line
-    assert int(match[1]) == len(landed)
+    # A file stopped after its last byte went out may still have been stored: at most those.
+    assert int(match[1]) <= len(landed) <= int(match[1]) + int(match[2])
     assert 0 < len(landed) < 30 and sum(map(int, match.groups())) == 30
 
 
