@@ -38,7 +38,7 @@ def endpoint(explicit: str | None) -> Iterator[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Create, upload, list, download, rename, clear and delete, printing each step."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="A context's whole life, on its own emulator.")
     parser.add_argument("--endpoint", help="a server to use instead of a fresh emulator")
     args = parser.parse_args(argv)
     payload = b"Hello from the quickstart!\n" * 1000
