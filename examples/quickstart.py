@@ -1,26 +1,33 @@
 """Quickstart: a context's whole life, against a local emulator this script starts itself.
 
-    python -m pip install ./emulator '.[emulator]' && python examples/quickstart.py
+    python3 -m pip install ./emulator '.[emulator,cli]' && python3 examples/quickstart.py
 
-Set AGENTBAY_ENDPOINT and AGENTBAY_API_KEY to run it against another server instead.
+It touches nothing it did not make: its context has a name of its own for each run
+(``quickstart-<random>``), and it deletes that context only. It talks to the emulator it
+starts, whatever ``AGENTBAY_ENDPOINT`` says; to run it against another server, name it on
+the command line (the key comes from ``AGENTBAY_API_KEY``):
+
+    python3 examples/quickstart.py --endpoint http://127.0.0.1:8765
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import io
 import os
+import uuid
 from collections.abc import Iterator
 
 from agentbay import AgentBay, Config
 
 
 @contextlib.contextmanager
-def endpoint() -> Iterator[str]:
-    """AGENTBAY_ENDPOINT if set, else a fresh emulator on a free port (clearing takes 0.5 s)."""
-    if os.environ.get("AGENTBAY_ENDPOINT"):
-        yield os.environ["AGENTBAY_ENDPOINT"]
+def endpoint(explicit: str | None) -> Iterator[str]:
+    """``explicit`` if given, else a fresh emulator on a free port (clearing takes 0.5 s)."""
+    if explicit:
+        yield explicit
         return
     from agentbay_emulator import running
 
@@ -29,13 +36,20 @@ def endpoint() -> Iterator[str]:
         yield url
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Create, upload, list, download, rename, clear and delete, printing each step."""
+    parser = argparse.ArgumentParser(description="A context's whole life, on its own emulator.")
+    parser.add_argument("--endpoint", help="a server to use instead of a fresh emulator")
+    args = parser.parse_args(argv)
     payload = b"Hello from the quickstart!\n" * 1000
-    with endpoint() as url:
-        api_key = os.environ.get("AGENTBAY_API_KEY", "quickstart-key")
-        with AgentBay(api_key, Config(url, 10_000)) as agent_bay:
-            created = agent_bay.context.create("quickstart")
+    name = f"quickstart-{uuid.uuid4().hex[:12]}"  # unique: never someone else's context
+    with endpoint(args.endpoint) as url:
+        api_key = os.environ.get("AGENTBAY_API_KEY", "") if args.endpoint else ""
+        cfg = Config(endpoint=url, timeout_ms=10_000)
+        with AgentBay(api_key=api_key or "quickstart-key", cfg=cfg) as agent_bay:
+            if agent_bay.context.get(name=name).success:
+                raise SystemExit(f"A context named {name!r} exists already: not touching it")
+            created = agent_bay.context.create(name)
             assert created.success and created.context, created.error_message
             context = created.context
             print(f"1. created context {context.name!r} ({context.id}) at {context.created_at}")
@@ -56,7 +70,7 @@ def main() -> None:
             print(f"4. downloaded {got.data} bytes; checksum {'matches' if same else 'DIFFERS'}")
             assert same
 
-            context.name = "quickstart-renamed"
+            context.name = f"{name}-renamed"
             renamed = agent_bay.context.update(context)
             assert renamed.success, renamed.error_message
             fetched = agent_bay.context.get(context_id=context.id).context
@@ -69,7 +83,7 @@ def main() -> None:
             left = agent_bay.context.list_files(context.id, "/").entries
             print(f", then {cleared.status!r}; {len(left)} files left")
 
-            deleted = agent_bay.context.delete(context)
+            deleted = agent_bay.context.delete(context)  # the one this run made, by its id
             assert deleted.success, deleted.error_message
             gone = not agent_bay.context.get(context_id=context.id).success
             print(f"7. deleted it; it is {'gone' if gone else 'STILL THERE'}")

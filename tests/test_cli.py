@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -61,6 +62,7 @@ def run(emulator: str, api_key: str, monkeypatch: pytest.MonkeyPatch) -> Run:
         ]
         return CliRunner().invoke(cli, [*options, *args], input=input)
 
+    invoke.options = ["--endpoint", emulator, "--api-key", api_key]  # type: ignore[attr-defined]
     return invoke
 
 
@@ -87,7 +89,8 @@ def test_context_create_get_and_list(run: Run) -> None:
     created = json.loads(ok(run("context", "create", "alpha", json_output=True)))
     ok(run("context", "create", "beta"))
 
-    assert set(created) == {"id", "name", "created_at", "last_used_at"}
+    assert set(created) == {"id", "name", "created_at", "last_used_at", "created"}
+    assert created.pop("created") is True
     assert created["id"].startswith("ctx-") and created["name"] == "alpha"
     by_name = ok(run("context", "get", "alpha"))
     by_id = ok(run("context", "get", created["id"]))
@@ -115,10 +118,50 @@ def test_context_list_when_there_is_none(run: Run) -> None:
     assert json.loads(ok(run("context", "list", json_output=True))) == []
 
 
-def test_a_name_that_looks_like_an_id_falls_back_to_the_name(run: Run) -> None:
-    ok(run("context", "create", "ctx-not-an-id"))
-    shown = json.loads(ok(run("context", "get", "ctx-not-an-id", json_output=True)))
-    assert shown["name"] == "ctx-not-an-id"
+def test_creating_an_existing_name_says_so_and_changes_nothing(run: Run) -> None:
+    first = json.loads(ok(run("context", "create", "same", json_output=True)))
+    again = run("context", "create", "same")
+    assert again.exit_code == 0
+    assert again.stdout.startswith("Context 'same' exists already: nothing created\n")
+    assert f"id:           {first['id']}" in again.stdout
+    as_json = json.loads(ok(run("context", "create", "same", json_output=True)))
+    assert as_json == {**first, "created": False}
+    assert len(json.loads(ok(run("context", "list", json_output=True)))) == 1
+
+
+@pytest.mark.parametrize("name", ["ctx-4rogpro8xqwcz8vb", "name:x"])
+def test_a_name_that_would_read_as_an_id_is_refused(run: Run, name: str) -> None:
+    victim = json.loads(ok(run("context", "create", "victim", json_output=True)))
+    del victim["created"]
+    refused = run("context", "create", name)
+    assert refused.exit_code == 2 and "must not start with" in refused.stderr
+    renamed = run("context", "rename", "victim", name)
+    assert renamed.exit_code == 2 and "must not start with" in renamed.stderr
+    assert json.loads(ok(run("context", "list", json_output=True))) == [victim]
+
+
+def test_the_id_of_another_context_as_a_new_name_touches_nothing(run: Run) -> None:
+    """The issue's case: `context create <the id of another context>` then `delete` it."""
+    other = json.loads(ok(run("context", "create", "other", json_output=True)))
+    ok(run("file", "put", "other", "-", "/precious.txt", input=b"precious"))
+    assert run("context", "create", other["id"]).exit_code == 2
+    assert json.loads(ok(run("context", "get", other["id"], json_output=True)))["name"] == "other"
+    got = run("file", "get", other["id"], "/precious.txt", "-")
+    assert got.stdout_bytes == b"precious"
+
+
+def test_a_name_made_elsewhere_that_starts_with_ctx_is_reached_with_name_prefix(
+    run: Run, emulator: str, api_key: str
+) -> None:
+    from agentbay import AgentBay, Config
+
+    with AgentBay(api_key=api_key, cfg=Config(endpoint=emulator, timeout_ms=10_000)) as ab:
+        made = ab.context.create("ctx-legacy").context
+    assert made is not None
+    shown = json.loads(ok(run("context", "get", "name:ctx-legacy", json_output=True)))
+    assert shown["id"] == made.id
+    assert json.loads(ok(run("context", "get", made.id, json_output=True)))["name"] == "ctx-legacy"
+    assert run("context", "get", "ctx-legacy").exit_code == 1  # an id, and no such id
 
 
 def test_context_rename(run: Run) -> None:
@@ -182,16 +225,19 @@ def test_file_put_ls_get_rm(run: Run, tmp_path: Path, api_key: str) -> None:
     local = tmp_path / "up.bin"
     local.write_bytes(DATA)
 
-    assert f"({len(DATA)} bytes)" in ok(run("file", "put", "box", str(local), "/dir/up.bin"))
+    assert "(2.0 MiB)" in ok(run("file", "put", "box", str(local), "/dir/up.bin"))
     ok(run("file", "put", "box", "-", "/dir/small.txt", input=b"hello"))
 
-    listing = ok(run("file", "ls", "box", "/dir")).splitlines()
+    listing = ok(run("file", "ls", "box", "/dir", "--bytes")).splitlines()
     assert listing[0].split() == ["TYPE", "SIZE", "MODIFIED", "PATH"]
     rows = [line.split() for line in listing[1:]]
-    assert {(kind, size, path) for kind, size, _, path in rows} == {
+    assert {(kind, size, path) for kind, size, _, _, path in rows} == {
         ("file", "5", "/dir/small.txt"),
         ("file", str(len(DATA)), "/dir/up.bin"),
     }
+    human = ok(run("file", "ls", "box", "/dir"))
+    assert re.search(r"file  2\.0 MiB  +\d{4}-\d\d-\d\d \d\d:\d\d  /dir/up\.bin", human), human
+    assert re.search(r"file  5 bytes  +\d{4}-\d\d-\d\d \d\d:\d\d  /dir/small\.txt", human)
     entries = json.loads(ok(run("file", "ls", "box", "/dir", json_output=True)))
     assert {e["file_path"]: e["size"] for e in entries} == {
         "/dir/up.bin": len(DATA),
@@ -275,7 +321,8 @@ def test_the_environment_supplies_endpoint_and_key(
 def test_no_api_key(emulator: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AGENTBAY_API_KEY", raising=False)
     result = CliRunner().invoke(cli, ["--endpoint", emulator, "context", "list"])
-    assert failed(result, "-").startswith("Error: No API key")
+    line = failed(result, "no key to hide")
+    assert line == "Error: No API key: pass --api-key KEY or set AGENTBAY_API_KEY"
 
 
 def test_a_bad_endpoint_never_shows_the_key(api_key: str) -> None:
@@ -489,10 +536,9 @@ def test_https_to_the_plain_http_emulator_gets_a_hint(emulator: str, api_key: st
         "5000",
     ]
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 1
-    error, hint = result.stderr.splitlines()
-    assert error.startswith("Error: Failed to list contexts: Network error: TLS handshake")
-    assert hint == f"Hint: the endpoint speaks plain HTTP? use --endpoint http://{host_port}"
+    line = failed(result, api_key)  # one line, the hint at its end
+    assert line.startswith("Error: Failed to list contexts: Network error: TLS handshake")
+    assert line.endswith(f"; try --endpoint http://{host_port}")
 
 
 # --------------------------------------------------------------------------- into folders
@@ -523,9 +569,11 @@ def test_get_into_a_local_folder(run: Run, tmp_path: Path) -> None:
     ok(run("file", "get", "box", "/deep/a.txt", f"{folder}{os.sep}"))
     ok(run("file", "get", "box", "/deep/a.txt", str(tmp_path)))
     assert (folder / "a.txt").read_bytes() == (tmp_path / "a.txt").read_bytes() == b"a"
-    missing = run("file", "get", "box", "/deep/a.txt", f"{tmp_path / 'nowhere'}{os.sep}")
-    assert missing.exit_code == 2 and "No such local folder" in missing.stderr
-    assert not (tmp_path / "nowhere").exists()
+    made = run("file", "get", "box", "/deep/a.txt", f"{tmp_path / 'new' / 'dl'}{os.sep}")
+    assert made.exit_code == 0 and (tmp_path / "new" / "dl" / "a.txt").read_bytes() == b"a"
+    gone = run("file", "get", "box", "/deep/gone.txt", f"{tmp_path / 'nowhere' / 'dl'}{os.sep}")
+    assert gone.exit_code == 1 and "Cannot download /deep/gone.txt" in gone.stderr
+    assert not (tmp_path / "nowhere").exists()  # the folders it made are removed again
     folder_as_file = run("file", "get", "box", "/deep/", str(tmp_path))
     assert folder_as_file.exit_code == 2 and "not a folder" in folder_as_file.stderr
 
@@ -552,13 +600,14 @@ def test_folder_put_and_get(run: Run, tmp_path: Path) -> None:
     size = sum(map(len, TREE.values()))
 
     put = ok(run("folder", "put", "box", str(tree), "/data", "--concurrency", "2"))
-    assert put == f"Uploaded 4 files ({size} bytes) to box:/data; 0 unchanged, 0 deleted\n"
+    assert size > 2 << 20
+    assert put == "Uploaded 4 files (2.0 MiB) to box:/data; 0 unchanged, 0 deleted\n"
     again = ok(run("folder", "put", "box", str(tree), "/data"))
     assert again == "Uploaded 0 files (0 bytes) to box:/data; 4 unchanged, 0 deleted\n"
 
     copy = tmp_path / "copy"
     got = ok(run("folder", "get", "box", "/data", str(copy)))
-    assert got == f"Downloaded 4 files ({size} bytes) from box:/data; 0 unchanged, 0 deleted\n"
+    assert got == "Downloaded 4 files (2.0 MiB) from box:/data; 0 unchanged, 0 deleted\n"
     assert read_tree(copy) == TREE
 
 
@@ -569,13 +618,12 @@ def test_folder_json_dry_run_and_delete(run: Run, tmp_path: Path) -> None:
 
     dry = ok(run("folder", "put", "box", str(tree), "/data", "--delete", "--dry-run"))
     assert dry.splitlines() == [
-        "would upload /data/a.txt",
-        "would upload /data/sub/b.bin",
-        "would upload /data/sub/deeper/empty",
-        "would upload /data/with space/\u00e9.txt",
-        "would delete /data/old.txt",
-        f"Dry run: would upload 4 files ({len(DATA) + 2} bytes) to box:/data; "
-        "0 unchanged, 1 to delete",
+        "would upload box:/data/a.txt",
+        "would upload box:/data/sub/b.bin",
+        "would upload box:/data/sub/deeper/empty",
+        "would upload box:/data/with space/\u00e9.txt",
+        "would delete box:/data/old.txt",
+        "Dry run: would upload 4 files (2.0 MiB) to box:/data; 0 unchanged, 1 to delete",
     ]
     listed = json.loads(ok(run("file", "ls", "box", "/data", json_output=True)))
     assert [e["file_path"] for e in listed] == ["/data/old.txt"]
@@ -592,8 +640,12 @@ def test_folder_json_dry_run_and_delete(run: Run, tmp_path: Path) -> None:
         "deleted": ["/data/old.txt"],
         "failed": {},
         "bytes_transferred": len(DATA) + 2,
+        "skipped_symlinks": [],
     }
     copy = write_tree(tmp_path / "copy", {"mine.txt": b"mine"})
+    dry_get = ok(run("folder", "get", "box", "/data", str(copy), "--delete", "--dry-run"))
+    assert f"would delete {copy / 'mine.txt'}\n" in dry_get  # a local file, by its local path
+    assert "would download box:/data/a.txt\n" in dry_get
     got = ok(run("folder", "get", "box", "/data", str(copy), "--delete"))
     assert got.endswith("; 0 unchanged, 1 deleted\n")
     assert read_tree(copy) == TREE
@@ -610,7 +662,7 @@ def test_folder_failures_are_named_on_stderr_and_exit_1(run: Run, tmp_path: Path
     assert result.stdout == (
         "Uploaded 1 file (4 bytes) to box:/data; 0 unchanged, 0 deleted, 1 failed\n"
     )
-    assert result.stderr == "Failed: /data/bad\ufffd.txt: The name is not valid UTF-8\n"
+    assert result.stderr == "Failed: box:/data/bad\ufffd.txt: The name is not valid UTF-8\n"
     as_json = run("folder", "put", "box", str(tree), "/data", json_output=True)
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout)["failed"] == {
@@ -696,7 +748,7 @@ def test_the_bar_in_80_columns_is_one_line_with_bytes_rate_and_eta() -> None:
     assert drawn.count("\x1b[2K") >= 9  # each frame erases the line first: no debris
     assert len(shown) >= 9 and all(len(line) <= 80 for line in shown), shown
     assert re.fullmatch(
-        r"…ts/quarterly/q1-final\.pdf ━+ 1\.4/1\.4 GiB [\d.]+ [kMG]?B/s 0:00:00", shown[-1]
+        r"…ts/quarterly/q1-final\.pdf ━+ 1\.4/1\.4 GiB [\d.]+ [KMG]iB/s 0:00:00", shown[-1]
     ), shown[-1]
 
 
@@ -788,3 +840,340 @@ def test_a_folder_transfer_draws_one_bar_with_files(
     shown = on_a_terminal(["folder", "put", "pty", str(tree), "/photos"], env)
     assert shown and all(len(line) <= 80 for line in shown), shown
     assert "4/4 files" in shown[-1] and "2.0/2.0 MiB" in shown[-1] and "/photos" in shown[-1]
+
+
+# --------------------------------------------------------------------------- nothing lost
+
+
+def remote_files(run: Run, context: str, folder: str = "/") -> list[str]:
+    listed = json.loads(ok(run("file", "ls", context, folder, "-r", json_output=True)))
+    return sorted(entry["file_path"] for entry in listed)
+
+
+DEEP = ["/tree/a/b/c/deep.txt", "/tree/a/x.txt", "/tree/top.txt"]
+
+
+def test_rm_of_a_folder_is_refused_without_recursive(run: Run, api_key: str) -> None:
+    ok(run("context", "create", "reports"))
+    for path in DEEP:
+        ok(run("file", "put", "reports", "-", path, input=b"keep me"))
+    for folder in ("/tree/a", "/tree/a/", "tree/a"):
+        line = failed(run("file", "rm", "reports", folder), api_key)
+        assert line == (
+            "Error: Cannot delete /tree/a: it is a folder "
+            "(file rm --recursive deletes it and every file below it)"
+        )
+    assert remote_files(run, "reports") == DEEP
+
+    removed = ok(run("file", "rm", "reports", "/tree/a", "-r"))
+    assert removed == "Deleted reports:/tree/a (2 files below it)\n"
+    assert remote_files(run, "reports") == ["/tree/top.txt"]
+    as_json = json.loads(ok(run("file", "rm", "reports", "/tree", "--recursive", json_output=True)))
+    assert as_json["files"] == 1 and as_json["deleted"] is True
+    assert remote_files(run, "reports") == []
+
+
+def test_rm_recursive_of_a_file_deletes_that_file_only(run: Run) -> None:
+    ok(run("context", "create", "reports"))
+    for path in DEEP:
+        ok(run("file", "put", "reports", "-", path, input=b"keep me"))
+    assert ok(run("file", "rm", "reports", "/tree/top.txt", "-r")) == (
+        "Deleted reports:/tree/top.txt\n"
+    )
+    assert remote_files(run, "reports") == DEEP[:2]
+
+
+def test_rm_of_a_folder_through_the_installed_command(emulator: str, api_key: str) -> None:
+    env = cli_env(emulator, api_key)
+    command = [sys.executable, "-m", "agentbay"]
+    subprocess.run([*command, "context", "create", "reports"], env=env, check=True, timeout=60)
+    put = [*command, "file", "put", "reports", "-", "/tree/a/b/c/deep.txt"]
+    subprocess.run(put, env=env, input=b"deep", check=True, timeout=60)
+    done = subprocess.run(
+        [*command, "file", "rm", "reports", "/tree/a"], env=env, capture_output=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode().startswith("Error: Cannot delete /tree/a: it is a folder")
+    get = [*command, "file", "get", "reports", "/tree/a/b/c/deep.txt", "-"]
+    assert subprocess.run(get, env=env, capture_output=True, timeout=60).stdout == b"deep"
+
+
+def test_folder_get_delete_from_a_mistyped_remote_folder_deletes_nothing(
+    run: Run, tmp_path: Path
+) -> None:
+    ok(run("context", "create", "reports"))
+    ok(run("folder", "put", "reports", str(write_tree(tmp_path / "tree", TREE)), "/tree"))
+    copy = write_tree(tmp_path / "tree-copy", {**TREE, ".hidden": b"h"})
+    before = read_tree(copy)
+    for extra in ([], ["--dry-run"]):
+        result = run("folder", "get", "reports", "/tre", str(copy), "--delete", *extra)
+        assert result.exit_code == 1
+        assert "would delete" not in result.stdout
+        assert result.stderr == (
+            "Failed: reports:/tre: the source folder is empty or does not exist: 5 files not "
+            "deleted (--allow-empty-source deletes them)\n"
+        )
+        assert read_tree(copy) == before
+
+    meant = run("folder", "get", "reports", "/tre", str(copy), "--delete", "--allow-empty-source")
+    assert meant.exit_code == 0 and meant.stdout.endswith("0 unchanged, 5 deleted\n")
+    assert read_tree(copy) == {}
+
+
+def test_folder_put_delete_from_an_empty_local_folder_deletes_nothing(
+    run: Run, tmp_path: Path
+) -> None:
+    ok(run("context", "create", "reports"))
+    ok(run("folder", "put", "reports", str(write_tree(tmp_path / "tree", TREE)), "/tree"))
+    (tmp_path / "empty").mkdir()
+    result = run("folder", "put", "reports", str(tmp_path / "empty"), "/tree", "--delete")
+    assert result.exit_code == 1
+    assert "4 files not deleted (--allow-empty-source deletes them)" in result.stderr
+    assert remote_files(run, "reports") == sorted(f"/tree/{name}" for name in TREE)
+
+
+def test_a_dry_run_names_local_paths_as_local_and_remote_as_remote(
+    run: Run, tmp_path: Path
+) -> None:
+    ok(run("context", "create", "box"))
+    ok(run("file", "put", "box", "-", "/src/remote-only.txt", input=b"r"))
+    local = write_tree(tmp_path / "src", {"local-only.txt": b"l"})
+    down = ok(run("folder", "get", "box", "/src", str(local), "--delete", "--dry-run"))
+    assert down.splitlines()[:2] == [
+        "would download box:/src/remote-only.txt",
+        f"would delete {local / 'local-only.txt'}",
+    ]
+    up = ok(run("folder", "put", "box", str(local), "/src", "--delete", "--dry-run"))
+    assert up.splitlines()[:2] == [
+        "would upload box:/src/local-only.txt",
+        "would delete box:/src/remote-only.txt",
+    ]
+    as_json = json.loads(
+        ok(run("folder", "get", "box", "/src", str(local), "--delete", json_output=True))
+    )
+    assert as_json["deleted"] == [str(local / "local-only.txt")]
+    assert read_tree(local) == {"remote-only.txt": b"r"}
+
+
+# --------------------------------------------------------------------------- interrupts
+
+
+def connect(url: str, api_key: str) -> list[str]:
+    """The installed command, pointed at ``url`` with ``api_key``."""
+    return [sys.executable, "-m", "agentbay", "--endpoint", url, "--api-key", api_key]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+@pytest.mark.timeout(60)
+def test_ctrl_c_during_file_put_exits_130(api_key: str) -> None:
+    with socket.socket() as silent:  # accepts (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        child = subprocess.Popen(
+            [*connect(url, api_key), "file", "put", "box", "-", "/a.txt"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        connection, _ = silent.accept()  # the command is waiting for its first answer
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+        connection.close()
+    assert (child.returncode, out, err) == (130, b"", b"Interrupted.\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+@pytest.mark.timeout(90)
+def test_ctrl_c_during_folder_put_says_what_landed(tmp_path: Path, api_key: str) -> None:
+    files = {f"f{i:02d}.txt": b"x" * 1000 for i in range(30)}
+    tree = write_tree(tmp_path / "tree", files)
+    with running(faults="transfer_latency=300ms") as url:
+        env = cli_env(url, api_key)
+        command = [sys.executable, "-m", "agentbay"]
+        subprocess.run([*command, "context", "create", "box"], env=env, check=True, timeout=60)
+        child = subprocess.Popen(
+            [*command, "folder", "put", "box", str(tree), "/tree", "--concurrency", "2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        listing = [*command, "--json", "file", "ls", "box", "/tree"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the first files have landed
+            shown = subprocess.run(listing, env=env, capture_output=True, timeout=60)
+            if shown.returncode == 0 and len(json.loads(shown.stdout)) >= 2:
+                break
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+        landed = json.loads(subprocess.run(listing, env=env, capture_output=True).stdout)
+    assert child.returncode == 130, err
+    assert out == b""
+    line = err.decode()
+    match = re.fullmatch(
+        r"Interrupted: (\d+) of 30 files landed, 0 failed, (\d+) stopped midway, "
+        r"(\d+) never started\n",
+        line,
+    )
+    assert match, line
+    # A file stopped after its last byte went out may still have been stored: at most those.
+    assert int(match[1]) <= len(landed) <= int(match[1]) + int(match[2])
+    assert 0 < len(landed) < 30 and sum(map(int, match.groups())) == 30
+
+
+def test_an_interrupt_before_any_file_moved(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentbay import ContextService
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    ok(run("context", "create", "box"))
+    monkeypatch.setattr(ContextService, "upload_folder", interrupted)
+    result = run("folder", "put", "box", str(tmp_path), "/x")
+    assert (result.exit_code, result.stderr) == (130, "Interrupted before any file moved.\n")
+
+
+# --------------------------------------------------------------------------- smaller items
+
+
+def test_ls_recursive_of_a_file_and_of_a_missing_folder(run: Run, api_key: str) -> None:
+    ok(run("context", "create", "box"))
+    for path in DEEP:
+        ok(run("file", "put", "box", "-", path, input=b"12345"))
+    assert remote_files(run, "box") == DEEP  # ls -r: every file, at any depth
+    short = ok(run("file", "ls", "box", "/tree", "--recursive", "--bytes")).splitlines()
+    assert {line.split()[-1] for line in short[1:]} == set(DEEP)
+    one = json.loads(ok(run("file", "ls", "box", "/tree/top.txt", json_output=True)))
+    assert [e["file_path"] for e in one] == ["/tree/top.txt"]  # a file is listed alone
+    line = failed(run("file", "ls", "box", "/tre"), api_key)
+    assert line == "Error: No such folder: box:/tre"
+    assert ok(run("file", "ls", "box", "/")).splitlines()[1].split()[0] == "folder"
+
+
+def test_json_keeps_non_ascii(run: Run) -> None:
+    ok(run("context", "create", "démo ✓"))
+    shown = ok(run("context", "get", "démo ✓", json_output=True))
+    assert '"name": "démo ✓"' in shown and "\\u" not in shown
+
+
+def test_symlinks_are_named_as_skipped(run: Run, tmp_path: Path) -> None:
+    ok(run("context", "create", "box"))
+    tree = write_tree(tmp_path / "tree", {"a.txt": b"a"})
+    (tree / "link.txt").symlink_to(tree / "a.txt")
+    (tree / "linked-folder").symlink_to(tmp_path)
+    dry = ok(run("folder", "put", "box", str(tree), "/t", "--dry-run"))
+    assert f"would skip the symbolic link {tree / 'link.txt'}\n" in dry
+    assert f"would skip the symbolic link {tree / 'linked-folder'}\n" in dry
+    done = run("folder", "put", "box", str(tree), "/t")
+    assert done.exit_code == 0
+    assert done.stderr.splitlines() == [
+        f"Skipped the symbolic link {tree / 'link.txt'} (links are not followed)",
+        f"Skipped the symbolic link {tree / 'linked-folder'} (links are not followed)",
+    ]
+    as_json = json.loads(ok(run("folder", "put", "box", str(tree), "/t", json_output=True)))
+    assert as_json["skipped_symlinks"] == [str(tree / "link.txt"), str(tree / "linked-folder")]
+    assert remote_files(run, "box") == ["/t/a.txt"]
+
+
+def test_file_put_of_a_folder_points_at_folder_put(run: Run, tmp_path: Path) -> None:
+    result = run("file", "put", "box", str(tmp_path), "/x")
+    assert result.exit_code == 2
+    assert f"use agentbay folder put box {tmp_path} REMOTE_DIR" in result.stderr
+
+
+def test_clear_takes_a_fractional_timeout(run: Run) -> None:
+    ok(run("context", "create", "full"))
+    assert ok(run("context", "clear", "full", "--timeout", "2.5")).startswith("Cleared ctx-")
+    assert run("context", "clear", "full", "--timeout", "0").exit_code == 2
+
+
+def test_an_empty_endpoint_is_refused(api_key: str) -> None:
+    for args in (["--endpoint", ""], ["--endpoint", "  "], ["--endpoint="]):
+        result = CliRunner().invoke(cli, [*args, "--api-key", api_key, "context", "list"])
+        assert result.exit_code == 2 and "must not be empty" in result.stderr, args
+
+
+@pytest.mark.timeout(30)
+def test_max_retries_sets_the_attempts(api_key: str) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        args = [*connect(url, api_key)[3:], "--timeout-ms", "300", "context", "list"]
+        result = CliRunner().invoke(cli, [*args, "--max-retries", "0"])
+        attempts = 0
+        silent.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                silent.accept()[0].close()
+                attempts += 1
+    assert failed(result, api_key).startswith("Error: Failed to list contexts:")
+    assert attempts == 1
+    assert CliRunner().invoke(cli, ["--max-retries", "-1", "context", "list"]).exit_code == 2
+
+
+def all_commands() -> list[list[str]]:
+    found: list[list[str]] = [[]]
+    for name, command in sorted(cli.commands.items()):
+        found.append([name])
+        for sub in sorted(getattr(command, "commands", {})):
+            found.append([name, sub])
+    return found
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=" ".join)
+def test_every_help_page_has_examples_and_fits_80_columns(path: list[str]) -> None:
+    if path == ["emulator"]:
+        pytest.skip("the emulator's help is its own (argparse)")
+    result = CliRunner().invoke(cli, [*path, "-h"], prog_name="agentbay", env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert re.search(r"\n  Examples:\n    (agentbay|tar cz) ", result.stdout), result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines()), result.stdout
+
+
+def test_tables_fit_80_columns(run: Run) -> None:
+    long_name = "a-rather-long-context-name-for-the-quarterly-reports-of-2025"
+    ok(run("context", "create", long_name))
+    ok(run("context", "create", "short"))
+    deep = "/" + "/".join(["a-long-folder-name"] * 5) + "/the-file-at-the-bottom.txt"
+    ok(run("file", "put", "short", "-", deep, input=b"x" * 5000))
+    with_columns = CliRunner(env={"COLUMNS": "80"})
+    for args in (["context", "list"], ["file", "ls", "short", "/", "-r"]):
+        result = with_columns.invoke(cli, [*run.options, *args])  # type: ignore[attr-defined]
+        lines = ok(result).splitlines()
+        assert all(len(line) <= 80 for line in lines), lines
+        if args[0] == "context":  # aligned: NAME starts in column 22 of every line
+            assert all(line[20:22] == "  " and line[22] != " " for line in lines), lines
+    listed = ok(with_columns.invoke(cli, [*run.options, "context", "list"]))  # type: ignore[attr-defined]
+    assert "a-rather-long-context…" in listed or "…" in listed
+    files = ok(with_columns.invoke(cli, [*run.options, "file", "ls", "short", "/", "-r"]))  # type: ignore[attr-defined]
+    assert "4.9 KiB" in files and files.rstrip().endswith("the-file-at-the-bottom.txt")
+    wide = CliRunner(env={"COLUMNS": "200"}).invoke(cli, [*run.options, "context", "list"])  # type: ignore[attr-defined]
+    assert long_name in ok(wide)
+
+
+def test_sizes_in_one_unit_family() -> None:
+    from agentbay._cli_progress import human_size
+
+    assert [human_size(n) for n in (0, 1, 1023, 1024, 1536, 50_000_000, 1 << 40)] == [
+        "0 bytes",
+        "1 byte",
+        "1023 bytes",
+        "1.0 KiB",
+        "1.5 KiB",
+        "47.7 MiB",
+        "1.0 TiB",
+    ]
+
+
+def test_the_folder_bar_counts_failed_files_apart_and_starts_blank() -> None:
+    console, screen = terminal(100)
+    with TransferBar("/photos", console=console, files=True) as bar:
+        bar._progress.refresh()
+        bar.update(8 << 20, 10 << 20, 8, 10, failed_files=2, started_files=10)
+    first, last = frames(screen.getvalue())[0], frames(screen.getvalue())[-1]
+    assert "listing…" in first and "?" not in first and "0/" not in first
+    assert "8/10 files, 2 failed" in last and "8.0/10.0 MiB" in last
+    assert bar.files == (8, 2, 10, 10)

@@ -56,10 +56,11 @@ OFFICIAL_PYTHON = os.environ.get("AGENTBAY_OFFICIAL_PYTHON")
 
 # (page, a piece of the command or Python block): why it does not run here.
 NOT_RUN: dict[tuple[str, str], str] = {
-    ("README.md", "python -m pip install ./emulator '.[emulator]'"): (
+    ("README.md", "python3 -m venv .venv"): "makes a virtualenv in the checkout",
+    ("README.md", "python3 -m pip install ./emulator '.[emulator,cli]'"): (
         "installs the checkout; tests/test_quickstart.py runs examples/quickstart.py"
     ),
-    ("README.md", "python -m nox -s tests"): "nox itself, which runs this test",
+    ("README.md", "python3 -m nox -s tests"): "nox itself, which runs this test",
     ("README.md", "pip install agentbay-contexts"): "installs from PyPI",
     ("README.md", "pip install 'agentbay-contexts[emulator]'"): "installs from PyPI",
     ("README.md", "pip install 'agentbay-contexts[cli]'"): "installs from PyPI",
@@ -99,7 +100,10 @@ FILES = {
     "src/main.py": b"print('hello')\n",
 }
 
-VOLATILE = re.compile(r"ctx-[a-z0-9]{16}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
+VOLATILE = re.compile(
+    r"ctx-[a-z0-9]{16}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d"  # the CLI's tables: UTC, to the minute
+)
 
 
 @dataclass
@@ -362,3 +366,32 @@ def test_official_sdk_blocks(emulator_url: str, tmp_path: Path) -> None:
             timeout=100,
         )
         assert done.returncode == 0, f"{block}:\n{done.stdout}{done.stderr[-3000:]}"
+
+
+def test_help_shows_resolved_annotations_and_no_private_names() -> None:
+    """help() of every public class shows annotations as types, never quoted strings, and
+    names no private module (``agentbay._x``)."""
+    import pydoc
+
+    for name in agentbay.__all__:
+        value = getattr(agentbay, name)
+        if isinstance(value, type):
+            text = pydoc.render_doc(value, renderer=pydoc.plaintext)
+            assert not re.findall(r"[:>] '[^']*'", text), (name, text)
+            assert not re.findall(r"\bagentbay\._\w+", text), name
+    text = pydoc.render_doc(agentbay.AgentBay, renderer=pydoc.plaintext)
+    assert "http_client: httpx.Client | None = None" in text
+    assert "cfg: agentbay.Config | None = None" in text
+
+
+def test_operation_result_data_is_typed() -> None:
+    import typing
+
+    hints = typing.get_type_hints(agentbay.OperationResult)
+    assert hints["data"] == int | bool | None
+
+
+def test_user_docs_name_no_private_attribute_of_a_client() -> None:
+    for page in PAGES:
+        text = page.read_text()
+        assert "._protocol" not in text and "`_protocol" not in text, page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -610,7 +611,7 @@ def test_an_upload_is_skipped_by_the_next_upload(tmp_path: Path) -> None:
 # Progress
 
 
-def test_progress_adds_up_concurrent_files_and_takes_back_retries() -> None:
+def test_progress_adds_up_concurrent_files_and_never_goes_back() -> None:
     calls: list[tuple[int, int, int, int]] = []
     progress = FolderProgress(lambda *args: calls.append(args), 30, 3)
     progress.start()
@@ -621,11 +622,12 @@ def test_progress_adds_up_concurrent_files_and_takes_back_retries() -> None:
     second(5, 15)
     first(10, 10)
     first.finish(success=True)
-    second(0, 15)  # the transfer restarted
+    second(0, 15)  # the transfer restarted: nothing is taken back
+    second(3, 15)  # below its mark: nothing added
     second(15, 15)
     second.finish(success=True)
     third(3, 5)
-    third.finish(success=False)
+    third.finish(success=False)  # counted apart from the done files; its bytes stay
     third.finish(success=True)  # ignored
     third(5, 5)  # ignored
 
@@ -635,21 +637,55 @@ def test_progress_adds_up_concurrent_files_and_takes_back_retries() -> None:
         (9, 30, 0, 3),
         (15, 30, 0, 3),
         (15, 30, 1, 3),
-        (10, 30, 1, 3),
         (25, 30, 1, 3),
         (25, 30, 2, 3),
         (28, 30, 2, 3),
-        (25, 30, 3, 3),
     ]
-    assert (progress.done_bytes, progress.done_files) == (25, 3)
+    for before, after in itertools.pairwise(calls):
+        assert all(a >= b for a, b in zip(after, before, strict=True)), (before, after)
+    assert (progress.done_bytes, progress.done_files, progress.failed_files) == (28, 2, 1)
 
 
-def test_a_restart_takes_a_file_back_to_zero() -> None:
+def test_a_callback_taking_the_extra_counts_gets_failed_and_started_files() -> None:
+    calls: list[tuple[int, ...]] = []
+
+    def show(
+        done: int,
+        total: int,
+        files: int,
+        all_files: int,
+        *,
+        failed_files: int = 0,
+        started_files: int = 0,
+    ) -> None:
+        calls.append((done, total, files, all_files, failed_files, started_files))
+
+    progress = FolderProgress(show, 10, 3)
+    progress.start()
+    first = progress.file()
+    first(4, 4)
+    first.finish(success=True)
+    second = progress.file()
+    second.finish(success=False)
+    assert calls == [
+        (0, 10, 0, 3, 0, 0),
+        (0, 10, 0, 3, 0, 1),
+        (4, 10, 0, 3, 0, 1),
+        (4, 10, 1, 3, 0, 1),
+        (4, 10, 1, 3, 0, 2),
+        (4, 10, 1, 3, 1, 2),
+    ]
+    assert FolderProgress(print, 1, 1)._extra is False  # a builtin: the four numbers only
+
+
+def test_a_restart_counts_again_only_past_its_mark() -> None:
     progress = FolderProgress(None, 10, 1)
     tracker = progress.file()
     tracker(7, 10)
     tracker(0, 10)  # the transfer starts over
-    assert (tracker.done, progress.done_bytes) == (0, 0)
+    assert (tracker.done, progress.done_bytes) == (7, 7)
+    tracker(8, 10)
+    assert progress.done_bytes == 8
     tracker(10, None)
     tracker.finish(success=True)
     assert (progress.done_bytes, progress.done_files) == (10, 1)

@@ -8,10 +8,12 @@ Example::
         result = agent_bay.context.get(name="my-context", create=True)
 """
 
+from . import _annotations
 from ._async._client import AsyncAgentBay
 from ._async.context import AsyncContextService
 from ._config import Config
 from ._errors import AgentBayError, ClearanceTimeoutError
+from ._folders.progress import FolderProgressCallback
 from ._models import (
     ApiResponse,
     ClearContextResult,
@@ -27,7 +29,7 @@ from ._models import (
 )
 from ._sync._client import AgentBay
 from ._sync.context import ContextService
-from ._transfer import BinaryReader, BinaryWriter
+from ._transfer import BinaryReader, BinaryWriter, Destination, ProgressCallback, Source
 from ._version import __version__
 
 __all__ = [
@@ -48,15 +50,21 @@ __all__ = [
     "ContextListResult",
     "ContextResult",
     "ContextService",
+    "Destination",
     "FileUrlResult",
+    "FolderProgressCallback",
     "FolderTransferResult",
     "OperationResult",
+    "ProgressCallback",
+    "Source",
     "__version__",
 ]
 
-# Public classes read as ``agentbay.X`` in help(), reprs and tracebacks, not as private modules.
+# Public classes read as ``agentbay.X`` in help(), reprs and tracebacks, not as private modules,
+# with their annotations resolved (not quoted strings).
 for _name in __all__:
     _value = globals()[_name]
     if isinstance(_value, type):
+        _annotations.resolve(_value)
         _value.__module__ = "agentbay"
 del _name, _value

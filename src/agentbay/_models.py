@@ -1,7 +1,5 @@
 """Result and model types: attrs classes with the seed's constructors, shared by both flavours."""
 
-from typing import Any
-
 import attrs
 
 __all__ = [
@@ -41,10 +39,15 @@ class ApiResponse:
 @attrs.define
 class OperationResult(ApiResponse):
     """Outcome of an operation: ``success``, optional ``data`` and ``error_message``, and the
-    structured ``code``, ``message`` and ``http_status_code`` of a failure."""
+    structured ``code``, ``message`` and ``http_status_code`` of a failure.
+
+    ``data`` is the byte count of a successful transfer (``upload_file``, ``download_file``),
+    ``True`` for a successful action that answers no data (``update``, ``delete``,
+    ``delete_file``), and None for a failure.
+    """
 
     success: bool = False
-    data: Any = None
+    data: int | bool | None = None
     error_message: str = ""
     code: str = ""
     message: str = ""
@@ -161,7 +164,7 @@ class ClearContextResult(OperationResult):
     error_message: str = ""
     status: str | None = None
     context_id: str | None = None
-    data: Any = attrs.field(default=None, kw_only=True)
+    data: int | bool | None = attrs.field(default=None, kw_only=True)
     code: str = attrs.field(default="", kw_only=True)
     message: str = attrs.field(default="", kw_only=True)
     http_status_code: int = attrs.field(default=0, kw_only=True)

@@ -32,6 +32,8 @@ _FIELD = r'"{name}"\s*:\s*"([^"]*)"|<{name}>([^<]*)</{name}>'
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:([0-9]{1,18})-([0-9]{1,18})|\*)/([0-9]{1,18}|\*)", re.I)
 
 ProgressCallback = Callable[[int, int | None], object]
+"""``progress(bytes_done, total)`` of ``upload_file`` and ``download_file`` (``total`` None when
+unknown): ``lambda done, total: print(done, total)``."""
 
 
 class LocalIOError(Exception):
@@ -64,7 +66,9 @@ class BinaryWriter(Protocol):
 
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryReader
+"""What ``upload_file`` reads: a path, bytes, or a :class:`BinaryReader` (an open file)."""
 Destination = str | os.PathLike[str] | BinaryWriter
+"""Where ``download_file`` writes: a path, or a :class:`BinaryWriter` (an open file)."""
 
 
 class Progress:

@@ -10,18 +10,20 @@ Needs the ``cli`` extra (``pip install 'agentbay-contexts[cli]'``). Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
+import shutil
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
 from urllib.parse import quote, quote_plus
 
 try:
     import click
 
-    from ._cli_progress import TransferBar
+    from ._cli_progress import TransferBar, human_size
 except ImportError as _missing:  # without the cli extra: one line, not a traceback
     raise SystemExit(
         f"The agentbay command needs {_missing.name}: pip install 'agentbay-contexts[cli]'"
@@ -30,6 +32,7 @@ import attrs
 
 from ._config import DEFAULT_ENDPOINT, Config
 from ._errors import AgentBayError
+from ._folders import remote_path
 from ._models import Context, ContextFileEntry, FolderTransferResult, OperationResult
 from ._sync._client import AgentBay
 from ._version import __version__
@@ -41,6 +44,16 @@ inside ordinary words (``local`` in ``my-local-notes.txt``)."""
 PLAIN_HTTP_SIGNS = ("speaks plain http", "wrong version number", "wrong_version_number")
 """What an SSL error says when the server answered TLS with plain HTTP."""
 
+ID_PREFIX = "ctx-"
+"""A context reference starting with this is an id; a new name may not start with it."""
+
+NAME_PREFIX = "name:"
+"""A context reference starting with this is the name after it (``name:ctx-old`` reaches a
+context named ``ctx-old``, made by another tool)."""
+
+INTERRUPTED = 130
+"""The exit status after Ctrl-C (SIGINT), as shells report it: 128 + 2."""
+
 
 class _State:
     """The global options (given before or after the command), and the client built from them."""
@@ -49,24 +62,30 @@ class _State:
         self.endpoint: str | None = None
         self.api_key = ""
         self.timeout_ms: int | None = None
+        self.max_retries: int | None = None
         self.as_json = False
         self._agent_bay: AgentBay | None = None
 
     def agent_bay(self) -> AgentBay:
         """The client, closed when the command ends."""
         if self._agent_bay is None:
+            if not (self.api_key or os.environ.get("AGENTBAY_API_KEY", "")).strip():
+                raise AgentBayError("No API key: pass --api-key KEY or set AGENTBAY_API_KEY")
             cfg = Config.from_env()
-            if self.endpoint:
-                cfg = attrs.evolve(cfg, endpoint=self.endpoint)
-            if self.timeout_ms is not None:
-                cfg = attrs.evolve(cfg, timeout_ms=self.timeout_ms)
+            changes: dict[str, Any] = {
+                "endpoint": self.endpoint,
+                "timeout_ms": self.timeout_ms,
+                "max_retries": self.max_retries,
+            }
+            cfg = attrs.evolve(cfg, **{k: v for k, v in changes.items() if v is not None})
             self._agent_bay = AgentBay(api_key=self.api_key, cfg=cfg)
             click.get_current_context().call_on_close(self._agent_bay.close)
         return self._agent_bay
 
     def show(self, payload: Any, text: str, *, err: bool = False) -> None:
-        """Print ``payload`` as JSON with ``--json``, else ``text``."""
-        click.echo(json.dumps(payload, indent=2) if self.as_json else text, err=err)
+        """Print ``payload`` as JSON with ``--json`` (non-ASCII kept as is), else ``text``."""
+        shown = json.dumps(payload, indent=2, ensure_ascii=False) if self.as_json else text
+        click.echo(shown, err=err)
 
     def secrets(self) -> list[str]:
         """The API keys in use (``--api-key``, ``$AGENTBAY_API_KEY``)."""
@@ -100,6 +119,10 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     """Store a global option given at any level; a later (deeper) one wins."""
     if value is None or value is False or param.name is None:
         return
+    if param.name == "endpoint" and not value.strip():
+        raise click.BadParameter(
+            "must not be empty (leave it out for $AGENTBAY_ENDPOINT, else the cloud)"
+        )
     setattr(ctx.find_root().ensure_object(_State), param.name, value)
 
 
@@ -129,6 +152,14 @@ def _global_options() -> list[click.Parameter]:
             help="Per-request timeout. Default: $AGENTBAY_TIMEOUT_MS, else 60000.",
         ),
         click.Option(
+            ["--max-retries"],
+            metavar="N",
+            type=click.IntRange(min=0),
+            expose_value=False,
+            callback=_remember,
+            help="Retries of a request or transfer that failed transiently. Default: 3.",
+        ),
+        click.Option(
             ["--json", "as_json"],
             is_flag=True,
             expose_value=False,
@@ -136,6 +167,11 @@ def _global_options() -> list[click.Parameter]:
             help="Print machine-readable JSON on stdout.",
         ),
     ]
+
+
+def _examples(*lines: str) -> str:
+    """A help page's closing paragraph of example command lines (kept as written)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 class _Command(click.Command):
@@ -149,7 +185,8 @@ class _Command(click.Command):
 class _Group(click.Group):
     """A group of commands that take the global options; bare, it prints its help (status 0).
 
-    On the root, an :class:`AgentBayError` anywhere becomes one ``Error:`` line.
+    An :class:`AgentBayError` anywhere becomes one ``Error:`` line (status 1), Ctrl-C one
+    ``Interrupted.`` line (status 130).
     """
 
     command_class: type[click.Command] | None = _Command
@@ -170,12 +207,14 @@ class _Group(click.Group):
         """Run the command; turn an :class:`AgentBayError` into one redacted error line."""
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(INTERRUPTED) from None
         except AgentBayError as exc:
             state = ctx.find_root().ensure_object(_State)
             message = redact(str(exc), state.secrets())
             if any(sign in message.lower() for sign in PLAIN_HTTP_SIGNS):
-                url = state.plain_http_endpoint()
-                message += f"\nHint: the endpoint speaks plain HTTP? use --endpoint {url}"
+                message += f"; try --endpoint {state.plain_http_endpoint()}"
             raise click.ClickException(message) from None
 
 
@@ -185,22 +224,66 @@ def _check(result: OperationResult, doing: str) -> None:
 
 
 def _resolve(agent_bay: AgentBay, ref: str) -> Context:
-    """The context ``ref`` names: an id when it starts with ``ctx-`` and exists, else a name."""
-    result = agent_bay.context.get(context_id=ref) if ref.startswith("ctx-") else None
-    if result is None or not result.success:
+    """The context ``ref`` names: an id when it starts with ``ctx-``, the name after
+    ``name:``, else a name."""
+    if ref.startswith(NAME_PREFIX):
+        result = agent_bay.context.get(name=ref[len(NAME_PREFIX) :])
+    elif ref.startswith(ID_PREFIX):
+        result = agent_bay.context.get(context_id=ref)
+    else:
         result = agent_bay.context.get(name=ref)
     if not result.success or result.context is None:
         raise AgentBayError(f"Cannot find context {ref!r}: {result.error_message}")
     return result.context
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def _check_new_name(name: str) -> None:
+    """Refuse a context name that would read as an id (or as ``name:``) in a reference."""
+    for prefix, reads_as in ((ID_PREFIX, "an id"), (NAME_PREFIX, "a marked name")):
+        if name.startswith(prefix):
+            raise click.UsageError(
+                f"A context name must not start with {prefix!r}: {name!r} would read as {reads_as}"
+            )
+
+
+def _width() -> int:
+    """The terminal's width (``$COLUMNS``, else 80 when not on a terminal)."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def _table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    shrink: int,
+    keep_end: bool = False,
+) -> str:
+    """Rows under headers in aligned columns that fit the terminal's width: column ``shrink``
+    gives way, its cells cut with ``…`` (at their start with ``keep_end``, else their end)."""
     cells = [list(headers), *([str(cell) for cell in row] for row in rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    excess = sum(widths) + 2 * (len(widths) - 1) - _width()
+    if excess > 0:
+        widths[shrink] = max(len(headers[shrink]), 8, widths[shrink] - excess)
+        for row in cells[1:]:
+            cell = row[shrink]
+            if len(cell) > widths[shrink]:
+                keep = widths[shrink] - 1
+                row[shrink] = "…" + cell[len(cell) - keep :] if keep_end else cell[:keep] + "…"
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in cells
     )
+
+
+def _when(stamp: str | None) -> str:
+    """A service time for a table: ``2025-05-29T12:00:00Z`` as ``2025-05-29 12:00`` (UTC, to
+    the minute); anything else as it came."""
+    if not stamp:
+        return "-"
+    if len(stamp) == 20 and stamp[10] == "T" and stamp.endswith("Z"):
+        return stamp[:10] + " " + stamp[11:16]
+    return stamp
 
 
 def _fields(context: Context) -> str:
@@ -209,36 +292,67 @@ def _fields(context: Context) -> str:
     )
 
 
+def _remote(path: str) -> str:
+    """A remote path as the service lists it: one leading ``/``, no trailing one."""
+    return "/" + path.strip("/")
+
+
+def _find(agent_bay: AgentBay, context_id: str, path: str) -> ContextFileEntry | None:
+    """The entry of ``path`` (a file or a folder) in its parent's listing, or None."""
+    path = _remote(path)
+    parent = posixpath.dirname(path)
+    for entry in agent_bay.context.iter_files(context_id, parent, page_size=100):
+        if _remote(entry.file_path) == path:
+            return entry
+    return None
+
+
 # --------------------------------------------------------------------------- commands
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=_examples(
+        "agentbay context create reports",
+        "agentbay file put reports ./q1.pdf /2025/",
+        "agentbay folder get reports /2025 ./2025 --dry-run",
+        "agentbay --json context list",
+    ),
+)
 @click.version_option(__version__, prog_name="agentbay")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Manage AgentBay contexts and their files.
 
-    The options work before or after the command: `agentbay context list --json`.
+    The options work before or after the command: `agentbay context list --json`. CONTEXT
+    and NAME are a context's name, or its id (ctx-...), or name:NAME for a name that starts
+    with ctx-.
     """
     ctx.ensure_object(_State)
 
 
-@cli.group()
+@cli.group(
+    epilog=_examples("agentbay context list", "agentbay context create reports"),
+)
 def context() -> None:
     """Create, list, rename, clear and delete contexts (NAME: a name or a ctx- id)."""
 
 
-@context.command("list")
+@context.command("list", epilog=_examples("agentbay context list", "agentbay --json context list"))
 @click.pass_obj
 def context_list(state: _State) -> None:
-    """List every context."""
+    """List every context (times in UTC, to the minute; --json has them in full)."""
     contexts = list(state.agent_bay().context.iter_contexts(page_size=100))
-    rows = [(c.id, c.name, c.created_at or "-", c.last_used_at or "-") for c in contexts]
-    text = _table(("ID", "NAME", "CREATED", "LAST USED"), rows) if rows else "No contexts."
+    rows = [(c.id, c.name, _when(c.created_at), _when(c.last_used_at)) for c in contexts]
+    headers = ("ID", "NAME", "CREATED", "LAST USED")
+    text = _table(headers, rows, shrink=1) if rows else "No contexts."
     state.show([attrs.asdict(c) for c in contexts], text)
 
 
-@context.command("get")
+@context.command(
+    "get", epilog=_examples("agentbay context get reports", "agentbay context get ctx-0123abcd")
+)
 @click.argument("name")
 @click.pass_obj
 def context_get(state: _State, name: str) -> None:
@@ -247,23 +361,38 @@ def context_get(state: _State, name: str) -> None:
     state.show(attrs.asdict(found), _fields(found))
 
 
-@context.command("create")
+@context.command("create", epilog=_examples("agentbay context create reports"))
 @click.argument("name")
 @click.pass_obj
 def context_create(state: _State, name: str) -> None:
-    """Create a context named NAME (or show it if it exists)."""
-    result = state.agent_bay().context.create(name)
+    """Create a context named NAME; if one exists, say so and show it (status 0).
+
+    A name may not start with ctx- (an id) nor name: (a marked name).
+    """
+    _check_new_name(name)
+    agent_bay = state.agent_bay()
+    existing = agent_bay.context.get(name=name)
+    if existing.success and existing.context is not None:
+        state.show(
+            {**attrs.asdict(existing.context), "created": False},
+            f"Context {name!r} exists already: nothing created\n{_fields(existing.context)}",
+        )
+        return
+    if not existing.success and existing.code and "NotFound" not in existing.code:
+        raise AgentBayError(f"Cannot create context {name!r}: {existing.error_message}")
+    result = agent_bay.context.create(name)
     if not result.success or result.context is None:
         raise AgentBayError(f"Cannot create context {name!r}: {result.error_message}")
-    state.show(attrs.asdict(result.context), _fields(result.context))
+    state.show({**attrs.asdict(result.context), "created": True}, _fields(result.context))
 
 
-@context.command("rename")
+@context.command("rename", epilog=_examples("agentbay context rename reports reports-2025"))
 @click.argument("name")
 @click.argument("new_name")
 @click.pass_obj
 def context_rename(state: _State, name: str, new_name: str) -> None:
-    """Rename a context to NEW_NAME."""
+    """Rename a context to NEW_NAME (which may not start with ctx- nor name:)."""
+    _check_new_name(new_name)
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, name)
     old_name, found.name = found.name, new_name
@@ -271,11 +400,11 @@ def context_rename(state: _State, name: str, new_name: str) -> None:
     state.show(attrs.asdict(found), f"Renamed {found.id} from {old_name!r} to {new_name!r}")
 
 
-@context.command("delete")
+@context.command("delete", epilog=_examples("agentbay context delete reports"))
 @click.argument("name")
 @click.pass_obj
 def context_delete(state: _State, name: str) -> None:
-    """Delete a context and all its files."""
+    """Delete a context and all its files, without asking."""
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, name)
     _check(agent_bay.context.delete(found), f"Cannot delete context {name!r}")
@@ -283,49 +412,88 @@ def context_delete(state: _State, name: str) -> None:
     state.show(payload, f"Deleted {found.id} ({found.name})")
 
 
-@context.command("clear")
+@context.command("clear", epilog=_examples("agentbay context clear reports --timeout 2.5"))
 @click.argument("name")
-@click.option("--timeout", default=60, show_default=True, help="Seconds to wait for the wipe.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the wipe (fractions allowed).",
+)
 @click.pass_obj
-def context_clear(state: _State, name: str, timeout: int) -> None:
+def context_clear(state: _State, name: str, timeout: float) -> None:
     """Delete every file of a context and wait until it is available again."""
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, name)
-    result = agent_bay.context.clear(found.id, timeout=timeout, poll_interval=0.5)
+    # clear() takes any number of seconds; its annotation (int) is the official SDK's
+    wait = cast(int, timeout)
+    result = agent_bay.context.clear(found.id, timeout=wait, poll_interval=min(0.5, timeout))
     payload = {"id": found.id, "name": found.name, "status": result.status}
     state.show(payload, f"Cleared {found.id} ({found.name})")
 
 
-@cli.group("file")
+@cli.group("file", epilog=_examples("agentbay file ls reports /2025", "agentbay file put -h"))
 def file_group() -> None:
     """List, upload, download and delete the files of a context (CONTEXT: a name or an id)."""
 
 
-@file_group.command("ls")
+@file_group.command(
+    "ls",
+    epilog=_examples(
+        "agentbay file ls reports /2025",
+        "agentbay file ls reports / --recursive --bytes",
+    ),
+)
 @click.argument("context_ref", metavar="CONTEXT")
 @click.argument("folder", default="/")
+@click.option("-r", "--recursive", is_flag=True, help="Every file below FOLDER, at any depth.")
+@click.option("--bytes", "exact", is_flag=True, help="Sizes in bytes, not in KiB, MiB, GiB.")
 @click.pass_obj
-def file_ls(state: _State, context_ref: str, folder: str) -> None:
-    """List the files and folders directly under FOLDER (default /)."""
+def file_ls(state: _State, context_ref: str, folder: str, recursive: bool, exact: bool) -> None:
+    """List the files and folders directly under FOLDER (default /); a FOLDER that does not
+    exist is an error (status 1); a file is listed alone."""
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
-    entries = list(agent_bay.context.iter_files(found.id, folder, page_size=100))
-    text = _table(("TYPE", "SIZE", "MODIFIED", "PATH"), [_file_row(e) for e in entries])
+    entries = list(
+        agent_bay.context.iter_files(found.id, folder, page_size=100, recursive=recursive)
+    )
+    if not entries and _remote(folder) != "/":
+        entry = _find(agent_bay, found.id, folder)
+        if entry is None:
+            raise AgentBayError(f"No such folder: {found.name}:{_remote(folder)}")
+        entries = [] if entry.file_type == "folder" else [entry]
+    rows = [_file_row(e, exact) for e in entries]
+    text = _table(("TYPE", "SIZE", "MODIFIED", "PATH"), rows, shrink=3, keep_end=True)
     state.show([attrs.asdict(e) for e in entries], text if entries else "No files.")
 
 
-def _file_row(entry: ContextFileEntry) -> tuple[str, str, str, str]:
-    size = "-" if entry.size is None else str(entry.size)
-    return entry.file_type or "-", size, entry.gmt_modified or "-", entry.file_path
+def _file_row(entry: ContextFileEntry, exact: bool) -> tuple[str, str, str, str]:
+    if entry.size is None or entry.file_type == "folder":
+        size = "-"
+    else:
+        size = str(entry.size) if exact else human_size(entry.size)
+    return entry.file_type or "-", size, _when(entry.gmt_modified), entry.file_path
 
 
-@file_group.command("put")
+@file_group.command(
+    "put",
+    epilog=_examples(
+        "agentbay file put reports ./q1.pdf /2025/      # lands as /2025/q1.pdf",
+        "tar cz src | agentbay file put reports - /backup/src.tgz",
+    ),
+)
 @click.argument("context_ref", metavar="CONTEXT")
-@click.argument("local", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("local", type=click.Path(allow_dash=True))
 @click.argument("remote")
 @click.pass_obj
 def file_put(state: _State, context_ref: str, local: str, remote: str) -> None:
     """Upload the file LOCAL ('-' for stdin) to REMOTE (into it, if it ends with '/')."""
+    if local != "-" and os.path.isdir(local):
+        raise click.UsageError(
+            f"{local} is a folder: to upload a folder, use "
+            f"agentbay folder put {context_ref} {local} REMOTE_DIR"
+        )
     if remote.endswith("/"):
         if local == "-":
             raise click.UsageError("REMOTE needs a file name when LOCAL is '-' (stdin)")
@@ -337,47 +505,116 @@ def file_put(state: _State, context_ref: str, local: str, remote: str) -> None:
         result = agent_bay.context.upload_file(found.id, remote, source, progress=bar)
     _check(result, f"Cannot upload {local}")
     payload = {"context_id": found.id, "path": remote, "bytes": result.data}
-    state.show(payload, f"Uploaded {local} to {found.name}:{remote} ({result.data} bytes)")
+    text = f"Uploaded {local} to {found.name}:{remote} ({human_size(int(result.data or 0))})"
+    state.show(payload, text)
 
 
-@file_group.command("get")
+@file_group.command(
+    "get",
+    epilog=_examples(
+        "agentbay file get reports /2025/q1.pdf ./q1-copy.pdf",
+        "agentbay file get reports /2025/q1.pdf ./downloads/   # creates the folder",
+        "agentbay file get reports /backup/src.tgz - | tar xz",
+    ),
+)
 @click.argument("context_ref", metavar="CONTEXT")
 @click.argument("remote")
 @click.argument("local", type=click.Path(allow_dash=True))
 @click.pass_obj
 def file_get(state: _State, context_ref: str, remote: str, local: str) -> None:
-    """Download REMOTE to the file LOCAL (into it, if a folder; '-' for stdout)."""
+    """Download REMOTE to the file LOCAL ('-' for stdout); into LOCAL if it is a folder, or
+    ends with '/' (then it is created if missing, and removed again if the download fails)."""
     if remote.endswith("/"):
         raise click.UsageError(f"REMOTE must name a file, not a folder: {remote}")
-    if local.endswith(("/", os.sep)) and not os.path.isdir(local):
-        raise click.UsageError(f"No such local folder: {local}")
-    if os.path.isdir(local):
-        local = os.path.join(local, posixpath.basename(remote))
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
+    made: list[str] = []
+    if local.endswith(("/", os.sep)) and not os.path.isdir(local):
+        made = _make_folders(local)
+    if os.path.isdir(local):
+        local = os.path.join(local, posixpath.basename(remote))
     target = sys.stdout.buffer if local == "-" else local
-    with TransferBar(remote) as bar:
-        result = agent_bay.context.download_file(found.id, remote, target, progress=bar)
-    _check(result, f"Cannot download {remote}")
+    try:
+        with TransferBar(remote) as bar:
+            result = agent_bay.context.download_file(found.id, remote, target, progress=bar)
+        _check(result, f"Cannot download {remote}")
+    except BaseException:
+        for folder in reversed(made):  # only the folders this command made, if still empty
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise
     payload = {"context_id": found.id, "path": remote, "bytes": result.data}
-    text = f"Downloaded {found.name}:{remote} to {local} ({result.data} bytes)"
+    text = f"Downloaded {found.name}:{remote} to {local} ({human_size(int(result.data or 0))})"
     state.show(payload, text, err=local == "-")
 
 
-@file_group.command("rm")
+def _make_folders(path: str) -> list[str]:
+    """Create the folder ``path`` and its missing parents; the ones created, outermost first."""
+    missing: list[str] = []
+    head = os.path.abspath(path)
+    while not os.path.exists(head):
+        missing.append(head)
+        head = os.path.dirname(head)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise AgentBayError(f"Cannot create folder {path}: {exc.strerror or exc}") from None
+    return missing[::-1]
+
+
+@file_group.command(
+    "rm",
+    epilog=_examples(
+        "agentbay file rm reports /2025/q1.pdf",
+        "agentbay file rm reports /2025 --recursive   # and every file below it",
+    ),
+)
 @click.argument("context_ref", metavar="CONTEXT")
 @click.argument("remote")
+@click.option("-r", "--recursive", is_flag=True, help="Delete a folder and every file below it.")
 @click.pass_obj
-def file_rm(state: _State, context_ref: str, remote: str) -> None:
-    """Delete the file REMOTE."""
+def file_rm(state: _State, context_ref: str, remote: str, recursive: bool) -> None:
+    """Delete the file REMOTE; a folder only with --recursive (file by file, then counted)."""
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
-    _check(agent_bay.context.delete_file(found.id, remote), f"Cannot delete {remote}")
-    payload = {"context_id": found.id, "path": remote, "deleted": True}
-    state.show(payload, f"Deleted {found.name}:{remote}")
+    entry = None if _remote(remote) == "/" else _find(agent_bay, found.id, remote)
+    is_folder = _remote(remote) == "/" or (entry is not None and entry.file_type == "folder")
+    if not is_folder:
+        _check(agent_bay.context.delete_file(found.id, remote), f"Cannot delete {remote}")
+        payload = {"context_id": found.id, "path": remote, "deleted": True}
+        state.show(payload, f"Deleted {found.name}:{remote}")
+        return
+    folder = _remote(remote)
+    if not recursive:
+        raise AgentBayError(
+            f"Cannot delete {folder}: it is a folder "
+            f"(file rm --recursive deletes it and every file below it)"
+        )
+    files = [e.file_path for e in agent_bay.context.iter_files(found.id, folder, recursive=True)]
+    failed = {}
+    for path in files:
+        result = agent_bay.context.delete_file(found.id, path)
+        if not result.success:
+            failed[path] = result.error_message
+    if not failed and folder != "/" and _find(agent_bay, found.id, folder) is not None:
+        _check(agent_bay.context.delete_file(found.id, folder), f"Cannot delete {folder}")
+    count = len(files) - len(failed)
+    payload = {"context_id": found.id, "path": folder, "deleted": not failed, "files": count}
+    plural = "" if count == 1 else "s"
+    state.show(payload, f"Deleted {found.name}:{folder} ({count} file{plural} below it)")
+    for path, message in failed.items():
+        click.echo(redact(f"Failed: {found.name}:{path}: {message}", state.secrets()), err=True)
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
-@file_group.command("url")
+@file_group.command(
+    "url",
+    epilog=_examples(
+        "agentbay file url reports /2025/q1.pdf",
+        'curl -T big.iso "$(agentbay file url reports /isos/big.iso --upload)"',
+    ),
+)
 @click.argument("context_ref", metavar="CONTEXT")
 @click.argument("remote")
 @click.option("--upload", is_flag=True, help="A URL to PUT to, instead of one to GET from.")
@@ -395,7 +632,10 @@ def file_url(state: _State, context_ref: str, remote: str, upload: bool) -> None
     state.show({"url": result.url, "expire_time": result.expire_time}, result.url)
 
 
-@cli.group("folder")
+@cli.group(
+    "folder",
+    epilog=_examples("agentbay folder put reports ./src /src", "agentbay folder get -h"),
+)
 def folder_group() -> None:
     """Mirror whole folders between this machine and a context (CONTEXT: a name or an id)."""
 
@@ -410,7 +650,16 @@ def _folder_options(command: Any) -> Any:
             show_default=True,
             help="Files in flight at once.",
         ),
-        click.option("--delete", is_flag=True, help="Delete what the source lacks."),
+        click.option(
+            "--delete",
+            is_flag=True,
+            help="Delete what the source lacks; nothing if the source is empty or missing.",
+        ),
+        click.option(
+            "--allow-empty-source",
+            is_flag=True,
+            help="With --delete: delete even when the source is empty or missing.",
+        ),
         click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing."),
     ]
     for option in reversed(options):
@@ -418,7 +667,37 @@ def _folder_options(command: Any) -> Any:
     return command
 
 
-@folder_group.command("put")
+def _symlinks(root: str) -> list[str]:
+    """The symbolic links below the local folder ``root`` (not followed, so not uploaded)."""
+    found: list[str] = []
+    for folder, folders, files in os.walk(root):
+        found += [
+            os.path.join(folder, n)
+            for n in folders + files
+            if os.path.islink(os.path.join(folder, n))
+        ]
+    return sorted(found)
+
+
+def _interrupted(bar: TransferBar) -> str:
+    """The one line saying what an interrupted folder transfer did."""
+    if bar.files is None:
+        return "Interrupted before any file moved."
+    landed, failed, started, total = bar.files
+    midway = max(0, started - landed - failed)
+    return (
+        f"Interrupted: {landed} of {total} files landed, {failed} failed, "
+        f"{midway} stopped midway, {total - started} never started"
+    )
+
+
+@folder_group.command(
+    "put",
+    epilog=_examples(
+        "agentbay folder put reports ./src /src",
+        "agentbay folder put reports ./src /src --delete --dry-run",
+    ),
+)
 @click.argument("context_ref", metavar="CONTEXT")
 @click.argument("local", metavar="LOCAL_DIR", type=click.Path(exists=True, file_okay=False))
 @click.argument("remote", metavar="REMOTE_DIR")
@@ -431,25 +710,40 @@ def folder_put(
     remote: str,
     concurrency: int,
     delete: bool,
+    allow_empty_source: bool,
     dry_run: bool,
 ) -> None:
-    """Upload the files below LOCAL_DIR to REMOTE_DIR: new and changed ones only."""
+    """Upload the files below LOCAL_DIR to REMOTE_DIR: new and changed ones only. Symbolic
+    links are not followed: each is named on stderr as skipped."""
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
-    with TransferBar(remote, files=True, shown=not dry_run) as bar:
-        result = agent_bay.context.upload_folder(
-            found.id,
-            local,
-            remote,
-            concurrency=concurrency,
-            delete_extra=delete,
-            dry_run=dry_run,
-            progress=bar.update,
-        )
-    _folder_report(state, found, result, "upload", f"to {found.name}:{remote}", dry_run)
+    bar = TransferBar(remote, files=True, shown=not dry_run)
+    try:
+        with bar:
+            result = agent_bay.context.upload_folder(
+                found.id,
+                local,
+                remote,
+                concurrency=concurrency,
+                delete_extra=delete,
+                allow_empty_source=allow_empty_source,
+                dry_run=dry_run,
+                progress=bar.update,
+            )
+    except KeyboardInterrupt:
+        click.echo(_interrupted(bar), err=True)
+        raise click.exceptions.Exit(INTERRUPTED) from None
+    report = _FolderReport(state, found, result, dry_run)
+    report.show("upload", f"to {found.name}:{remote}", _symlinks(local), lambda path: path)
 
 
-@folder_group.command("get")
+@folder_group.command(
+    "get",
+    epilog=_examples(
+        "agentbay folder get reports /src ./src-copy",
+        "agentbay folder get reports /src ./src-copy --delete --dry-run",
+    ),
+)
 @click.argument("context_ref", metavar="CONTEXT")
 @click.argument("remote", metavar="REMOTE_DIR")
 @click.argument("local", metavar="LOCAL_DIR", type=click.Path(file_okay=False))
@@ -462,50 +756,92 @@ def folder_get(
     local: str,
     concurrency: int,
     delete: bool,
+    allow_empty_source: bool,
     dry_run: bool,
 ) -> None:
     """Download the files below REMOTE_DIR into LOCAL_DIR: new and changed ones only."""
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
-    with TransferBar(remote, files=True, shown=not dry_run) as bar:
-        result = agent_bay.context.download_folder(
-            found.id,
-            remote,
-            local,
-            concurrency=concurrency,
-            delete_extra=delete,
-            dry_run=dry_run,
-            progress=bar.update,
+    bar = TransferBar(remote, files=True, shown=not dry_run)
+    try:
+        with bar:
+            result = agent_bay.context.download_folder(
+                found.id,
+                remote,
+                local,
+                concurrency=concurrency,
+                delete_extra=delete,
+                allow_empty_source=allow_empty_source,
+                dry_run=dry_run,
+                progress=bar.update,
+            )
+    except KeyboardInterrupt:
+        click.echo(_interrupted(bar), err=True)
+        raise click.exceptions.Exit(INTERRUPTED) from None
+    root = remote_path(remote, "")
+
+    def local_path(path: str) -> str:  # a deleted local file, named by its remote path
+        relative = path[len(root) :].lstrip("/")
+        return os.path.join(local, *relative.split("/"))
+
+    report = _FolderReport(state, found, result, dry_run)
+    report.show("download", f"from {found.name}:{remote}", [], local_path)
+
+
+@attrs.define
+class _FolderReport:
+    """What a folder transfer did (with ``dry``, would do), printed; failures on stderr."""
+
+    state: _State
+    found: Context
+    result: FolderTransferResult
+    dry: bool
+
+    def show(
+        self, verb: str, place: str, links: list[str], deleted_as: Callable[[str], str]
+    ) -> None:
+        """Print it: ``verb`` is upload or download, ``place`` where to or from, ``links`` the
+        symbolic links skipped, ``deleted_as`` how a deleted path is named (remote paths as
+        ``CONTEXT:/path``, local ones as paths). Exit 1 if anything failed."""
+        result, name = self.result, self.found.name
+        deleted = [deleted_as(path) for path in result.deleted]
+        deleted_local = verb == "download"
+        fields = ("transferred", "skipped", "failed", "bytes_transferred")
+        payload: dict[str, Any] = {
+            "context_id": self.found.id,
+            "dry_run": self.dry,
+            "success": result.success,
+        }
+        payload.update({field: getattr(result, field) for field in fields})
+        payload["deleted"] = deleted
+        if verb == "upload":
+            payload["skipped_symlinks"] = links
+        count = len(result.transferred)
+        summary = (
+            f"{count} file{'' if count == 1 else 's'} ({human_size(result.bytes_transferred)}) "
+            f"{place}; {len(result.skipped)} unchanged, {len(result.deleted)} "
+            + ("to delete" if self.dry else "deleted")
+            + (f", {len(result.failed)} failed" if result.failed else "")
         )
-    _folder_report(state, found, result, "download", f"from {found.name}:{remote}", dry_run)
-
-
-def _folder_report(
-    state: _State, found: Context, result: FolderTransferResult, verb: str, place: str, dry: bool
-) -> None:
-    """Print what a folder transfer did (with ``dry``, would do): ``verb`` is upload or
-    download, ``place`` where to or from. Each failure is named on stderr, then exit 1."""
-    fields = ("transferred", "skipped", "deleted", "failed", "bytes_transferred")
-    payload = {"context_id": found.id, "dry_run": dry, "success": result.success}
-    payload.update({name: getattr(result, name) for name in fields})
-    count = len(result.transferred)
-    summary = (
-        f"{count} file{'' if count == 1 else 's'} ({result.bytes_transferred} bytes) {place}; "
-        f"{len(result.skipped)} unchanged, {len(result.deleted)} "
-        + ("to delete" if dry else "deleted")
-        + (f", {len(result.failed)} failed" if result.failed else "")
-    )
-    if dry:
-        lines = [f"would {verb} {path}" for path in result.transferred]
-        lines += [f"would delete {path}" for path in result.deleted]
-        text = "\n".join([*lines, f"Dry run: would {verb} {summary}"])
-    else:
-        text = f"{verb.capitalize()}ed {summary}"
-    state.show(payload, text)
-    for path, message in result.failed.items():
-        click.echo(redact(f"Failed: {path}: {message}", state.secrets()), err=True)
-    if result.failed:
-        raise click.exceptions.Exit(1)
+        if self.dry:
+            lines = [f"would {verb} {name}:{path}" for path in result.transferred]
+            lines += [
+                f"would delete {path if deleted_local else f'{name}:{path}'}" for path in deleted
+            ]
+            lines += [f"would skip the symbolic link {link}" for link in links]
+            text = "\n".join([*lines, f"Dry run: would {verb} {summary}"])
+        else:
+            text = f"{verb.capitalize()}ed {summary}"
+        self.state.show(payload, text)
+        if not self.dry:
+            for link in links:
+                click.echo(f"Skipped the symbolic link {link} (links are not followed)", err=True)
+        for path, message in result.failed.items():
+            message = message.replace("allow_empty_source=True", "--allow-empty-source")
+            line = f"Failed: {name}:{path}: {message}"
+            click.echo(redact(line, self.state.secrets()), err=True)
+        if result.failed:
+            raise click.exceptions.Exit(1)
 
 
 @cli.command(
@@ -516,7 +852,10 @@ def _folder_report(
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def emulator(ctx: click.Context, args: tuple[str, ...]) -> None:
-    """Run the local emulator; takes the options of agentbay-emulator (see -h)."""
+    """Run the local emulator; takes the options of agentbay-emulator (see -h).
+
+    Example: agentbay emulator --port 8765 --data-dir ./emulator-data
+    """
     try:
         from agentbay_emulator.__main__ import main as run_emulator
     except ModuleNotFoundError as exc:

@@ -3,6 +3,7 @@ fake service: round trips, incremental runs, deletions, dry runs, retries, resum
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -190,6 +191,50 @@ async def test_changed_added_and_removed_files_coming_down(
     expected = {**TREE, "top.txt": b"changed remotely", "a/added.txt": b"added"}
     del expected["empty.txt"]
     assert read_tree(copy) == expected
+
+
+async def test_delete_extra_from_an_empty_or_missing_source_deletes_nothing(
+    agent_bay: AsyncAgentBay, context_id: str, tree: Path, tmp_path: Path
+) -> None:
+    await agent_bay.context.upload_folder(context_id, tree, "/data")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    up = await agent_bay.context.upload_folder(context_id, empty, "/data", delete_extra=True)
+    assert (up.success, up.deleted, list(up.failed)) == (False, [], ["/data"])
+    assert up.failed["/data"].startswith("the source folder is empty or does not exist: 7 files")
+    assert await remote_tree(agent_bay, context_id) == remote(*TREE)
+
+    copy = write_tree(tmp_path / "copy", {"mine.txt": b"mine", "sub/.hidden": b"h"})
+    for dry_run in (True, False):  # /dat: a typo for /data, which does not exist
+        down = await agent_bay.context.download_folder(
+            context_id, "/dat", copy, delete_extra=True, dry_run=dry_run
+        )
+        assert (down.success, down.deleted, list(down.failed)) == (False, [], ["/dat"])
+        assert "2 files not deleted (allow_empty_source=True deletes them)" in down.failed["/dat"]
+    assert read_tree(copy) == {"mine.txt": b"mine", "sub/.hidden": b"h"}
+
+    meant = await agent_bay.context.download_folder(
+        context_id, "/dat", copy, delete_extra=True, allow_empty_source=True
+    )
+    assert meant.success and meant.deleted == ["/dat/mine.txt", "/dat/sub/.hidden"]
+    assert read_tree(copy) == {}
+    meant = await agent_bay.context.upload_folder(
+        context_id, empty, "/data", delete_extra=True, allow_empty_source=True
+    )
+    assert meant.success and meant.deleted == remote(*TREE)
+
+
+async def test_an_empty_source_without_delete_extra_is_no_failure(
+    agent_bay: AsyncAgentBay, context_id: str, tmp_path: Path
+) -> None:
+    (tmp_path / "empty").mkdir()
+    up = await agent_bay.context.upload_folder(context_id, tmp_path / "empty", "/data")
+    down = await agent_bay.context.download_folder(context_id, "/none", tmp_path / "empty")
+    assert up.success and down.success
+    nothing = await agent_bay.context.upload_folder(
+        context_id, tmp_path / "empty", "/data", delete_extra=True
+    )
+    assert nothing.success  # nothing to delete, nothing refused
 
 
 async def test_only_changed_false_moves_everything(
@@ -387,7 +432,15 @@ async def test_one_unreadable_file_fails_alone(
         return files, problems
 
     monkeypatch.setattr(_folder_transfers, "walk_local", walk_with_a_ghost)
-    result = await agent_bay.context.upload_folder(context_id, tree, "/data")
+    counts: list[tuple[int, int, int]] = []
+
+    def progress(
+        done: int, total: int, files: int, all_files: int, *, failed_files: int, started_files: int
+    ) -> None:
+        counts.append((files, failed_files, all_files))
+
+    result = await agent_bay.context.upload_folder(context_id, tree, "/data", progress=progress)
+    assert counts[-1] == (len(TREE), 1, len(TREE) + 1)  # the failed file is not a done one
     assert result.success is False
     assert list(result.failed) == ["/data/ghost.txt"]
     assert "No such file" in result.failed["/data/ghost.txt"]
@@ -441,11 +494,18 @@ async def test_transient_failures_of_every_file_still_move_the_whole_tree(
             context_id = (await agent_bay.context.create("faulty")).context_id
             actions = count_actions(monkeypatch, agent_bay)
             # One file at a time: the seeded faults then fall on the same attempts every run.
-            up = await agent_bay.context.upload_folder(context_id, tree, "/data", concurrency=1)
+            going, coming = FolderRecorder(), FolderRecorder()
+            up = await agent_bay.context.upload_folder(
+                context_id, tree, "/data", concurrency=1, progress=going
+            )
             down = await agent_bay.context.download_folder(
-                context_id, "/data", tmp_path / "copy", concurrency=1
+                context_id, "/data", tmp_path / "copy", concurrency=1, progress=coming
             )
     assert (up.success, down.success) == (True, True), (up.failed, down.failed)
+    for recorder in (going, coming):  # retried files never move the numbers back
+        for before, after in itertools.pairwise(recorder.calls):
+            assert all(a >= b for a, b in zip(after, before, strict=True)), (before, after)
+        assert recorder.calls[-1][0] == recorder.calls[-1][1]
     assert read_tree(tmp_path / "copy") == TREE
     # Every attempt asks for a URL of its own: more attempts than files means retries ran.
     assert actions.count("GetContextFileUploadUrl") > len(TREE)

@@ -4,6 +4,7 @@ fake service: round trips, incremental runs, deletions, dry runs, retries, resum
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -191,6 +192,50 @@ def test_changed_added_and_removed_files_coming_down(
     expected = {**TREE, "top.txt": b"changed remotely", "a/added.txt": b"added"}
     del expected["empty.txt"]
     assert read_tree(copy) == expected
+
+
+def test_delete_extra_from_an_empty_or_missing_source_deletes_nothing(
+    agent_bay: AgentBay, context_id: str, tree: Path, tmp_path: Path
+) -> None:
+    agent_bay.context.upload_folder(context_id, tree, "/data")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    up = agent_bay.context.upload_folder(context_id, empty, "/data", delete_extra=True)
+    assert (up.success, up.deleted, list(up.failed)) == (False, [], ["/data"])
+    assert up.failed["/data"].startswith("the source folder is empty or does not exist: 7 files")
+    assert remote_tree(agent_bay, context_id) == remote(*TREE)
+
+    copy = write_tree(tmp_path / "copy", {"mine.txt": b"mine", "sub/.hidden": b"h"})
+    for dry_run in (True, False):  # /dat: a typo for /data, which does not exist
+        down = agent_bay.context.download_folder(
+            context_id, "/dat", copy, delete_extra=True, dry_run=dry_run
+        )
+        assert (down.success, down.deleted, list(down.failed)) == (False, [], ["/dat"])
+        assert "2 files not deleted (allow_empty_source=True deletes them)" in down.failed["/dat"]
+    assert read_tree(copy) == {"mine.txt": b"mine", "sub/.hidden": b"h"}
+
+    meant = agent_bay.context.download_folder(
+        context_id, "/dat", copy, delete_extra=True, allow_empty_source=True
+    )
+    assert meant.success and meant.deleted == ["/dat/mine.txt", "/dat/sub/.hidden"]
+    assert read_tree(copy) == {}
+    meant = agent_bay.context.upload_folder(
+        context_id, empty, "/data", delete_extra=True, allow_empty_source=True
+    )
+    assert meant.success and meant.deleted == remote(*TREE)
+
+
+def test_an_empty_source_without_delete_extra_is_no_failure(
+    agent_bay: AgentBay, context_id: str, tmp_path: Path
+) -> None:
+    (tmp_path / "empty").mkdir()
+    up = agent_bay.context.upload_folder(context_id, tmp_path / "empty", "/data")
+    down = agent_bay.context.download_folder(context_id, "/none", tmp_path / "empty")
+    assert up.success and down.success
+    nothing = agent_bay.context.upload_folder(
+        context_id, tmp_path / "empty", "/data", delete_extra=True
+    )
+    assert nothing.success  # nothing to delete, nothing refused
 
 
 def test_only_changed_false_moves_everything(
@@ -388,7 +433,15 @@ def test_one_unreadable_file_fails_alone(
         return files, problems
 
     monkeypatch.setattr(_folder_transfers, "walk_local", walk_with_a_ghost)
-    result = agent_bay.context.upload_folder(context_id, tree, "/data")
+    counts: list[tuple[int, int, int]] = []
+
+    def progress(
+        done: int, total: int, files: int, all_files: int, *, failed_files: int, started_files: int
+    ) -> None:
+        counts.append((files, failed_files, all_files))
+
+    result = agent_bay.context.upload_folder(context_id, tree, "/data", progress=progress)
+    assert counts[-1] == (len(TREE), 1, len(TREE) + 1)  # the failed file is not a done one
     assert result.success is False
     assert list(result.failed) == ["/data/ghost.txt"]
     assert "No such file" in result.failed["/data/ghost.txt"]
@@ -442,11 +495,18 @@ def test_transient_failures_of_every_file_still_move_the_whole_tree(
             context_id = (agent_bay.context.create("faulty")).context_id
             actions = count_actions(monkeypatch, agent_bay)
             # One file at a time: the seeded faults then fall on the same attempts every run.
-            up = agent_bay.context.upload_folder(context_id, tree, "/data", concurrency=1)
+            going, coming = FolderRecorder(), FolderRecorder()
+            up = agent_bay.context.upload_folder(
+                context_id, tree, "/data", concurrency=1, progress=going
+            )
             down = agent_bay.context.download_folder(
-                context_id, "/data", tmp_path / "copy", concurrency=1
+                context_id, "/data", tmp_path / "copy", concurrency=1, progress=coming
             )
     assert (up.success, down.success) == (True, True), (up.failed, down.failed)
+    for recorder in (going, coming):  # retried files never move the numbers back
+        for before, after in itertools.pairwise(recorder.calls):
+            assert all(a >= b for a, b in zip(after, before, strict=True)), (before, after)
+        assert recorder.calls[-1][0] == recorder.calls[-1][1]
     assert read_tree(tmp_path / "copy") == TREE
     # Every attempt asks for a URL of its own: more attempts than files means retries ran.
     assert actions.count("GetContextFileUploadUrl") > len(TREE)

@@ -28,9 +28,9 @@ that could not be read or listed: what it holds is unknown, so its copies are ke
 Paths:
 
 - Only regular files move. Symbolic links below the local folder are not followed on upload:
-  they are skipped silently, like FIFOs, sockets and devices (the local folder itself may be a
-  link). ``walk_local(..., follow_symlinks=True)`` follows them, reporting a link that points
-  back to a folder above it as a problem.
+  they are skipped (the CLI names them), like FIFOs, sockets and devices (the local folder
+  itself may be a link). ``walk_local(..., follow_symlinks=True)`` follows them, reporting a
+  link that points back to a folder above it as a problem.
 - A file or sub-folder that cannot be read (or whose name is not valid UTF-8) is reported in
   ``failed``; the local folder itself must be readable, or the call raises before sending.
 - A download writes only inside the local folder: a remote entry outside the remote folder, or

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING, Protocol
 
@@ -52,14 +53,41 @@ class Options:
     only_changed: bool
     delete_extra: bool
     dry_run: bool
+    allow_empty_source: bool = False
 
     @classmethod
     def checked(
-        cls, concurrency: object, only_changed: bool, delete_extra: bool, dry_run: bool
+        cls,
+        concurrency: object,
+        only_changed: bool,
+        delete_extra: bool,
+        dry_run: bool,
+        allow_empty_source: bool = False,
     ) -> Options:
         """The options, or :class:`AgentBayError` for a ``concurrency`` that is not an int >= 1."""
         count = _checks.check_positive("concurrency", concurrency)
-        return cls(count, bool(only_changed), bool(delete_extra), bool(dry_run))
+        return cls(
+            count, bool(only_changed), bool(delete_extra), bool(dry_run), bool(allow_empty_source)
+        )
+
+
+EMPTY_SOURCE = (
+    "the source folder is empty or does not exist: {count} file{s} not deleted "
+    "(allow_empty_source=True deletes them)"
+)
+"""Why ``delete_extra`` deleted nothing: a mistyped source would otherwise wipe the destination."""
+
+
+def _spare_if_empty_source(
+    plan: Plan, source_files: int, options: Options, root: str, result: FolderTransferResult
+) -> Plan:
+    """``plan`` without its deletions when the source has no file (unless the options allow
+    it); the refusal is recorded in ``result.failed`` under ``root``."""
+    if source_files or not plan.delete or options.allow_empty_source:
+        return plan
+    count = len(plan.delete)
+    result.failed[root] = EMPTY_SOURCE.format(count=count, s="" if count == 1 else "s")
+    return attrs.evolve(plan, delete=[])
 
 
 def _local_root(local_folder: object) -> str:
@@ -140,6 +168,7 @@ def upload_folder(
         delete_extra=options.delete_extra,
         protect=problems,
     )
+    plan = _spare_if_empty_source(plan, len(files) + len(problems), options, remote_root, result)
 
     def send(relative: str, tracker: _transfer.ProgressCallback) -> int:
         local = os.path.join(local_root, *relative.split("/"))
@@ -147,7 +176,7 @@ def upload_folder(
         outcome = service.upload_file(context_id, path, local, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
-        return int(outcome.data)
+        return int(outcome.data or 0)
 
     def delete(relative: str) -> None:
         outcome = service.delete_file(context_id, remote_path(remote_root, relative))
@@ -186,6 +215,7 @@ def download_folder(
         delete_extra=options.delete_extra,
         protect=listing.protected,
     )
+    plan = _spare_if_empty_source(plan, len(listing.files), options, remote_root, result)
     refused = {}
     for relative in plan.transfer:
         try:
@@ -209,7 +239,7 @@ def download_folder(
             run_blocking(stamp_download, target, listing.files[relative])
         except OSError as exc:
             raise AgentBayError(f"Cannot set the time of {target}: {exc.strerror}") from None
-        return int(outcome.data)
+        return int(outcome.data or 0)
 
     def delete(relative: str) -> None:
         try:
@@ -280,9 +310,14 @@ def _run(
         return None
 
     concurrency = options.concurrency
-    moved = map_bounded(
-        move_one, plan.transfer, concurrency, tick=progress.flush, abort=progress.abort
-    )
+    try:
+        moved = map_bounded(
+            move_one, plan.transfer, concurrency, tick=progress.flush, abort=progress.abort
+        )
+    except BaseException:  # interrupted: report the last numbers, the files in flight stopped
+        with contextlib.suppress(Exception):  # the callback itself may be what raised
+            progress.flush()
+        raise
     progress.flush()
     for path, outcome in zip(named, moved, strict=True):
         if isinstance(outcome, str):

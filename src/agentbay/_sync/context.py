@@ -476,6 +476,7 @@ class ContextService:
         only_changed: bool = True,
         delete_extra: bool = False,
         dry_run: bool = False,
+        allow_empty_source: bool = False,
         progress: FolderProgressCallback | None = None,
     ) -> FolderTransferResult:
         """Upload the regular files below ``local_folder`` to ``remote_folder`` of the context,
@@ -483,19 +484,24 @@ class ContextService:
 
         With ``only_changed``, a file is sent only when the remote copy is missing, differs
         in size, or is older than the local file (by more than 2 s). ``delete_extra`` deletes
-        remote files below ``remote_folder`` that the local folder lacks; ``dry_run`` only
-        reports what would be done. Symbolic links below the folder are not followed.
+        remote files below ``remote_folder`` that the local folder lacks, but nothing when the
+        local folder holds no file at all (that refusal is named in ``failed``, under
+        ``remote_folder``) unless ``allow_empty_source``; ``dry_run`` only reports what would
+        be done. Symbolic links below the folder are not followed.
         ``progress(done_bytes, total_bytes, done_files, total_files)`` is called in the
-        caller's thread (or on its event loop). A file that fails is named in ``failed``; the
-        others go on. Raises :class:`AgentBayError` for bad arguments or a local folder that
-        cannot be read, before sending.
+        caller's thread (or on its event loop); its numbers never go down, and ``done_files``
+        counts the files that landed (not the failed ones). A file that fails is named in
+        ``failed``; the others go on. Raises :class:`AgentBayError` for bad arguments or a
+        local folder that cannot be read, before sending.
 
         Example::
 
             result = agent_bay.context.upload_folder(ctx_id, "photos", "/photos")
             print(len(result.transferred), "sent,", len(result.skipped), "unchanged")
         """
-        options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
+        options = Options.checked(
+            concurrency, only_changed, delete_extra, dry_run, allow_empty_source
+        )
         return _folder_transfers.upload_folder(
             self, context_id, local_folder, remote_folder, options, progress
         )
@@ -510,6 +516,7 @@ class ContextService:
         only_changed: bool = True,
         delete_extra: bool = False,
         dry_run: bool = False,
+        allow_empty_source: bool = False,
         progress: FolderProgressCallback | None = None,
     ) -> FolderTransferResult:
         """Download every file below ``remote_folder`` of the context into ``local_folder``
@@ -518,9 +525,11 @@ class ContextService:
         With ``only_changed``, a file is fetched only when the local copy is missing, differs
         in size, or is older than the remote one (by more than 2 s); each downloaded file gets
         the remote modification time. ``delete_extra`` deletes local files the remote folder
-        lacks (``deleted`` names them by their remote path); ``dry_run`` only reports. Nothing
-        is ever written outside ``local_folder``: a listed path that would leave it, or is not
-        a valid local name, is refused and named in ``failed``. ``progress`` as for
+        lacks (``deleted`` names them by their remote path), but nothing when the remote
+        folder is empty or missing (named in ``failed``) unless ``allow_empty_source``;
+        ``dry_run`` only reports. Nothing is ever written outside ``local_folder``: a listed
+        path that would leave it, or is not a valid local name, is refused and named in
+        ``failed``. ``progress`` as for
         :meth:`upload_folder`. Raises :class:`AgentBayError` for bad arguments or a local
         folder that cannot be created, before sending.
 
@@ -529,7 +538,9 @@ class ContextService:
             result = agent_bay.context.download_folder(ctx_id, "/photos", "photos")
             print(result.success, result.bytes_transferred)
         """
-        options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
+        options = Options.checked(
+            concurrency, only_changed, delete_extra, dry_run, allow_empty_source
+        )
         return _folder_transfers.download_folder(
             self, context_id, remote_folder, local_folder, options, progress
         )

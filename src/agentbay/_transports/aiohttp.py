@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import ssl
 import weakref
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 
 import aiohttp
 import certifi
@@ -63,6 +63,17 @@ def _close_elsewhere(
         _abandon(session)
 
 
+async def _closed_with_its_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """Started once on the session's loop, it waits there: when the loop shuts down its async
+    generators (``asyncio.run`` does, before closing it), it closes the session on that loop,
+    so that no socket is left for the garbage collector to warn about (``ResourceWarning``)."""
+    try:
+        yield
+    finally:
+        if not session.closed:
+            await session.close()
+
+
 class AiohttpTransport:
     """Pooled HTTP over one ``aiohttp.ClientSession``, made in the running loop on first use.
 
@@ -76,8 +87,9 @@ class AiohttpTransport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._finalizer: weakref.finalize[[aiohttp.ClientSession], AiohttpTransport] | None = None
+        self._keeper: AsyncGenerator[None, None] | None = None
 
-    def _current_session(self) -> aiohttp.ClientSession:
+    async def _current_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._session is not None and self._loop is loop:
             return self._session
@@ -95,6 +107,8 @@ class AiohttpTransport:
         self._release_old()
         self._loop, self._session = loop, session
         self._finalizer = weakref.finalize(self, _abandon, session)
+        self._keeper = _closed_with_its_loop(session)
+        await self._keeper.__anext__()  # now the loop knows it, and closes it at its end
         return session
 
     def _release_old(self) -> None:
@@ -114,7 +128,8 @@ class AiohttpTransport:
         except (ValueError, TypeError) as exc:
             raise invalid_url(url, str(exc)) from None
         try:
-            response = await self._current_session().request(
+            session = await self._current_session()
+            response = await session.request(
                 method,
                 target,
                 data=body,
