@@ -1,6 +1,6 @@
 """Generate the sync flavour from the async source with the unasync package.
 
-python scripts/unasync.py          # rewrite src/agentbay/_sync and tests/_sync
+python scripts/unasync.py          # rewrite src/agentbay/_sync, _transports/_sync and tests/_sync
 python scripts/unasync.py --check  # exit 1, naming the file, if they differ from the source
 """
 
@@ -24,6 +24,8 @@ PAIRS = [
     (ROOT / "src/agentbay/_transports/_async", ROOT / "src/agentbay/_transports/_sync"),
     (ROOT / "tests/_async", ROOT / "tests/_sync"),
 ]
+# Each flavour's own I/O (sleep, threads, deadlines) is hand-written in both folders: not generated.
+HAND_WRITTEN = frozenset({Path("_io.py")})
 REPLACEMENTS = {
     "AsyncAgentBay": "AgentBay",
     "AsyncContextService": "ContextService",
@@ -32,7 +34,6 @@ REPLACEMENTS = {
     "AsyncTransport": "Transport",
     "AsyncHTTPResponse": "HTTPResponse",
     "AsyncHttpxTransport": "HttpxTransport",
-    "_io_async": "_io_sync",
     "_async": "_sync",
     "aclose": "close",
     "aread": "read",
@@ -56,7 +57,11 @@ def generate(source_dir: Path, target_dir: Path) -> dict[Path, str]:
     with tempfile.TemporaryDirectory() as tmp:
         work_src = Path(tmp) / "_async"
         work_dst = Path(tmp) / "_sync"
-        sources = sorted(source_dir.rglob("*.py"))
+        sources = [
+            path
+            for path in sorted(source_dir.rglob("*.py"))
+            if path.relative_to(source_dir) not in HAND_WRITTEN
+        ]
         for path in sources:
             copy = work_src / path.relative_to(source_dir)
             copy.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +86,7 @@ def main() -> int:
     stale: list[str] = []
     for source_dir, target_dir in PAIRS:
         wanted = generate(source_dir, target_dir)
-        present = {p.relative_to(target_dir) for p in target_dir.rglob("*.py")}
+        present = {p.relative_to(target_dir) for p in target_dir.rglob("*.py")} - HAND_WRITTEN
         for relative in sorted(present - set(wanted)):
             stale.append(f"{target_dir / relative}: has no source in {source_dir}")
             if not check:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from agentbay import _io_async
-from agentbay._async import _channel
+from agentbay._async import _channel, _io
 
 
 class Clock:
@@ -34,7 +33,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """
     clock = Clock()
     monkeypatch.setattr(_channel, "time", clock)
-    monkeypatch.setattr(_io_async, "sleep", clock.sleep)
+    monkeypatch.setattr(_io, "sleep", clock.sleep)
     return clock
 
 

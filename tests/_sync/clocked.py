@@ -7,8 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from agentbay import _io_sync
-from agentbay._sync import _channel
+from agentbay._sync import _channel, _io
 
 
 class Clock:
@@ -35,7 +34,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """
     clock = Clock()
     monkeypatch.setattr(_channel, "time", clock)
-    monkeypatch.setattr(_io_sync, "sleep", clock.sleep)
+    monkeypatch.setattr(_io, "sleep", clock.sleep)
     return clock
 
 

@@ -9,16 +9,16 @@ from collections.abc import AsyncIterator, Mapping
 
 import attrs
 
-from .. import _io_async, _request, _retry
+from .. import _request, _retry
 from .._config import Config
 from .._redact import Redactor
 from .._reply import Reply, decode_reply, failure
-from .._transports._async import exchange
 from .._transports._async.base import AsyncTransport
-from .._transports._async.exchange import Receiver
 from .._transports.errors import TransportError, client_closed
 from .._transports.http import Answer
 from .._transports.timing import Deadline
+from . import _exchange, _io
+from ._exchange import Receiver
 
 logger = logging.getLogger("agentbay")
 
@@ -75,7 +75,7 @@ class AsyncChannel:
             logger.debug(
                 "%s failed (%s); retry %d in %.2fs", action, reply.error, attempt + 1, delay
             )
-            await _io_async.sleep(delay)
+            await _io.sleep(delay)
             attempt += 1
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -93,7 +93,7 @@ class AsyncChannel:
     ) -> Reply:
         url = _request.call_url(self._base_url, action)
         try:
-            answer = await exchange.fetch(
+            answer = await _exchange.fetch(
                 self._transport, "POST", url, headers, body, Deadline(total=timeout)
             )
         except TransportError as exc:
@@ -117,7 +117,7 @@ class AsyncChannel:
         timeout, the whole within ``total`` seconds when given. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Upload")
-        return await exchange.send_stream(
+        return await _exchange.send_stream(
             self._transport, "PUT", url, headers, chunks, self._transfer_deadline(total)
         )
 
@@ -132,7 +132,7 @@ class AsyncChannel:
         :meth:`upload`. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Download")
-        return await exchange.receive_stream(
+        return await _exchange.receive_stream(
             self._transport, url, headers, receiver, self._transfer_deadline(total)
         )
 

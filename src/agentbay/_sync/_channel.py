@@ -10,16 +10,16 @@ from collections.abc import Iterator, Mapping
 
 import attrs
 
-from .. import _io_sync, _request, _retry
+from .. import _request, _retry
 from .._config import Config
 from .._redact import Redactor
 from .._reply import Reply, decode_reply, failure
-from .._transports._sync import exchange
 from .._transports._sync.base import Transport
-from .._transports._sync.exchange import Receiver
 from .._transports.errors import TransportError, client_closed
 from .._transports.http import Answer
 from .._transports.timing import Deadline
+from . import _exchange, _io
+from ._exchange import Receiver
 
 logger = logging.getLogger("agentbay")
 
@@ -76,7 +76,7 @@ class Channel:
             logger.debug(
                 "%s failed (%s); retry %d in %.2fs", action, reply.error, attempt + 1, delay
             )
-            _io_sync.sleep(delay)
+            _io.sleep(delay)
             attempt += 1
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -94,7 +94,7 @@ class Channel:
     ) -> Reply:
         url = _request.call_url(self._base_url, action)
         try:
-            answer = exchange.fetch(
+            answer = _exchange.fetch(
                 self._transport, "POST", url, headers, body, Deadline(total=timeout)
             )
         except TransportError as exc:
@@ -118,7 +118,7 @@ class Channel:
         timeout, the whole within ``total`` seconds when given. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Upload")
-        return exchange.send_stream(
+        return _exchange.send_stream(
             self._transport, "PUT", url, headers, chunks, self._transfer_deadline(total)
         )
 
@@ -133,7 +133,7 @@ class Channel:
         :meth:`upload`. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Download")
-        return exchange.receive_stream(
+        return _exchange.receive_stream(
             self._transport, url, headers, receiver, self._transfer_deadline(total)
         )
 

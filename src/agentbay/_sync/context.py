@@ -8,10 +8,9 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import _checks, _results, _transfer
+from .. import _checks, _local, _results
 from .._errors import AgentBayError, ClearanceTimeoutError
 from .._folders import FolderProgressCallback
-from .._io_sync import open_blocking, run_to_end, sleep
 from .._models import (
     ClearContextResult,
     Context,
@@ -24,9 +23,10 @@ from .._models import (
     FolderTransferResult,
     OperationResult,
 )
-from . import _folder_transfers
-from ._folder_transfers import Options
-from ._transfers import Download, Upload
+from . import _folder_transfer
+from ._file_transfer import Download, Upload
+from ._folder_transfer import Options
+from ._io import open_blocking, run_to_end, sleep
 
 if TYPE_CHECKING:
     from ._channel import Channel
@@ -394,9 +394,9 @@ class ContextService:
         self,
         context_id: str,
         file_path: str,
-        source: _transfer.Source,
+        source: _local.Source,
         *,
-        progress: _transfer.ProgressCallback | None = None,
+        progress: _local.ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> OperationResult:
         """Upload ``source`` to ``file_path`` of the context, streamed in 1 MiB chunks.
@@ -419,9 +419,9 @@ class ContextService:
         """
         _checks.check_text("context_id", context_id)
         _checks.check_text("file_path", file_path)
-        _transfer.check_progress(progress)
+        _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        source_ = open_blocking(_transfer.open_source, lambda opened: opened.close(), source)
+        source_ = open_blocking(_local.open_source, lambda opened: opened.close(), source)
         try:
             upload = Upload(self, context_id, file_path, source_, progress, total)
             return upload.run()
@@ -432,9 +432,9 @@ class ContextService:
         self,
         context_id: str,
         file_path: str,
-        destination: _transfer.Destination,
+        destination: _local.Destination,
         *,
-        progress: _transfer.ProgressCallback | None = None,
+        progress: _local.ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> OperationResult:
         """Download ``file_path`` of the context to ``destination``, streamed in 1 MiB chunks.
@@ -456,10 +456,10 @@ class ContextService:
         """
         _checks.check_text("context_id", context_id)
         _checks.check_text("file_path", file_path)
-        _transfer.check_progress(progress)
+        _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
         sink = open_blocking(
-            _transfer.open_destination, lambda sink: sink.discard(), destination
+            _local.open_destination, lambda sink: sink.discard(), destination
         )
         try:
             return Download(self, context_id, file_path, sink, progress, total).run()
@@ -496,7 +496,7 @@ class ContextService:
             print(len(result.transferred), "sent,", len(result.skipped), "unchanged")
         """
         options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
-        return _folder_transfers.upload_folder(
+        return _folder_transfer.upload_folder(
             self, context_id, local_folder, remote_folder, options, progress
         )
 
@@ -530,6 +530,6 @@ class ContextService:
             print(result.success, result.bytes_transferred)
         """
         options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
-        return _folder_transfers.download_folder(
+        return _folder_transfer.download_folder(
             self, context_id, remote_folder, local_folder, options, progress
         )

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
-from ... import _io_async
-from ..errors import Kind, TransportError, malformed, too_large
-from ..http import BODY_LIMIT, HEAD_LIMIT, Answer, check_url, content_length
-from ..timing import Deadline
-from .base import AsyncHTTPResponse, AsyncTransport
+from .._transports._async.base import AsyncHTTPResponse, AsyncTransport
+from .._transports.errors import Kind, TransportError, malformed, too_large
+from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Answer, check_url, content_length
+from .._transports.timing import Deadline
+from . import _io
 
 
 class Receiver(Protocol):
@@ -38,7 +38,7 @@ async def fetch(
     """Send a request and read its whole reply, at most :data:`BODY_LIMIT` bytes, within
     ``deadline``. Raises ``TransportError``."""
     try:
-        async with _io_async.enforce(deadline):
+        async with _io.enforce(deadline):
             response = await transport.open(method, url, headers, body, deadline.op_timeout())
             try:
                 if (_declared_length(response) or 0) > BODY_LIMIT:
@@ -67,7 +67,7 @@ async def send_stream(
     check_url(url)
     paced = _Paced(chunks, deadline)
     try:
-        async with _io_async.enforce(deadline):
+        async with _io.enforce(deadline):
             response = await transport.open(
                 method, url, headers, paced.chunks(), deadline.op_timeout()
             )
@@ -96,7 +96,7 @@ async def receive_stream(
     by ``receiver`` propagates unchanged. Raises ``TransportError``."""
     check_url(url)
     try:
-        async with _io_async.enforce(deadline):
+        async with _io.enforce(deadline):
             response = await transport.open("GET", url, headers, None, deadline.op_timeout())
             try:
                 if not 200 <= response.status < 300:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
-from .. import _checks, _transfer
+from .. import _checks, _local
 from .._errors import AgentBayError
 from .._folders import (
     FolderProgress,
@@ -34,8 +34,8 @@ from .._folders import (
     stamp_download,
     walk_local,
 )
-from .._io_async import map_bounded, run_blocking
 from .._models import ContextFileEntry, FolderTransferResult
+from ._io import map_bounded, run_blocking
 
 if TYPE_CHECKING:
     from .context import AsyncContextService
@@ -121,7 +121,7 @@ async def upload_folder(
     ``upload_folder``)."""
     _checks.check_text("context_id", context_id)
     local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
-    _transfer.check_progress(callback)
+    _local.check_progress(callback)
     files, problems = await run_blocking(walk_local, local_root)
     result = FolderTransferResult()
     result.failed = {remote_path(remote_root, path): why for path, why in problems.items()}
@@ -140,7 +140,7 @@ async def upload_folder(
         protect=problems,
     )
 
-    async def send(relative: str, tracker: _transfer.ProgressCallback) -> int:
+    async def send(relative: str, tracker: _local.ProgressCallback) -> int:
         local = os.path.join(local_root, *relative.split("/"))
         path = remote_path(remote_root, relative)
         outcome = await service.upload_file(context_id, path, local, progress=tracker)
@@ -168,7 +168,7 @@ async def download_folder(
     ``download_folder``)."""
     _checks.check_text("context_id", context_id)
     local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
-    _transfer.check_progress(callback)
+    _local.check_progress(callback)
     if not options.dry_run:
         await run_blocking(_make_folder, local_root)
     listing = await list_remote(service, context_id, remote_root, options.concurrency)
@@ -198,7 +198,7 @@ async def download_folder(
         total_bytes=sum(listing.files[p].size or 0 for p in plan.transfer if p not in refused),
     )
 
-    async def fetch(relative: str, tracker: _transfer.ProgressCallback) -> int:
+    async def fetch(relative: str, tracker: _local.ProgressCallback) -> int:
         target = await run_blocking(prepare_download_path, local_root, relative)
         path = remote_path(remote_root, relative)
         outcome = await service.download_file(context_id, path, target, progress=tracker)
@@ -232,7 +232,7 @@ class _Move(Protocol):
     """Moves one file (its relative path), reporting to ``tracker``; returns its size, raises
     :class:`AgentBayError` when it fails."""
 
-    async def __call__(self, relative: str, tracker: _transfer.ProgressCallback) -> int: ...
+    async def __call__(self, relative: str, tracker: _local.ProgressCallback) -> int: ...
 
 
 class _Delete(Protocol):

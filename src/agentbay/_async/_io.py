@@ -1,8 +1,8 @@
 """What only the async flavour has: its sleep, how it enforces a deadline, how it runs blocking
 work (off the event loop) and bounded concurrent work, its default transport.
 
-(The sync flavour's counterpart is ``_io_sync``; code generated from the async source calls
-the same names there.)
+(The sync flavour's counterpart is ``_sync/_io.py``, hand-written too; code generated from the
+async source calls the same names there.)
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._config import Config
-from ._transports.timing import Deadline
+from .._config import Config
+from .._transports.timing import Deadline
 
 if sys.version_info >= (3, 11):
     from asyncio import Timeout, timeout_at
@@ -32,7 +32,7 @@ else:  # pragma: no cover - Python 3.10
 
 
 if TYPE_CHECKING:
-    from ._transports._async.base import AsyncTransport
+    from .._transports._async.base import AsyncTransport
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -168,6 +168,6 @@ class enforce:
 
 def default_transport(config: Config) -> AsyncTransport:
     """The async flavour's transport: aiohttp (chosen by measurement, docs/benchmarks.md)."""
-    from ._transports.aiohttp import AiohttpTransport
+    from .._transports.aiohttp import AiohttpTransport
 
     return AiohttpTransport(config)
