@@ -295,7 +295,7 @@ def test_a_file_still_opening_when_the_transfer_stops_leaves_no_temporary_file(
     stopping, openings = threading.Event(), []
     real_open = _local.open_destination
 
-    def late_open(destination: Any) -> _local.Sink:
+    def late_open(destination: Any) -> _local.OpenedDestination:
         done = threading.Event()
         openings.append(done)
         try:

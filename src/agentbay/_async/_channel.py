@@ -15,10 +15,10 @@ from .._redact import Redactor
 from .._reply import Reply, decode_reply, failure
 from .._transports._async.base import AsyncTransport
 from .._transports.errors import TransportError, client_closed
-from .._transports.http import Answer
+from .._transports.http import Response
 from .._transports.timing import Deadline
 from . import _exchange, _io
-from ._exchange import Receiver
+from ._exchange import BodyDestination
 
 logger = logging.getLogger("agentbay")
 
@@ -93,12 +93,12 @@ class AsyncChannel:
     ) -> Reply:
         url = _request.call_url(self._base_url, action)
         try:
-            answer = await _exchange.fetch(
+            response = await _exchange.fetch(
                 self._transport, "POST", url, headers, body, Deadline(total=timeout)
             )
         except TransportError as exc:
             return failure(self.safe(exc.message), code=exc.code, retryable=exc.retryable)
-        reply = decode_reply(answer.status, answer.body, answer.retry_after)
+        reply = decode_reply(response.status, response.body, response.retry_after)
         if reply.ok:
             return reply
         return attrs.evolve(reply, error=self.safe(reply.error), message=self.safe(reply.message))
@@ -112,7 +112,7 @@ class AsyncChannel:
         headers: Mapping[str, str],
         chunks: AsyncIterator[bytes],
         total: float | None = None,
-    ) -> Answer:
+    ) -> Response:
         """PUT ``chunks`` to a presigned ``url``: each step must progress within the client's
         timeout, the whole within ``total`` seconds when given. Raises ``TransportError``."""
         if self.closed:
@@ -125,15 +125,15 @@ class AsyncChannel:
         self,
         url: str,
         headers: Mapping[str, str],
-        receiver: Receiver,
+        destination: BodyDestination,
         total: float | None = None,
-    ) -> Answer:
-        """GET a presigned ``url`` into ``receiver``, under the same time rules as
+    ) -> Response:
+        """GET a presigned ``url`` into ``destination``, under the same time rules as
         :meth:`upload`. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Download")
         return await _exchange.receive_stream(
-            self._transport, url, headers, receiver, self._transfer_deadline(total)
+            self._transport, url, headers, destination, self._transfer_deadline(total)
         )
 
     def safe(self, text: str) -> str:

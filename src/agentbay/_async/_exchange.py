@@ -11,16 +11,16 @@ from typing import Protocol
 
 from .._transports._async.base import AsyncHTTPResponse, AsyncTransport
 from .._transports.errors import Kind, TransportError, malformed, too_large
-from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Answer, check_url, content_length
+from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Response, check_url, content_length
 from .._transports.timing import Deadline
 from . import _io
 
 
-class Receiver(Protocol):
-    """Takes the body of a successful streamed download."""
+class BodyDestination(Protocol):
+    """Where the body of a successful streamed download goes."""
 
     async def begin(self, status: int, header: Callable[[str], str | None]) -> None:
-        """A 2xx answer's body starts; ``header(name)`` reads its headers. Raising refuses
+        """A 2xx response's body starts; ``header(name)`` reads its headers. Raising refuses
         the body."""
 
     async def write(self, chunk: bytes) -> None:
@@ -34,7 +34,7 @@ async def fetch(
     headers: Mapping[str, str],
     body: bytes | None,
     deadline: Deadline,
-) -> Answer:
+) -> Response:
     """Send a request and read its whole reply, at most :data:`BODY_LIMIT` bytes, within
     ``deadline``. Raises ``TransportError``."""
     try:
@@ -50,7 +50,7 @@ async def fetch(
                 await response.aclose()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Answer(response.status, content, response.header("retry-after"))
+    return Response(response.status, content, response.header("retry-after"))
 
 
 async def send_stream(
@@ -60,8 +60,8 @@ async def send_stream(
     headers: Mapping[str, str],
     chunks: AsyncIterator[bytes],
     deadline: Deadline,
-) -> Answer:
-    """Stream ``chunks`` as a request body (an upload); the answer keeps at most
+) -> Response:
+    """Stream ``chunks`` as a request body (an upload); the response keeps at most
     :data:`HEAD_LIMIT` bytes of its body. An exception raised while producing a chunk (a local
     read error, a progress callback) propagates unchanged. Raises ``TransportError``."""
     check_url(url)
@@ -81,17 +81,17 @@ async def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Answer(response.status, head, response.header("retry-after"))
+    return Response(response.status, head, response.header("retry-after"))
 
 
 async def receive_stream(
     transport: AsyncTransport,
     url: str,
     headers: Mapping[str, str],
-    receiver: Receiver,
+    destination: BodyDestination,
     deadline: Deadline,
-) -> Answer:
-    """GET ``url`` and stream a 2xx body to ``receiver`` (a download); any other answer keeps
+) -> Response:
+    """GET ``url`` and stream a 2xx body to ``destination`` (a download); any other response keeps
     at most :data:`HEAD_LIMIT` bytes of its body, and its Content-Range. An exception raised
     by ``receiver`` propagates unchanged. Raises ``TransportError``."""
     check_url(url)
@@ -102,20 +102,20 @@ async def receive_stream(
                 if not 200 <= response.status < 300:
                     head, _ = await _read_upto(response, deadline, HEAD_LIMIT)
                     retry_after = response.header("retry-after")
-                    return Answer(
+                    return Response(
                         response.status, head, retry_after, response.header("content-range")
                     )
                 _declared_length(response)  # a Content-Length that is not one: malformed
-                await receiver.begin(response.status, response.header)
+                await destination.begin(response.status, response.header)
                 while chunk := await response.read(deadline.op_timeout()):
                     deadline.progressed()
-                    await receiver.write(chunk)
+                    await destination.write(chunk)
                     deadline.check()
             finally:
                 await response.aclose()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Answer(response.status)
+    return Response(response.status)
 
 
 def _declared_length(response: AsyncHTTPResponse) -> int | None:

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .. import _local, _retry
+from .. import _local, _results, _retry
 from .._models import FileUrlResult, OperationResult
 from .._redact import without_query_of
 from .._transports.errors import Kind, TransportError
-from .._transports.http import Answer, content_length
+from .._transports.http import Response, content_length, content_range
 from ._io import run_blocking, sleep
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ NOT_REREADABLE = "not retried: the source cannot be read again from its start"
 
 
 @attrs.frozen
-class _Outcome:
+class _Attempt:
     """How one attempt ended: its result, and whether another attempt may do better."""
 
     result: OperationResult
@@ -46,13 +46,13 @@ class _Outcome:
     retry_after: float | None = None
 
 
-def _answered(url: FileUrlResult, answer: Answer, size: int) -> _Outcome:
-    """The outcome of an attempt that storage answered."""
-    result = _local.transfer_result(url, answer, size)
+def _answered(url: FileUrlResult, response: Response, size: int) -> _Attempt:
+    """The ended of an attempt that storage answered."""
+    result = _results.transfer_result(url, response, size)
     if result.success:
-        return _Outcome(result)
-    retry_after = _retry.parse_retry_after(answer.retry_after)
-    return _Outcome(result, _retry.is_retryable(answer.status), retry_after)
+        return _Attempt(result)
+    retry_after = _retry.parse_retry_after(response.retry_after)
+    return _Attempt(result, _retry.is_retryable(response.status), retry_after)
 
 
 def _done(url: FileUrlResult, size: int) -> OperationResult:
@@ -79,7 +79,7 @@ class _Transfer:
         """A presigned URL for the next attempt."""
         raise NotImplementedError
 
-    async def attempt(self, url: FileUrlResult, left: float | None) -> _Outcome:
+    async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
         """One attempt through ``url``, within ``left`` seconds (None: no bound). Raises
         ``TransportError`` or ``LocalIOError``."""
         raise NotImplementedError
@@ -95,26 +95,26 @@ class _Transfer:
         while True:
             url = await self.fresh_url()
             if not url.success:
-                return _local.url_failure(url)
+                return _results.url_failure(url)
             left = None if ends is None else ends - time.monotonic()
             try:
                 if left is not None and left <= 0:
                     raise TransportError(Kind.TIMEOUT, "Transfer timed out")
-                outcome = await self.attempt(url, left)
+                ended = await self.attempt(url, left)
             except TransportError as exc:
                 if exc.kind is Kind.TIMEOUT and ends is not None and time.monotonic() >= ends:
                     message = _timed_out(self._timeout or 0.0)
-                    outcome = _Outcome(_local.error_failure(url, message, exc.code))
+                    ended = _Attempt(_results.error_failure(url, message, exc.code))
                 else:
-                    failure = _local.error_failure(url, exc.message, exc.code)
-                    outcome = _Outcome(failure, exc.retryable)
+                    failure = _results.error_failure(url, exc.message, exc.code)
+                    ended = _Attempt(failure, exc.retryable)
             except _local.LocalIOError as exc:
-                outcome = _Outcome(_local.error_failure(url, str(exc), exc.code))
+                ended = _Attempt(_results.error_failure(url, str(exc), exc.code))
             tries += 1
-            result = outcome.result
-            if not outcome.retryable or tries > self._channel.max_retries:
+            result = ended.result
+            if not ended.retryable or tries > self._channel.max_retries:
                 break
-            delay = _retry.backoff_delay(tries - 1, outcome.retry_after)
+            delay = _retry.backoff_delay(tries - 1, ended.retry_after)
             if ends is not None and time.monotonic() + delay >= ends:
                 break
             reason = await self.prepare_retry()
@@ -158,10 +158,10 @@ class Upload(_Transfer):
         """A presigned PUT URL."""
         return await self._service.get_file_upload_url(self._context_id, self._file_path)
 
-    async def attempt(self, url: FileUrlResult, left: float | None) -> _Outcome:
+    async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
         """PUT the source from its start."""
-        answer = await self._channel.upload(url.url, self._headers, self._chunks(), left)
-        return _answered(url, answer, self._source.taken)
+        response = await self._channel.upload(url.url, self._headers, self._chunks(), left)
+        return _answered(url, response, self._source.taken)
 
     async def _chunks(self) -> AsyncIterator[bytes]:
         source = self._source
@@ -179,9 +179,9 @@ class Upload(_Transfer):
 
 
 class Download(_Transfer):
-    """A download into ``sink``, resumed from what it holds when an attempt breaks off.
+    """A download into ``destination``, resumed from what it holds when an attempt breaks off.
 
-    Example: ``result = await Download(service, "ctx-1", "/a", sink, None, None).run()``
+    Example: ``result = await Download(service, "ctx-1", "/a", destination, None, None).run()``
     """
 
     def __init__(
@@ -189,34 +189,34 @@ class Download(_Transfer):
         service: AsyncContextService,
         context_id: str,
         file_path: str,
-        sink: _local.Sink,
+        destination: _local.OpenedDestination,
         callback: _local.ProgressCallback | None,
         timeout: float | None,
     ) -> None:
         super().__init__(service, context_id, file_path, timeout)
-        self._sink = sink
-        self._receiving = _Receiving(sink, _local.Progress(callback, None))
+        self._destination = destination
+        self._resumable = _Resumable(destination, _local.Progress(callback, None))
 
     async def fresh_url(self) -> FileUrlResult:
         """A presigned GET URL."""
         return await self._service.get_file_download_url(self._context_id, self._file_path)
 
-    async def attempt(self, url: FileUrlResult, left: float | None) -> _Outcome:
-        """GET the file, or the rest of it; commit the sink once every byte is in."""
-        receiving = self._receiving
-        answer = await self._channel.download(url.url, receiving.headers(), receiving, left)
-        outcome = receiving.outcome(url, answer)
-        if outcome.result.success:
-            await run_blocking(self._sink.commit)
-        return outcome
+    async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
+        """GET the file, or the rest of it; commit the destination once every byte is in."""
+        resumable = self._resumable
+        response = await self._channel.download(url.url, resumable.headers(), resumable, left)
+        ended = resumable.ended(url, response)
+        if ended.result.success:
+            await run_blocking(self._destination.commit)
+        return ended
 
 
-class _Receiving:
-    """Receives one download into ``sink`` across its attempts: asks for the rest with a Range
-    request, and starts over when storage sends the whole file again."""
+class _Resumable:
+    """Receives one download into ``destination`` across its attempts: asks for the rest with a
+    Range request, and starts over when storage sends the whole file again."""
 
-    def __init__(self, sink: _local.Sink, progress: _local.Progress) -> None:
-        self._sink = sink
+    def __init__(self, destination: _local.OpenedDestination, progress: _local.Progress) -> None:
+        self._destination = destination
         self._progress = progress
         self._validator: str | None = None  # the ETag or Last-Modified of the whole file
         self._total: int | None = None
@@ -224,9 +224,9 @@ class _Receiving:
         self._asked = 0  # the offset the current attempt asked for
 
     def headers(self) -> dict[str, str]:
-        """The headers of the next attempt: a Range from what the sink has, if anything."""
+        """The headers of the next attempt: a Range from what the destination has, if anything."""
         headers = {"accept-encoding": "identity"}
-        self._asked = self._sink.written if self._resume else 0
+        self._asked = self._destination.written if self._resume else 0
         self._resume = True
         if self._asked:
             headers["range"] = f"bytes={self._asked}-"
@@ -235,9 +235,9 @@ class _Receiving:
         return headers
 
     async def begin(self, status: int, header: Callable[[str], str | None]) -> None:
-        """A 206 goes on from what the sink has; anything else starts over."""
+        """A 206 goes on from what the destination has; anything else starts over."""
         if status == 206:
-            first, last, total = _local.content_range(header("content-range"))
+            first, last, total = content_range(header("content-range"))
             if (
                 not self._asked
                 or first != self._asked
@@ -252,7 +252,7 @@ class _Receiving:
             self._total = total
             self._progress.resume(total)
             return
-        if not await run_blocking(self._sink.restart):
+        if not await run_blocking(self._destination.restart):
             raise _local.LocalIOError(
                 "Cannot start the download over: the destination cannot be rewound"
             )
@@ -263,22 +263,22 @@ class _Receiving:
 
     async def write(self, chunk: bytes) -> None:
         """Write one chunk (off the event loop) and report it."""
-        await run_blocking(self._sink.write, chunk)
+        await run_blocking(self._destination.write, chunk)
         self._progress.advance(len(chunk))
 
-    def outcome(self, url: FileUrlResult, answer: Answer) -> _Outcome:
-        """How the attempt that got ``answer`` ended."""
-        written = self._sink.written
-        if 200 <= answer.status < 300:
+    def ended(self, url: FileUrlResult, response: Response) -> _Attempt:
+        """How the attempt that got ``response`` ended."""
+        written = self._destination.written
+        if 200 <= response.status < 300:
             if self._total is not None and written != self._total:
                 message = f"The download ended after {written} of {self._total} bytes"
-                return _Outcome(_local.error_failure(url, message, Kind.BROKEN.value), True)
-            return _Outcome(_done(url, written))
-        if answer.status == 416 and self._asked:
-            total = _local.content_range(answer.content_range)[2]
+                return _Attempt(_results.error_failure(url, message, Kind.BROKEN.value), True)
+            return _Attempt(_done(url, written))
+        if response.status == 416 and self._asked:
+            total = content_range(response.content_range)[2]
             if total == written:  # every byte had arrived already
                 self._progress.resume(total)
-                return _Outcome(_done(url, written))
+                return _Attempt(_done(url, written))
             self._resume = False
-            return _Outcome(_answered(url, answer, written).result, retryable=True)
-        return _answered(url, answer, written)
+            return _Attempt(_answered(url, response, written).result, retryable=True)
+        return _answered(url, response, written)

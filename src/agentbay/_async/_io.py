@@ -68,7 +68,7 @@ async def run_to_end(fn: Callable[..., R], *args: Any) -> R:
     """``run_blocking(fn, *args)`` for cleanup that must not be cut short: when the caller is
     cancelled, ``fn`` still runs to its end before the cancellation propagates.
 
-    Example: ``await run_to_end(sink.discard)``.
+    Example: ``await run_to_end(opened.discard)``.
     """
     job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
     await _settled(job)
@@ -80,7 +80,7 @@ async def open_blocking(fn: Callable[..., R], release: Callable[[R], object], *a
     cancelled while ``fn`` runs, what it opened is released before the cancellation propagates,
     rather than left behind (a temporary file, say).
 
-    Example: ``sink = await open_blocking(open_destination, lambda s: s.discard(), "a.bin")``.
+    Example: ``opened = await open_blocking(open_destination, lambda o: o.discard(), "a.bin")``.
     """
     job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
     try:

@@ -457,13 +457,13 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        sink = await open_blocking(
-            _local.open_destination, lambda sink: sink.discard(), destination
+        opened = await open_blocking(
+            _local.open_destination, lambda opened: opened.discard(), destination
         )
         try:
-            return await Download(self, context_id, file_path, sink, progress, total).run()
+            return await Download(self, context_id, file_path, opened, progress, total).run()
         finally:
-            await run_to_end(sink.discard)
+            await run_to_end(opened.discard)
 
     async def upload_folder(
         self,

@@ -16,10 +16,10 @@ from .._redact import Redactor
 from .._reply import Reply, decode_reply, failure
 from .._transports._sync.base import Transport
 from .._transports.errors import TransportError, client_closed
-from .._transports.http import Answer
+from .._transports.http import Response
 from .._transports.timing import Deadline
 from . import _exchange, _io
-from ._exchange import Receiver
+from ._exchange import BodyDestination
 
 logger = logging.getLogger("agentbay")
 
@@ -94,12 +94,12 @@ class Channel:
     ) -> Reply:
         url = _request.call_url(self._base_url, action)
         try:
-            answer = _exchange.fetch(
+            response = _exchange.fetch(
                 self._transport, "POST", url, headers, body, Deadline(total=timeout)
             )
         except TransportError as exc:
             return failure(self.safe(exc.message), code=exc.code, retryable=exc.retryable)
-        reply = decode_reply(answer.status, answer.body, answer.retry_after)
+        reply = decode_reply(response.status, response.body, response.retry_after)
         if reply.ok:
             return reply
         return attrs.evolve(reply, error=self.safe(reply.error), message=self.safe(reply.message))
@@ -113,7 +113,7 @@ class Channel:
         headers: Mapping[str, str],
         chunks: Iterator[bytes],
         total: float | None = None,
-    ) -> Answer:
+    ) -> Response:
         """PUT ``chunks`` to a presigned ``url``: each step must progress within the client's
         timeout, the whole within ``total`` seconds when given. Raises ``TransportError``."""
         if self.closed:
@@ -126,15 +126,15 @@ class Channel:
         self,
         url: str,
         headers: Mapping[str, str],
-        receiver: Receiver,
+        destination: BodyDestination,
         total: float | None = None,
-    ) -> Answer:
-        """GET a presigned ``url`` into ``receiver``, under the same time rules as
+    ) -> Response:
+        """GET a presigned ``url`` into ``destination``, under the same time rules as
         :meth:`upload`. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Download")
         return _exchange.receive_stream(
-            self._transport, url, headers, receiver, self._transfer_deadline(total)
+            self._transport, url, headers, destination, self._transfer_deadline(total)
         )
 
     def safe(self, text: str) -> str:

@@ -12,16 +12,16 @@ from typing import Protocol
 
 from .._transports._sync.base import HTTPResponse, Transport
 from .._transports.errors import Kind, TransportError, malformed, too_large
-from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Answer, check_url, content_length
+from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Response, check_url, content_length
 from .._transports.timing import Deadline
 from . import _io
 
 
-class Receiver(Protocol):
-    """Takes the body of a successful streamed download."""
+class BodyDestination(Protocol):
+    """Where the body of a successful streamed download goes."""
 
     def begin(self, status: int, header: Callable[[str], str | None]) -> None:
-        """A 2xx answer's body starts; ``header(name)`` reads its headers. Raising refuses
+        """A 2xx response's body starts; ``header(name)`` reads its headers. Raising refuses
         the body."""
 
     def write(self, chunk: bytes) -> None:
@@ -35,7 +35,7 @@ def fetch(
     headers: Mapping[str, str],
     body: bytes | None,
     deadline: Deadline,
-) -> Answer:
+) -> Response:
     """Send a request and read its whole reply, at most :data:`BODY_LIMIT` bytes, within
     ``deadline``. Raises ``TransportError``."""
     try:
@@ -51,7 +51,7 @@ def fetch(
                 response.close()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Answer(response.status, content, response.header("retry-after"))
+    return Response(response.status, content, response.header("retry-after"))
 
 
 def send_stream(
@@ -61,8 +61,8 @@ def send_stream(
     headers: Mapping[str, str],
     chunks: Iterator[bytes],
     deadline: Deadline,
-) -> Answer:
-    """Stream ``chunks`` as a request body (an upload); the answer keeps at most
+) -> Response:
+    """Stream ``chunks`` as a request body (an upload); the response keeps at most
     :data:`HEAD_LIMIT` bytes of its body. An exception raised while producing a chunk (a local
     read error, a progress callback) propagates unchanged. Raises ``TransportError``."""
     check_url(url)
@@ -82,17 +82,17 @@ def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Answer(response.status, head, response.header("retry-after"))
+    return Response(response.status, head, response.header("retry-after"))
 
 
 def receive_stream(
     transport: Transport,
     url: str,
     headers: Mapping[str, str],
-    receiver: Receiver,
+    destination: BodyDestination,
     deadline: Deadline,
-) -> Answer:
-    """GET ``url`` and stream a 2xx body to ``receiver`` (a download); any other answer keeps
+) -> Response:
+    """GET ``url`` and stream a 2xx body to ``destination`` (a download); any other response keeps
     at most :data:`HEAD_LIMIT` bytes of its body, and its Content-Range. An exception raised
     by ``receiver`` propagates unchanged. Raises ``TransportError``."""
     check_url(url)
@@ -103,20 +103,20 @@ def receive_stream(
                 if not 200 <= response.status < 300:
                     head, _ = _read_upto(response, deadline, HEAD_LIMIT)
                     retry_after = response.header("retry-after")
-                    return Answer(
+                    return Response(
                         response.status, head, retry_after, response.header("content-range")
                     )
                 _declared_length(response)  # a Content-Length that is not one: malformed
-                receiver.begin(response.status, response.header)
+                destination.begin(response.status, response.header)
                 while chunk := response.read(deadline.op_timeout()):
                     deadline.progressed()
-                    receiver.write(chunk)
+                    destination.write(chunk)
                     deadline.check()
             finally:
                 response.close()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Answer(response.status)
+    return Response(response.status)
 
 
 def _declared_length(response: HTTPResponse) -> int | None:

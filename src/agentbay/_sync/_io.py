@@ -41,7 +41,7 @@ def run_blocking(fn: Callable[..., R], *args: Any) -> R:
 def run_to_end(fn: Callable[..., R], *args: Any) -> R:
     """``fn(*args)``, right here (the async flavour shields such cleanup from cancellation).
 
-    Example: ``run_to_end(sink.discard)``.
+    Example: ``run_to_end(opened.discard)``.
     """
     return fn(*args)
 
@@ -50,7 +50,7 @@ def open_blocking(fn: Callable[..., R], release: Callable[[R], object], *args: A
     """``fn(*args)``, right here; ``release`` is for the async flavour, whose caller can be
     cancelled while ``fn`` runs in a worker thread.
 
-    Example: ``sink = open_blocking(open_destination, lambda s: s.discard(), "a.bin")``.
+    Example: ``opened = open_blocking(open_destination, lambda o: o.discard(), "a.bin")``.
     """
     return fn(*args)
 

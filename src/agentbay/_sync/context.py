@@ -458,13 +458,13 @@ class ContextService:
         _checks.check_text("file_path", file_path)
         _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        sink = open_blocking(
-            _local.open_destination, lambda sink: sink.discard(), destination
+        opened = open_blocking(
+            _local.open_destination, lambda opened: opened.discard(), destination
         )
         try:
-            return Download(self, context_id, file_path, sink, progress, total).run()
+            return Download(self, context_id, file_path, opened, progress, total).run()
         finally:
-            run_to_end(sink.discard)
+            run_to_end(opened.discard)
 
     def upload_folder(
         self,
