@@ -58,7 +58,7 @@ def count_actions(monkeypatch: pytest.MonkeyPatch, agent_bay: AsyncAgentBay) -> 
     channel = agent_bay._channel
     original = channel.call
 
-    async def counting(action: str, params: Any, deadline: float | None = None) -> Any:
+    async def counting(action: str, params: Any, deadline: Any = None) -> Any:
         actions.append(action)
         return await original(action, params, deadline)
 

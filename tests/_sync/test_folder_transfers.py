@@ -59,7 +59,7 @@ def count_actions(monkeypatch: pytest.MonkeyPatch, agent_bay: AgentBay) -> list[
     channel = agent_bay._channel
     original = channel.call
 
-    def counting(action: str, params: Any, deadline: float | None = None) -> Any:
+    def counting(action: str, params: Any, deadline: Any = None) -> Any:
         actions.append(action)
         return original(action, params, deadline)
 

@@ -46,11 +46,11 @@ class AsyncChannel:
         return self._config.max_retries
 
     async def call(
-        self, action: str, params: _request.Params, deadline: float | None = None
+        self, action: str, params: _request.Params, deadline: Deadline | None = None
     ) -> Reply:
-        """Send ``action`` with ``params``; retry transient failures with backoff.
+        """Send ``action`` with ``params``; retry transient failures on the retry schedule.
 
-        ``deadline`` (a ``time.monotonic()`` instant) bounds all attempts and waits together.
+        ``deadline`` bounds all attempts and waits together.
         """
         if self.closed:
             error = client_closed(action)
@@ -58,25 +58,22 @@ class AsyncChannel:
         body = _request.encode_form(params, self._api_key)
         headers = _request.call_headers(action)
         started = time.monotonic()
-        attempt = 0
+        schedule = _retry.Schedule(self.max_retries, deadline)
         while True:
             timeout = self._timeout_s
             if deadline is not None:
-                timeout = min(timeout, deadline - time.monotonic())
+                timeout = min(timeout, deadline.remaining())
                 if timeout <= 0:
                     reply = failure(f"{action} ran out of time", code="SDK.Timeout", retryable=True)
                     break
             reply = await self._attempt(action, body, headers, timeout)
-            if reply.ok or not reply.retryable or attempt >= self._config.max_retries:
-                break
-            delay = _retry.backoff_delay(attempt, reply.retry_after)
-            if deadline is not None and time.monotonic() + delay >= deadline:
+            delay = schedule.next_delay(not reply.ok and reply.retryable, reply.retry_after)
+            if delay is None:
                 break
             logger.debug(
-                "%s failed (%s); retry %d in %.2fs", action, reply.error, attempt + 1, delay
+                "%s failed (%s); retry %d in %.2fs", action, reply.error, schedule.attempts, delay
             )
             await _io.sleep(delay)
-            attempt += 1
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s in %.1f ms, RequestId=%s%s",

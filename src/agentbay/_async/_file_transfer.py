@@ -3,23 +3,24 @@
 
 Each attempt asks for a fresh presigned URL. An attempt that fails transiently (a
 ``TransportError`` that is ``retryable``: refused, reset or cut connections, stalls; or storage
-answering 408, 429, 500, 502, 503 or 504) is retried after ``_retry.backoff_delay`` (Retry-After
-honoured), at most ``Config.max_retries`` times, all within the transfer's optional
-``timeout``. An upload is retried only if its source can be read again from its start; a
-download resumes from the bytes it already has with ``Range: bytes=N-`` (and ``If-Range``), and
-starts over when storage sends the whole file instead.
+answering 408, 429, 500, 502, 503 or 504) is retried on the one retry schedule,
+``_retry.Schedule`` (Retry-After honoured, at most ``Config.max_retries`` times), all within the
+transfer's optional ``timeout``. An upload is retried only if its source can be read again
+from its start; a download resumes from the bytes it already has with ``Range: bytes=N-`` (and
+``If-Range``), and starts over when storage sends the whole file instead.
+
+A transfer is handed what it uses: the channel, and ``url_for(context_id, path)``, which asks
+for a presigned URL (PUT for an upload, GET for a download); never the service.
 
 Example::
 
-    source = await run_blocking(_local.open_source, b"data")
-    result = await Upload(service, "ctx-1", "/a.txt", source, None, None).run()
+    result = await upload(channel, url_for, "ctx-1", "/a.txt", b"data", None, None)
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
@@ -28,11 +29,18 @@ from .._models import FileUrlResult, OperationResult
 from .._redact import without_query_of
 from .._transports.errors import Kind, TransportError
 from .._transports.http import Response, content_length, content_range
-from ._io import run_blocking, sleep
+from .._transports.timing import Deadline
+from ._io import open_blocking, run_blocking, run_to_end, sleep
 
 if TYPE_CHECKING:
     from ._channel import AsyncChannel
-    from .context import AsyncContextService
+
+
+class UrlFor(Protocol):
+    """``url_for(context_id, path)``: a presigned URL for the next attempt."""
+
+    async def __call__(self, context_id: str, file_path: str, /) -> FileUrlResult: ...
+
 
 NOT_REREADABLE = "not retried: the source cannot be read again from its start"
 
@@ -47,7 +55,7 @@ class _Attempt:
 
 
 def _answered(url: FileUrlResult, response: Response, size: int) -> _Attempt:
-    """The ended of an attempt that storage answered."""
+    """How an attempt that storage answered ended."""
     result = _results.transfer_result(url, response, size)
     if result.success:
         return _Attempt(result)
@@ -67,17 +75,22 @@ class _Transfer:
     """One file transfer, attempt after attempt; a subclass says what an attempt is."""
 
     def __init__(
-        self, service: AsyncContextService, context_id: str, file_path: str, timeout: float | None
+        self,
+        channel: AsyncChannel,
+        url_for: UrlFor,
+        context_id: str,
+        file_path: str,
+        timeout: float | None,
     ) -> None:
-        self._service = service
-        self._channel: AsyncChannel = service._channel
+        self._channel = channel
+        self._url_for = url_for
         self._context_id = context_id
         self._file_path = file_path
         self._timeout = timeout
 
     async def fresh_url(self) -> FileUrlResult:
         """A presigned URL for the next attempt."""
-        raise NotImplementedError
+        return await self._url_for(self._context_id, self._file_path)
 
     async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
         """One attempt through ``url``, within ``left`` seconds (None: no bound). Raises
@@ -90,19 +103,19 @@ class _Transfer:
 
     async def run(self) -> OperationResult:
         """Attempt until success or a failure that may not be retried."""
-        ends = None if self._timeout is None else time.monotonic() + self._timeout
-        tries = 0
+        deadline = None if self._timeout is None else Deadline(total=self._timeout)
+        schedule = _retry.Schedule(self._channel.max_retries, deadline)
         while True:
             url = await self.fresh_url()
             if not url.success:
                 return _results.url_failure(url)
-            left = None if ends is None else ends - time.monotonic()
+            left = None if deadline is None else deadline.remaining()
             try:
                 if left is not None and left <= 0:
                     raise TransportError(Kind.TIMEOUT, "Transfer timed out")
                 ended = await self.attempt(url, left)
             except TransportError as exc:
-                if exc.kind is Kind.TIMEOUT and ends is not None and time.monotonic() >= ends:
+                if exc.kind is Kind.TIMEOUT and deadline is not None and deadline.remaining() <= 0:
                     message = _timed_out(self._timeout or 0.0)
                     ended = _Attempt(_results.error_failure(url, message, exc.code))
                 else:
@@ -110,12 +123,9 @@ class _Transfer:
                     ended = _Attempt(failure, exc.retryable)
             except _local.LocalIOError as exc:
                 ended = _Attempt(_results.error_failure(url, str(exc), exc.code))
-            tries += 1
             result = ended.result
-            if not ended.retryable or tries > self._channel.max_retries:
-                break
-            delay = _retry.backoff_delay(tries - 1, ended.retry_after)
-            if ends is not None and time.monotonic() + delay >= ends:
+            delay = schedule.next_delay(ended.retryable, ended.retry_after)
+            if delay is None:
                 break
             reason = await self.prepare_retry()
             if reason is not None:
@@ -123,8 +133,8 @@ class _Transfer:
                 break
             await sleep(delay)
         if not result.success:
-            if tries > 1:
-                result.error_message += f" (after {tries} attempts)"
+            if schedule.attempts > 1:
+                result.error_message += f" (after {schedule.attempts} attempts)"
             result.error_message = self._safe(url.url, result.error_message)
             result.message = self._safe(url.url, result.message)
         return result
@@ -137,26 +147,23 @@ class _Transfer:
 class Upload(_Transfer):
     """An upload of an opened ``source``: every attempt reads it from its start.
 
-    Example: ``result = await Upload(service, "ctx-1", "/a", source, None, None).run()``
+    Example: ``result = await Upload(channel, url_for, "ctx-1", "/a", source, None, None).run()``
     """
 
     def __init__(
         self,
-        service: AsyncContextService,
+        channel: AsyncChannel,
+        url_for: UrlFor,
         context_id: str,
         file_path: str,
         source: _local.OpenedSource,
         callback: _local.ProgressCallback | None,
         timeout: float | None,
     ) -> None:
-        super().__init__(service, context_id, file_path, timeout)
+        super().__init__(channel, url_for, context_id, file_path, timeout)
         self._source = source
         self._progress = _local.Progress(callback, source.size)
         self._headers = {} if source.size is None else {"content-length": str(source.size)}
-
-    async def fresh_url(self) -> FileUrlResult:
-        """A presigned PUT URL."""
-        return await self._service.get_file_upload_url(self._context_id, self._file_path)
 
     async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
         """PUT the source from its start."""
@@ -181,25 +188,22 @@ class Upload(_Transfer):
 class Download(_Transfer):
     """A download into ``destination``, resumed from what it holds when an attempt breaks off.
 
-    Example: ``result = await Download(service, "ctx-1", "/a", destination, None, None).run()``
+    Example: ``result = await Download(channel, url_for, "ctx-1", "/a", opened, None, None).run()``
     """
 
     def __init__(
         self,
-        service: AsyncContextService,
+        channel: AsyncChannel,
+        url_for: UrlFor,
         context_id: str,
         file_path: str,
         destination: _local.OpenedDestination,
         callback: _local.ProgressCallback | None,
         timeout: float | None,
     ) -> None:
-        super().__init__(service, context_id, file_path, timeout)
+        super().__init__(channel, url_for, context_id, file_path, timeout)
         self._destination = destination
         self._resumable = _Resumable(destination, _local.Progress(callback, None))
-
-    async def fresh_url(self) -> FileUrlResult:
-        """A presigned GET URL."""
-        return await self._service.get_file_download_url(self._context_id, self._file_path)
 
     async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
         """GET the file, or the rest of it; commit the destination once every byte is in."""
@@ -282,3 +286,44 @@ class _Resumable:
             self._resume = False
             return _Attempt(_answered(url, response, written).result, retryable=True)
         return _answered(url, response, written)
+
+
+async def upload(
+    channel: AsyncChannel,
+    url_for: UrlFor,
+    context_id: str,
+    file_path: str,
+    source: _local.Source,
+    progress: _local.ProgressCallback | None,
+    timeout: float | None,
+) -> OperationResult:
+    """Open ``source`` (raising :class:`~agentbay.AgentBayError` before sending when it cannot
+    be read) and upload it to ``file_path`` (see ``upload_file``); arguments already checked."""
+    opened = await open_blocking(_local.open_source, lambda opened: opened.close(), source)
+    try:
+        transfer = Upload(channel, url_for, context_id, file_path, opened, progress, timeout)
+        return await transfer.run()
+    finally:
+        await run_to_end(opened.close)
+
+
+async def download(
+    channel: AsyncChannel,
+    url_for: UrlFor,
+    context_id: str,
+    file_path: str,
+    destination: _local.Destination,
+    progress: _local.ProgressCallback | None,
+    timeout: float | None,
+) -> OperationResult:
+    """Open ``destination`` (raising :class:`~agentbay.AgentBayError` before sending when it
+    cannot be written) and download ``file_path`` into it (see ``download_file``); arguments
+    already checked."""
+    opened = await open_blocking(
+        _local.open_destination, lambda opened: opened.discard(), destination
+    )
+    try:
+        transfer = Download(channel, url_for, context_id, file_path, opened, progress, timeout)
+        return await transfer.run()
+    finally:
+        await run_to_end(opened.discard)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -144,7 +143,7 @@ class enforce:
         self._scope = timeout_at(self._when())
 
     def _when(self) -> float:
-        return self._loop.time() + (self._deadline.expires_at() - time.monotonic())
+        return self._loop.time() + self._deadline.remaining()
 
     def _reschedule(self) -> None:
         _move(self._scope, self._when())

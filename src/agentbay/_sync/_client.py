@@ -52,6 +52,12 @@ class AgentBay:
         return self._api_key
 
     @property
+    def channel(self) -> Channel:
+        """How this client's services reach AgentBay (actions with retries, transfers); handed
+        to each service as it is built. Internal: not for sending requests yourself."""
+        return self._channel
+
+    @property
     def region_id(self) -> str | None:
         """The region sent as LoginRegionId when creating contexts."""
         return self.config.region_id

@@ -2,20 +2,22 @@
 """Folder transfers of :class:`ContextService`: walk, list, plan, then move the files a
 bounded number at a time (the rules are in :mod:`agentbay._folders`).
 
-Each file goes through ``upload_file`` / ``download_file``, retries included. Disk work (the
-walk, folders, mtimes, deletions) runs through ``run_blocking``; the listing goes a folder level
-at a time, ``concurrency`` folders at once.
+A folder transfer is handed what it uses, as small callables (:class:`Remote`): a page of a
+folder's listing, one file's upload, download and deletion; never the service. Each file goes
+through ``upload_file`` / ``download_file``, retries included. Disk work (the walk, folders,
+mtimes, deletions) runs through ``run_blocking``; the listing goes a folder level at a time,
+``concurrency`` folders at once, each folder through the one paginator.
 
 Example::
 
     options = Options(concurrency=16, only_changed=True, delete_extra=False, dry_run=False)
-    result = upload_folder(service, "ctx-1", "photos", "/photos", options, None)
+    result = upload_folder(remote, "ctx-1", "photos", "/photos", options, None)
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import attrs
 
@@ -35,13 +37,51 @@ from .._folders import (
     stamp_download,
     walk_local,
 )
-from .._models import ContextFileEntry, FolderTransferResult
+from .._models import ContextFileEntry, ContextFileListResult, FolderTransferResult, OperationResult
 from ._io import map_bounded, run_blocking
-
-if TYPE_CHECKING:
-    from .context import ContextService
+from ._paging import pages
 
 LIST_PAGE_SIZE = 100  # entries per DescribeContextFiles page (the service's most)
+
+
+class _ListPage(Protocol):
+    """``list_page(context_id, folder, page_size, token)``: one page of a folder's entries."""
+
+    def __call__(
+        self, context_id: str, folder: str, page_size: int, token: str | None, /
+    ) -> ContextFileListResult: ...
+
+
+class _MoveFile(Protocol):
+    """``upload_file`` or ``download_file``: one file, with its progress callback."""
+
+    def __call__(
+        self,
+        context_id: str,
+        file_path: str,
+        local: str,
+        /,
+        *,
+        progress: _local.ProgressCallback | None = None,
+    ) -> OperationResult: ...
+
+
+class _DeleteFile(Protocol):
+    """``delete_file(context_id, path)``."""
+
+    def __call__(self, context_id: str, file_path: str, /) -> OperationResult: ...
+
+
+@attrs.frozen
+class Remote:
+    """What a folder transfer uses of the context, as callables the service hands it:
+    ``list_page(context_id, folder, page_size, token)`` (one page of a folder's entries),
+    ``upload_file``, ``download_file`` and ``delete_file(context_id, path)``."""
+
+    list_page: _ListPage
+    upload_file: _MoveFile
+    download_file: _MoveFile
+    delete_file: _DeleteFile
 
 
 @attrs.frozen
@@ -84,7 +124,7 @@ def _finished(result: FolderTransferResult) -> FolderTransferResult:
 
 
 def list_remote(
-    service: ContextService, context_id: str, remote_root: str, concurrency: int
+    remote: Remote, context_id: str, remote_root: str, concurrency: int
 ) -> RemoteListing:
     """Every file below ``remote_root``, a folder level at a time, ``concurrency`` folders at
     once; a folder that cannot be listed is recorded as such (its partial pages dropped)."""
@@ -92,17 +132,21 @@ def list_remote(
 
     def entries_of(folder: str) -> tuple[list[ContextFileEntry], str | None]:
         entries: list[ContextFileEntry] = []
+
+        def page(token: str | None) -> ContextFileListResult:
+            return remote.list_page(context_id, folder, LIST_PAGE_SIZE, token)
+
         try:
-            for entry in service.iter_files(context_id, folder, LIST_PAGE_SIZE):
-                entries.append(entry)
+            for listed in pages(page, "list files"):
+                entries.extend(listed.entries)
         except AgentBayError as exc:
             return [], exc.message
         return entries, None
 
     while listing.pending:
         folders, listing.pending = listing.pending, []
-        pages = map_bounded(entries_of, folders, concurrency)
-        for folder, (entries, problem) in zip(folders, pages, strict=True):
+        listed = map_bounded(entries_of, folders, concurrency)
+        for folder, (entries, problem) in zip(folders, listed, strict=True):
             if problem is not None:
                 listing.folder_failed(folder, problem)
             for entry in entries:
@@ -111,7 +155,7 @@ def list_remote(
 
 
 def upload_folder(
-    service: ContextService,
+    remote: Remote,
     context_id: str,
     local_folder: str | os.PathLike[str],
     remote_folder: str,
@@ -126,16 +170,16 @@ def upload_folder(
     files, problems = run_blocking(walk_local, local_root)
     result = FolderTransferResult()
     result.failed = {remote_path(remote_root, path): why for path, why in problems.items()}
-    remote = {}
+    remote_files = {}
     if options.only_changed or options.delete_extra:
-        listing = list_remote(service, context_id, remote_root, options.concurrency)
+        listing = list_remote(remote, context_id, remote_root, options.concurrency)
         result.failed.update(listing.problems)
         if "" in listing.protected:  # the folder itself could not be listed
             return _finished(result)
-        remote = listing.files
+        remote_files = listing.files
     plan = plan_upload(
         files,
-        remote,
+        remote_files,
         only_changed=options.only_changed,
         delete_extra=options.delete_extra,
         protect=problems,
@@ -144,13 +188,13 @@ def upload_folder(
     def send(relative: str, tracker: _local.ProgressCallback) -> int:
         local = os.path.join(local_root, *relative.split("/"))
         path = remote_path(remote_root, relative)
-        outcome = service.upload_file(context_id, path, local, progress=tracker)
+        outcome = remote.upload_file(context_id, path, local, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
         return int(outcome.data)
 
     def delete(relative: str) -> None:
-        outcome = service.delete_file(context_id, remote_path(remote_root, relative))
+        outcome = remote.delete_file(context_id, remote_path(remote_root, relative))
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
 
@@ -158,7 +202,7 @@ def upload_folder(
 
 
 def download_folder(
-    service: ContextService,
+    remote: Remote,
     context_id: str,
     remote_folder: str,
     local_folder: str | os.PathLike[str],
@@ -172,7 +216,7 @@ def download_folder(
     _local.check_progress(callback)
     if not options.dry_run:
         run_blocking(_make_folder, local_root)
-    listing = list_remote(service, context_id, remote_root, options.concurrency)
+    listing = list_remote(remote, context_id, remote_root, options.concurrency)
     result = FolderTransferResult(failed=dict(listing.problems))
     if "" in listing.protected:
         return _finished(result)
@@ -202,7 +246,7 @@ def download_folder(
     def fetch(relative: str, tracker: _local.ProgressCallback) -> int:
         target = run_blocking(prepare_download_path, local_root, relative)
         path = remote_path(remote_root, relative)
-        outcome = service.download_file(context_id, path, target, progress=tracker)
+        outcome = remote.download_file(context_id, path, target, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
         try:
