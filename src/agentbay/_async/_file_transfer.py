@@ -14,7 +14,7 @@ for a presigned URL (PUT for an upload, GET for a download); never the service.
 
 Example::
 
-    result = await upload(channel, url_for, "ctx-1", "/a.txt", b"data", None, None)
+    result = await upload(FileJob(channel, url_for, "ctx-1", "/a.txt", None), b"data", None)
 """
 
 from __future__ import annotations
@@ -46,6 +46,18 @@ NOT_REREADABLE = "not retried: the source cannot be read again from its start"
 
 
 @attrs.frozen
+class FileJob:
+    """Which file a transfer moves, what it is handed to reach it (the channel and
+    ``url_for``), and the optional bound of the whole transfer (seconds)."""
+
+    channel: AsyncChannel
+    url_for: UrlFor
+    context_id: str
+    file_path: str
+    timeout: float | None
+
+
+@attrs.frozen
 class _Attempt:
     """How one attempt ended: its result, and whether another attempt may do better."""
 
@@ -74,23 +86,14 @@ def _timed_out(timeout: float) -> str:
 class _Transfer:
     """One file transfer, attempt after attempt; a subclass says what an attempt is."""
 
-    def __init__(
-        self,
-        channel: AsyncChannel,
-        url_for: UrlFor,
-        context_id: str,
-        file_path: str,
-        timeout: float | None,
-    ) -> None:
-        self._channel = channel
-        self._url_for = url_for
-        self._context_id = context_id
-        self._file_path = file_path
-        self._timeout = timeout
+    def __init__(self, job: FileJob) -> None:
+        self._job = job
+        self._channel = job.channel
+        self._timeout = job.timeout
 
     async def fresh_url(self) -> FileUrlResult:
         """A presigned URL for the next attempt."""
-        return await self._url_for(self._context_id, self._file_path)
+        return await self._job.url_for(self._job.context_id, self._job.file_path)
 
     async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
         """One attempt through ``url``, within ``left`` seconds (None: no bound). Raises
@@ -147,20 +150,13 @@ class _Transfer:
 class Upload(_Transfer):
     """An upload of an opened ``source``: every attempt reads it from its start.
 
-    Example: ``result = await Upload(channel, url_for, "ctx-1", "/a", source, None, None).run()``
+    Example: ``result = await Upload(job, source, None).run()``
     """
 
     def __init__(
-        self,
-        channel: AsyncChannel,
-        url_for: UrlFor,
-        context_id: str,
-        file_path: str,
-        source: _local.OpenedSource,
-        callback: _local.ProgressCallback | None,
-        timeout: float | None,
+        self, job: FileJob, source: _local.OpenedSource, callback: _local.ProgressCallback | None
     ) -> None:
-        super().__init__(channel, url_for, context_id, file_path, timeout)
+        super().__init__(job)
         self._source = source
         self._progress = _local.Progress(callback, source.size)
         self._headers = {} if source.size is None else {"content-length": str(source.size)}
@@ -188,20 +184,16 @@ class Upload(_Transfer):
 class Download(_Transfer):
     """A download into ``destination``, resumed from what it holds when an attempt breaks off.
 
-    Example: ``result = await Download(channel, url_for, "ctx-1", "/a", opened, None, None).run()``
+    Example: ``result = await Download(job, opened, None).run()``
     """
 
     def __init__(
         self,
-        channel: AsyncChannel,
-        url_for: UrlFor,
-        context_id: str,
-        file_path: str,
+        job: FileJob,
         destination: _local.OpenedDestination,
         callback: _local.ProgressCallback | None,
-        timeout: float | None,
     ) -> None:
-        super().__init__(channel, url_for, context_id, file_path, timeout)
+        super().__init__(job)
         self._destination = destination
         self._resumable = _Resumable(destination, _local.Progress(callback, None))
 
@@ -289,41 +281,27 @@ class _Resumable:
 
 
 async def upload(
-    channel: AsyncChannel,
-    url_for: UrlFor,
-    context_id: str,
-    file_path: str,
-    source: _local.Source,
-    progress: _local.ProgressCallback | None,
-    timeout: float | None,
+    job: FileJob, source: _local.Source, progress: _local.ProgressCallback | None
 ) -> OperationResult:
     """Open ``source`` (raising :class:`~agentbay.AgentBayError` before sending when it cannot
-    be read) and upload it to ``file_path`` (see ``upload_file``); arguments already checked."""
+    be read) and upload it (see ``upload_file``); arguments already checked."""
     opened = await open_blocking(_local.open_source, lambda opened: opened.close(), source)
     try:
-        transfer = Upload(channel, url_for, context_id, file_path, opened, progress, timeout)
-        return await transfer.run()
+        return await Upload(job, opened, progress).run()
     finally:
         await run_to_end(opened.close)
 
 
 async def download(
-    channel: AsyncChannel,
-    url_for: UrlFor,
-    context_id: str,
-    file_path: str,
-    destination: _local.Destination,
-    progress: _local.ProgressCallback | None,
-    timeout: float | None,
+    job: FileJob, destination: _local.Destination, progress: _local.ProgressCallback | None
 ) -> OperationResult:
     """Open ``destination`` (raising :class:`~agentbay.AgentBayError` before sending when it
-    cannot be written) and download ``file_path`` into it (see ``download_file``); arguments
-    already checked."""
+    cannot be written) and download into it (see ``download_file``); arguments already
+    checked."""
     opened = await open_blocking(
         _local.open_destination, lambda opened: opened.discard(), destination
     )
     try:
-        transfer = Download(channel, url_for, context_id, file_path, opened, progress, timeout)
-        return await transfer.run()
+        return await Download(job, opened, progress).run()
     finally:
         await run_to_end(opened.discard)

@@ -27,6 +27,7 @@ from .._models import (
 )
 from .._transports.timing import Deadline
 from . import _file_transfer, _folder_transfer
+from ._file_transfer import FileJob
 from ._folder_transfer import Options, Remote
 from ._io import sleep
 from ._paging import pages
@@ -422,9 +423,8 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        return await _file_transfer.upload(
-            self._channel, self.get_file_upload_url, context_id, file_path, source, progress, total
-        )
+        job = FileJob(self._channel, self.get_file_upload_url, context_id, file_path, total)
+        return await _file_transfer.upload(job, source, progress)
 
     async def download_file(
         self,
@@ -456,15 +456,8 @@ class AsyncContextService:
         _checks.check_text("file_path", file_path)
         _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        return await _file_transfer.download(
-            self._channel,
-            self.get_file_download_url,
-            context_id,
-            file_path,
-            destination,
-            progress,
-            total,
-        )
+        job = FileJob(self._channel, self.get_file_download_url, context_id, file_path, total)
+        return await _file_transfer.download(job, destination, progress)
 
     async def upload_folder(
         self,

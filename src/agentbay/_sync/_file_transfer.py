@@ -15,7 +15,7 @@ for a presigned URL (PUT for an upload, GET for a download); never the service.
 
 Example::
 
-    result = upload(channel, url_for, "ctx-1", "/a.txt", b"data", None, None)
+    result = upload(FileJob(channel, url_for, "ctx-1", "/a.txt", None), b"data", None)
 """
 
 from __future__ import annotations
@@ -47,6 +47,18 @@ NOT_REREADABLE = "not retried: the source cannot be read again from its start"
 
 
 @attrs.frozen
+class FileJob:
+    """Which file a transfer moves, what it is handed to reach it (the channel and
+    ``url_for``), and the optional bound of the whole transfer (seconds)."""
+
+    channel: Channel
+    url_for: UrlFor
+    context_id: str
+    file_path: str
+    timeout: float | None
+
+
+@attrs.frozen
 class _Attempt:
     """How one attempt ended: its result, and whether another attempt may do better."""
 
@@ -75,23 +87,14 @@ def _timed_out(timeout: float) -> str:
 class _Transfer:
     """One file transfer, attempt after attempt; a subclass says what an attempt is."""
 
-    def __init__(
-        self,
-        channel: Channel,
-        url_for: UrlFor,
-        context_id: str,
-        file_path: str,
-        timeout: float | None,
-    ) -> None:
-        self._channel = channel
-        self._url_for = url_for
-        self._context_id = context_id
-        self._file_path = file_path
-        self._timeout = timeout
+    def __init__(self, job: FileJob) -> None:
+        self._job = job
+        self._channel = job.channel
+        self._timeout = job.timeout
 
     def fresh_url(self) -> FileUrlResult:
         """A presigned URL for the next attempt."""
-        return self._url_for(self._context_id, self._file_path)
+        return self._job.url_for(self._job.context_id, self._job.file_path)
 
     def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
         """One attempt through ``url``, within ``left`` seconds (None: no bound). Raises
@@ -148,20 +151,13 @@ class _Transfer:
 class Upload(_Transfer):
     """An upload of an opened ``source``: every attempt reads it from its start.
 
-    Example: ``result = Upload(channel, url_for, "ctx-1", "/a", source, None, None).run()``
+    Example: ``result = Upload(job, source, None).run()``
     """
 
     def __init__(
-        self,
-        channel: Channel,
-        url_for: UrlFor,
-        context_id: str,
-        file_path: str,
-        source: _local.OpenedSource,
-        callback: _local.ProgressCallback | None,
-        timeout: float | None,
+        self, job: FileJob, source: _local.OpenedSource, callback: _local.ProgressCallback | None
     ) -> None:
-        super().__init__(channel, url_for, context_id, file_path, timeout)
+        super().__init__(job)
         self._source = source
         self._progress = _local.Progress(callback, source.size)
         self._headers = {} if source.size is None else {"content-length": str(source.size)}
@@ -189,20 +185,16 @@ class Upload(_Transfer):
 class Download(_Transfer):
     """A download into ``destination``, resumed from what it holds when an attempt breaks off.
 
-    Example: ``result = Download(channel, url_for, "ctx-1", "/a", opened, None, None).run()``
+    Example: ``result = Download(job, opened, None).run()``
     """
 
     def __init__(
         self,
-        channel: Channel,
-        url_for: UrlFor,
-        context_id: str,
-        file_path: str,
+        job: FileJob,
         destination: _local.OpenedDestination,
         callback: _local.ProgressCallback | None,
-        timeout: float | None,
     ) -> None:
-        super().__init__(channel, url_for, context_id, file_path, timeout)
+        super().__init__(job)
         self._destination = destination
         self._resumable = _Resumable(destination, _local.Progress(callback, None))
 
@@ -290,41 +282,27 @@ class _Resumable:
 
 
 def upload(
-    channel: Channel,
-    url_for: UrlFor,
-    context_id: str,
-    file_path: str,
-    source: _local.Source,
-    progress: _local.ProgressCallback | None,
-    timeout: float | None,
+    job: FileJob, source: _local.Source, progress: _local.ProgressCallback | None
 ) -> OperationResult:
     """Open ``source`` (raising :class:`~agentbay.AgentBayError` before sending when it cannot
-    be read) and upload it to ``file_path`` (see ``upload_file``); arguments already checked."""
+    be read) and upload it (see ``upload_file``); arguments already checked."""
     opened = open_blocking(_local.open_source, lambda opened: opened.close(), source)
     try:
-        transfer = Upload(channel, url_for, context_id, file_path, opened, progress, timeout)
-        return transfer.run()
+        return Upload(job, opened, progress).run()
     finally:
         run_to_end(opened.close)
 
 
 def download(
-    channel: Channel,
-    url_for: UrlFor,
-    context_id: str,
-    file_path: str,
-    destination: _local.Destination,
-    progress: _local.ProgressCallback | None,
-    timeout: float | None,
+    job: FileJob, destination: _local.Destination, progress: _local.ProgressCallback | None
 ) -> OperationResult:
     """Open ``destination`` (raising :class:`~agentbay.AgentBayError` before sending when it
-    cannot be written) and download ``file_path`` into it (see ``download_file``); arguments
-    already checked."""
+    cannot be written) and download into it (see ``download_file``); arguments already
+    checked."""
     opened = open_blocking(
         _local.open_destination, lambda opened: opened.discard(), destination
     )
     try:
-        transfer = Download(channel, url_for, context_id, file_path, opened, progress, timeout)
-        return transfer.run()
+        return Download(job, opened, progress).run()
     finally:
         run_to_end(opened.discard)

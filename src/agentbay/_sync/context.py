@@ -28,6 +28,7 @@ from .._models import (
 )
 from .._transports.timing import Deadline
 from . import _file_transfer, _folder_transfer
+from ._file_transfer import FileJob
 from ._folder_transfer import Options, Remote
 from ._io import sleep
 from ._paging import pages
@@ -423,9 +424,8 @@ class ContextService:
         _checks.check_text("file_path", file_path)
         _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        return _file_transfer.upload(
-            self._channel, self.get_file_upload_url, context_id, file_path, source, progress, total
-        )
+        job = FileJob(self._channel, self.get_file_upload_url, context_id, file_path, total)
+        return _file_transfer.upload(job, source, progress)
 
     def download_file(
         self,
@@ -457,15 +457,8 @@ class ContextService:
         _checks.check_text("file_path", file_path)
         _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        return _file_transfer.download(
-            self._channel,
-            self.get_file_download_url,
-            context_id,
-            file_path,
-            destination,
-            progress,
-            total,
-        )
+        job = FileJob(self._channel, self.get_file_download_url, context_id, file_path, total)
+        return _file_transfer.download(job, destination, progress)
 
     def upload_folder(
         self,
