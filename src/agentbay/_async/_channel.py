@@ -100,7 +100,10 @@ class AsyncChannel:
             return reply
         return attrs.evolve(reply, error=self.safe(reply.error), message=self.safe(reply.message))
 
-    def _transfer_deadline(self, total: float | None) -> Deadline:
+    def _transfer_deadline(self, deadline: Deadline | None) -> Deadline:
+        """One attempt's deadline: no stall longer than the client's timeout, no end past
+        ``deadline`` (the whole transfer's)."""
+        total = None if deadline is None else deadline.remaining()
         return Deadline(total=total, stall=self._timeout_s)
 
     async def upload(
@@ -108,14 +111,14 @@ class AsyncChannel:
         url: str,
         headers: Mapping[str, str],
         chunks: AsyncIterator[bytes],
-        total: float | None = None,
+        deadline: Deadline | None = None,
     ) -> Response:
         """PUT ``chunks`` to a presigned ``url``: each step must progress within the client's
-        timeout, the whole within ``total`` seconds when given. Raises ``TransportError``."""
+        timeout, the whole before ``deadline`` when given. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Upload")
         return await _exchange.send_stream(
-            self._transport, "PUT", url, headers, chunks, self._transfer_deadline(total)
+            self._transport, "PUT", url, headers, chunks, self._transfer_deadline(deadline)
         )
 
     async def download(
@@ -123,14 +126,14 @@ class AsyncChannel:
         url: str,
         headers: Mapping[str, str],
         destination: BodyDestination,
-        total: float | None = None,
+        deadline: Deadline | None = None,
     ) -> Response:
         """GET a presigned ``url`` into ``destination``, under the same time rules as
         :meth:`upload`. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Download")
         return await _exchange.receive_stream(
-            self._transport, url, headers, destination, self._transfer_deadline(total)
+            self._transport, url, headers, destination, self._transfer_deadline(deadline)
         )
 
     def safe(self, text: str) -> str:

@@ -1,4 +1,5 @@
-"""One HTTP exchange over any async transport, with the SDK's time rules and body limits.
+"""One HTTP exchange over any async transport, with the SDK's time rules and body limits; the
+channel's, beside it (the transports below know nothing of it).
 
 Written once for every transport (the sync flavour's is generated from this file), so that
 what a timeout means, how much of a reply is read and how a stream is fed cannot drift apart.
@@ -91,9 +92,9 @@ async def receive_stream(
     destination: BodyDestination,
     deadline: Deadline,
 ) -> Response:
-    """GET ``url`` and stream a 2xx body to ``destination`` (a download); any other response keeps
-    at most :data:`HEAD_LIMIT` bytes of its body, and its Content-Range. An exception raised
-    by ``receiver`` propagates unchanged. Raises ``TransportError``."""
+    """GET ``url`` and stream a 2xx body to ``destination`` (a download); any other response
+    keeps at most :data:`HEAD_LIMIT` bytes of its body, and its Content-Range. An exception
+    raised by ``destination`` propagates unchanged. Raises ``TransportError``."""
     check_url(url)
     try:
         async with _io.enforce(deadline):

@@ -95,8 +95,8 @@ class _Transfer:
         """A presigned URL for the next attempt."""
         return await self._job.url_for(self._job.context_id, self._job.file_path)
 
-    async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
-        """One attempt through ``url``, within ``left`` seconds (None: no bound). Raises
+    async def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
+        """One attempt through ``url``, ending before ``deadline`` (None: no bound). Raises
         ``TransportError`` or ``LocalIOError``."""
         raise NotImplementedError
 
@@ -112,11 +112,10 @@ class _Transfer:
             url = await self.fresh_url()
             if not url.success:
                 return _results.url_failure(url)
-            left = None if deadline is None else deadline.remaining()
             try:
-                if left is not None and left <= 0:
+                if deadline is not None and deadline.remaining() <= 0:
                     raise TransportError(Kind.TIMEOUT, "Transfer timed out")
-                ended = await self.attempt(url, left)
+                ended = await self.attempt(url, deadline)
             except TransportError as exc:
                 if exc.kind is Kind.TIMEOUT and deadline is not None and deadline.remaining() <= 0:
                     message = _timed_out(self._timeout or 0.0)
@@ -161,9 +160,9 @@ class Upload(_Transfer):
         self._progress = _local.Progress(callback, source.size)
         self._headers = {} if source.size is None else {"content-length": str(source.size)}
 
-    async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
+    async def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
         """PUT the source from its start."""
-        response = await self._channel.upload(url.url, self._headers, self._chunks(), left)
+        response = await self._channel.upload(url.url, self._headers, self._chunks(), deadline)
         return _answered(url, response, self._source.taken)
 
     async def _chunks(self) -> AsyncIterator[bytes]:
@@ -197,10 +196,10 @@ class Download(_Transfer):
         self._destination = destination
         self._resumable = _Resumable(destination, _local.Progress(callback, None))
 
-    async def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
+    async def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
         """GET the file, or the rest of it; commit the destination once every byte is in."""
         resumable = self._resumable
-        response = await self._channel.download(url.url, resumable.headers(), resumable, left)
+        response = await self._channel.download(url.url, resumable.headers(), resumable, deadline)
         ended = resumable.ended(url, response)
         if ended.result.success:
             await run_blocking(self._destination.commit)

@@ -96,8 +96,8 @@ class _Transfer:
         """A presigned URL for the next attempt."""
         return self._job.url_for(self._job.context_id, self._job.file_path)
 
-    def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
-        """One attempt through ``url``, within ``left`` seconds (None: no bound). Raises
+    def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
+        """One attempt through ``url``, ending before ``deadline`` (None: no bound). Raises
         ``TransportError`` or ``LocalIOError``."""
         raise NotImplementedError
 
@@ -113,11 +113,10 @@ class _Transfer:
             url = self.fresh_url()
             if not url.success:
                 return _results.url_failure(url)
-            left = None if deadline is None else deadline.remaining()
             try:
-                if left is not None and left <= 0:
+                if deadline is not None and deadline.remaining() <= 0:
                     raise TransportError(Kind.TIMEOUT, "Transfer timed out")
-                ended = self.attempt(url, left)
+                ended = self.attempt(url, deadline)
             except TransportError as exc:
                 if exc.kind is Kind.TIMEOUT and deadline is not None and deadline.remaining() <= 0:
                     message = _timed_out(self._timeout or 0.0)
@@ -162,9 +161,9 @@ class Upload(_Transfer):
         self._progress = _local.Progress(callback, source.size)
         self._headers = {} if source.size is None else {"content-length": str(source.size)}
 
-    def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
+    def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
         """PUT the source from its start."""
-        response = self._channel.upload(url.url, self._headers, self._chunks(), left)
+        response = self._channel.upload(url.url, self._headers, self._chunks(), deadline)
         return _answered(url, response, self._source.taken)
 
     def _chunks(self) -> Iterator[bytes]:
@@ -198,10 +197,10 @@ class Download(_Transfer):
         self._destination = destination
         self._resumable = _Resumable(destination, _local.Progress(callback, None))
 
-    def attempt(self, url: FileUrlResult, left: float | None) -> _Attempt:
+    def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
         """GET the file, or the rest of it; commit the destination once every byte is in."""
         resumable = self._resumable
-        response = self._channel.download(url.url, resumable.headers(), resumable, left)
+        response = self._channel.download(url.url, resumable.headers(), resumable, deadline)
         ended = resumable.ended(url, response)
         if ended.result.success:
             run_blocking(self._destination.commit)
