@@ -14,6 +14,7 @@ from ._async.context import AsyncContextService
 from ._config import Config
 from ._errors import AgentBayError, ClearanceTimeoutError
 from ._folders.progress import FolderProgressCallback
+from ._local import BinaryReader, BinaryWriter, Destination, ProgressCallback, Source
 from ._models import (
     ApiResponse,
     ClearContextResult,
@@ -29,7 +30,6 @@ from ._models import (
 )
 from ._sync._client import AgentBay
 from ._sync.context import ContextService
-from ._transfer import BinaryReader, BinaryWriter, Destination, ProgressCallback, Source
 from ._version import __version__
 
 __all__ = [

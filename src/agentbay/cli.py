@@ -18,7 +18,6 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
-from urllib.parse import quote, quote_plus
 
 try:
     import click
@@ -34,12 +33,9 @@ from ._config import DEFAULT_ENDPOINT, Config
 from ._errors import AgentBayError
 from ._folders import remote_path
 from ._models import Context, ContextFileEntry, FolderTransferResult, OperationResult
+from ._redact import Redactor
 from ._sync._client import AgentBay
 from ._version import __version__
-
-MIN_REDACTED_KEY = 8
-"""Keys shorter than this are not cut out of messages (as in the library): they would match
-inside ordinary words (``local`` in ``my-local-notes.txt``)."""
 
 PLAIN_HTTP_SIGNS = ("speaks plain http", "wrong version number", "wrong_version_number")
 """What an SSL error says when the server answered TLS with plain HTTP."""
@@ -99,20 +95,13 @@ class _State:
 
 
 def redact(message: str, keys: Iterable[str]) -> str:
-    """``message`` with every key of 8+ characters, raw or percent/form-encoded, as ``***``.
+    """``message`` through the library's redactor: every key of 8+ characters, raw or encoded,
+    and every URL query, as ``<redacted>``.
 
     >>> redact("Authorization=Bearer%20sk%2Fsecret", ["sk/secret"])
-    'Authorization=Bearer%20***'
+    'Authorization=<redacted>'
     """
-    forms = {
-        form
-        for key in keys
-        if len(key) >= MIN_REDACTED_KEY
-        for form in (key, quote(key, safe=""), quote(key), quote_plus(key))
-    }
-    for form in sorted(forms, key=len, reverse=True):
-        message = message.replace(form, "***")
-    return message
+    return Redactor(*keys).redact(message)
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:

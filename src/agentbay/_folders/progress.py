@@ -105,7 +105,8 @@ class FolderProgress:
         """Make every file still moving stop (its tracker raises :class:`Aborted`)."""
         self.aborted = True
 
-    def _add(self, count: int, done: int = 0, failed: int = 0) -> None:
+    def add(self, count: int, done: int = 0, failed: int = 0) -> None:
+        """Count ``count`` more bytes, ``done`` and ``failed`` more files (from any thread)."""
         with self._lock:
             self.done_bytes += count
             self.done_files += done
@@ -135,7 +136,7 @@ class FileProgress:
         if self._finished or done <= self.done:
             return
         count, self.done = done - self.done, done
-        self._folder._add(count)
+        self._folder.add(count)
 
     def finish(self, *, success: bool) -> None:
         """Count the file as done, or as failed (its bytes stay counted). Later calls do
@@ -143,4 +144,4 @@ class FileProgress:
         if self._finished:
             return
         self._finished = True
-        self._folder._add(0, done=1 if success else 0, failed=0 if success else 1)
+        self._folder.add(0, done=1 if success else 0, failed=0 if success else 1)
