@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app", "missing_extra", "running"]
 
-EXTRA_MODULES = frozenset({"anyio", "starlette", "uvicorn"})
+EXTRA_MODULES = frozenset({"anyio", "cryptography", "starlette", "uvicorn"})
 """The top-level modules the ``emulator`` extra installs."""
 
 _HOMES = {"running": ".server", "create_app": ".app"}

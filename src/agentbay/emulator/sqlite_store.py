@@ -573,9 +573,10 @@ class SqliteStore:
             self._blobs.delete(blob)
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection and drop the parts of uploads never finished."""
         with self._lock:
             self._db.close()
+        self._blobs.drop_parts()
         os.close(self._owner)
 
 
