@@ -67,5 +67,7 @@ def test_an_unusable_ca_bundle_is_refused_before_anything_is_sent(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("AGENTBAY_CA_BUNDLE", str(tmp_path / "missing.pem"))
-    with pytest.raises(AgentBayError, match=r"AGENTBAY_CA_BUNDLE=.*missing\.pem.* not a readable PEM file"):
+    with pytest.raises(
+        AgentBayError, match=r"AGENTBAY_CA_BUNDLE=.*missing\.pem.* not a readable PEM file"
+    ):
         AsyncAgentBay(api_key="k", cfg=Config(endpoint="127.0.0.1:1", timeout_ms=1000))
