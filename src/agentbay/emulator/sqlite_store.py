@@ -79,10 +79,16 @@ CREATE TABLE IF NOT EXISTS folders (
 # and its ``name``; each folder that holds a file at any depth has a row of its own (the root
 # ``/`` too, with parent ''), counting its files at any depth (``total``), its direct child
 # files and folders, and the earliest ``created`` and latest ``modified`` below it. A page of
-# a folder is then a keyset range of one of the two indexes below, whatever the folder's size.
+# a folder is then a keyset range of one of the two ``_children`` indexes below, whatever the
+# folder's size; a folder's times, when a file holding one goes, are read again from its direct
+# children through the ``_created`` and ``_modified`` ones (a few index lookups per level).
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS files_children ON files (context_id, parent, name);
 CREATE INDEX IF NOT EXISTS folders_children ON folders (context_id, parent, name);
+CREATE INDEX IF NOT EXISTS files_created ON files (context_id, parent, created);
+CREATE INDEX IF NOT EXISTS files_modified ON files (context_id, parent, modified);
+CREATE INDEX IF NOT EXISTS folders_created ON folders (context_id, parent, created);
+CREATE INDEX IF NOT EXISTS folders_modified ON folders (context_id, parent, modified);
 CREATE INDEX IF NOT EXISTS contexts_listing ON contexts (account, seq);
 """
 
@@ -159,21 +165,33 @@ def _add_file(
 
 
 def _retime(db: sqlite3.Connection, context_id: str, folder: str) -> None:
-    """Read a folder's times again from the files below it (they are bounds of the subtree)."""
-    lower, upper = _below(folder)
-    db.execute(
-        "UPDATE folders SET (created, modified) = (SELECT min(created), max(modified)"
-        " FROM files WHERE context_id = ? AND path >= ? AND path < ?)"
-        " WHERE context_id = ? AND path = ?",
-        (context_id, lower, upper, context_id, folder),
+    """Read a folder's times again from its direct children (files, and folders whose own
+    times are current): the earliest ``created`` and the latest ``modified``, by index."""
+    db.execute(_RETIME, {"c": context_id, "f": folder})
+
+
+def _bound(function: str, column: str, table: str, empty: str) -> str:
+    return (
+        f"coalesce((SELECT {function}({column}) FROM {table}"
+        f" WHERE context_id = :c AND parent = :f), {empty})"
     )
+
+
+_RETIME = (
+    "UPDATE folders SET"
+    f" created = min({_bound('min', 'created', 'files', '1e308')},"
+    f" {_bound('min', 'created', 'folders', '1e308')}),"
+    f" modified = max({_bound('max', 'modified', 'files', '-1e308')},"
+    f" {_bound('max', 'modified', 'folders', '-1e308')})"
+    " WHERE context_id = :c AND path = :f"
+)
 
 
 def _replace_file(
     db: sqlite3.Connection, context_id: str, path: str, was_modified: float, now: float
 ) -> None:
     """Update the times of a file's folders when its contents were replaced at ``now``."""
-    for folder in _ancestors(path)[1:]:  # the root's times are never shown
+    for folder in reversed(_ancestors(path)[1:]):  # deepest first; the root's are never shown
         if now >= was_modified:
             db.execute(
                 "UPDATE folders SET modified = max(modified, ?) WHERE context_id = ? AND path = ?",
