@@ -8,7 +8,6 @@ import ssl
 from urllib.parse import urlsplit
 
 import attrs
-import certifi
 
 from .._errors import AgentBayError
 from .errors import invalid_url
@@ -72,6 +71,8 @@ def tls_context() -> ssl.SSLContext:
     emulator's ``--tls`` CA, a company proxy's). Nothing else: not the system's store, not
     ``SSL_CERT_FILE``. Raises :class:`AgentBayError` when the file cannot be used.
     """
+    import certifi  # with the transport, not with ``import agentbay``
+
     context = ssl.create_default_context(cafile=certifi.where())
     extra = os.environ.get(CA_BUNDLE_ENV)
     if extra:
