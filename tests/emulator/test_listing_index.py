@@ -173,3 +173,31 @@ def test_a_data_directory_of_the_first_schema_is_migrated_on_open(tmp_path: Path
         check(store, "ctx-0000000000000000", files, 3)
     finally:
         store.close()
+
+
+def test_writes_of_an_older_emulator_are_found_and_the_index_rebuilt(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path)
+    context_id = store.create_context("acct", "c", 0.0).id
+    files: Files = {}
+    for number, path in enumerate(["/a/b", "/a/c", "/d"]):
+        upload(store, context_id, path, b"x", 10.0 + number)
+        record = store.open_file("acct", context_id, path)
+        assert record is not None
+        record[1].close()
+        files[path] = (record[0].file_id, 1, 10.0 + number, 10.0 + number)
+    store.close()
+    with sqlite3.connect(tmp_path / "meta.sqlite3") as db:  # as the first schema's code does
+        db.execute("DELETE FROM files WHERE path = '/a/c'")
+        db.execute(
+            "INSERT OR REPLACE INTO files"
+            " (context_id, path, file_id, blob, size, created, modified) VALUES (?, '/e/f', 'file-e', ?, 1, 20.0, 21.0)",
+            (context_id, "0" * 32),
+        )
+    db.close()
+    del files["/a/c"]
+    files["/e/f"] = ("file-e", 1, 20.0, 21.0)
+    store = SqliteStore(tmp_path)
+    try:
+        check(store, context_id, files, 2)
+    finally:
+        store.close()

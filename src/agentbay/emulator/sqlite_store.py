@@ -256,10 +256,22 @@ def _forget_files(
             _retime(db, context_id, folder)  # the files gone held a bound of its times
 
 
+def _index_holds(db: sqlite3.Connection) -> bool:
+    """Whether the folder rows count every file, and every file knows its folder: an older
+    emulator that added, replaced or deleted files leaves a file without one, or a count off."""
+    (holds,) = db.execute(
+        "SELECT (SELECT count(*) FROM files)"
+        " = (SELECT coalesce(sum(total), 0) FROM folders WHERE path = '/')"
+        " AND NOT EXISTS (SELECT 1 FROM files WHERE parent = '')"
+    ).fetchone()
+    return bool(holds)
+
+
 def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a database of any earlier schema to :data:`SCHEMA_VERSION` (in one transaction)."""
+    """Bring a database of any earlier schema to :data:`SCHEMA_VERSION` (in one transaction),
+    and rebuild the listing index when an emulator of the first schema wrote to it since."""
     (version,) = db.execute("PRAGMA user_version").fetchone()
-    if version >= SCHEMA_VERSION:
+    if version >= SCHEMA_VERSION and _index_holds(db):
         db.executescript(_INDEXES)
         return
     db.execute("BEGIN IMMEDIATE")
