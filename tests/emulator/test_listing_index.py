@@ -190,7 +190,8 @@ def test_writes_of_an_older_emulator_are_found_and_the_index_rebuilt(tmp_path: P
         db.execute("DELETE FROM files WHERE path = '/a/c'")
         db.execute(
             "INSERT OR REPLACE INTO files"
-            " (context_id, path, file_id, blob, size, created, modified) VALUES (?, '/e/f', 'file-e', ?, 1, 20.0, 21.0)",
+            " (context_id, path, file_id, blob, size, created, modified)"
+            " VALUES (?, '/e/f', 'file-e', ?, 1, 20.0, 21.0)",
             (context_id, "0" * 32),
         )
     db.close()
