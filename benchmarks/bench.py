@@ -24,6 +24,10 @@ Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md expla
   client over the same tree (goal >= 8); the second, unchanged run against the first; the
   longest a 5 ms asyncio ticker waited beside a 1 GiB upload (a file of data, in the page
   cache) and beside the folder upload (goal <= 25 ms).
+* ``K``  the emulator at scale: one page of 100 entries of a folder of 50,000 direct children
+  against one of 1,000 (goal <= 2), and an unchanged ``upload_folder`` of the two flat folders
+  (listing only; goal <= 60: linear). The files are written into the data directory and the
+  emulator rebuilds its listing index at start (as it migrates an older data directory).
 * ``I``  import time and RSS in fresh interpreters. Ratio = time against
   ``import httpx, attrs`` (goal <= 1.5, and <= 35 MB).
 
@@ -49,6 +53,7 @@ import os
 import platform
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -252,6 +257,7 @@ class Settings:
     import_runs: int = 5
     folder_files: int = 1000
     folder_dirs: int = 50
+    listing_files: int = 50_000
 
 
 def _config(endpoint: str) -> Config:
@@ -593,11 +599,12 @@ def scenario_threads(table: Table, cfg: Settings, server: ServerHandle) -> None:
 
 
 @contextlib.contextmanager
-def running_emulator(faults: str | None = None) -> Iterator[str]:
+def running_emulator(faults: str | None = None, data_dir: Path | None = None) -> Iterator[str]:
     """The emulator (``python -m agentbay_emulator``) in a subprocess of its own, on a free
-    port with a temporary data directory (and ``faults``, a ``--faults`` spec); yields its
-    endpoint URL."""
-    with tempfile.TemporaryDirectory(prefix="agentbay-bench-") as data:
+    port with a temporary data directory or ``data_dir`` (and ``faults``, a ``--faults``
+    spec); yields its endpoint URL."""
+    with contextlib.ExitStack() as stack:
+        data = str(data_dir) if data_dir else stack.enter_context(_temporary_dir())
         cmd = [sys.executable, "-m", "agentbay_emulator", "--port", "0", "--data-dir", data]
         cmd += [] if faults is None else ["--faults", faults]
         proc = subprocess.Popen([*cmd, "--log-level", "warning"], stdout=subprocess.PIPE)
@@ -615,6 +622,12 @@ def running_emulator(faults: str | None = None) -> Iterator[str]:
                 proc.wait()
             assert proc.stdout is not None
             proc.stdout.close()
+
+
+@contextlib.contextmanager
+def _temporary_dir() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="agentbay-bench-") as data:
+        yield data
 
 
 def scenario_emulator(table: Table, cfg: Settings, endpoint: str) -> None:
@@ -662,6 +675,80 @@ def scenario_emulator(table: Table, cfg: Settings, endpoint: str) -> None:
                 note=f"p50 {_ms(p50)}, p99 {_ms(p99)} ({n} calls)",
             )
         )
+
+
+def _fill_flat_folders(data: Path, folders: dict[str, Path]) -> str:
+    """A context ``bench-k`` whose folders (``/name``) hold what the local folders hold, every
+    file newer than its local copy (so an upload_folder finds nothing to do); its id.
+
+    The rows go into the data directory in one transaction, fast where 50,000 uploads would
+    take minutes, with the index left to the migration that rebuilds it at the next start."""
+    with running_emulator(data_dir=data) as endpoint, AgentBay(API_KEY, _config(endpoint)) as sdk:
+        created = sdk.context.get(name="bench-k", create=True)
+        _check(created.success, created)
+        cid = created.context_id
+    newer = time.time() + 60
+    rows = [
+        (cid, f"/{name}/{file.name}", f"file-{index:08d}", "0" * 32, file.stat().st_size)
+        for name, local in folders.items()
+        for index, file in enumerate(sorted(local.iterdir()))
+    ]
+    with contextlib.closing(sqlite3.connect(data / "meta.sqlite3")) as db, db:
+        db.executemany(
+            "INSERT INTO files (context_id, path, file_id, blob, size, created, modified)"
+            f" VALUES (?, ?, ?, ?, ?, {newer}, {newer})",
+            rows,
+        )
+        db.execute("PRAGMA user_version = 0")  # the next start rebuilds the listing index
+    return cid
+
+
+def scenario_listing(table: Table, cfg: Settings) -> None:
+    """K: one listing page and an unchanged upload_folder, a folder of 1,000 files against one
+    of ``cfg.listing_files`` (50,000), all direct children."""
+    small, large = 1000, cfg.listing_files
+    with tempfile.TemporaryDirectory(prefix="agentbay-bench-k-") as tmp:
+        trees = {f"flat{n}": Path(tmp) / f"flat{n}" for n in (small, large)}
+        for n, tree in zip((small, large), trees.values(), strict=True):
+            tree.mkdir()
+            for index in range(n):
+                (tree / f"f{index:06d}.txt").write_bytes(b"%d\n" % index)
+        data = Path(tmp) / "data"
+        cid = _fill_flat_folders(data, trees)
+        with running_emulator(data_dir=data) as endpoint:
+
+            async def page(n: int) -> float:
+                async with AsyncAgentBay(API_KEY, _config(endpoint)) as sdk:
+                    first = await sdk.context.list_files(cid, f"/flat{n}", max_results=100)
+                    _check(first.success and len(first.entries) == 100, first)
+                    token = first.next_token
+                    calls = 50 if cfg.quick else 200
+                    started = time.perf_counter()
+                    for _ in range(calls):
+                        listed = await sdk.context.list_files(
+                            cid, f"/flat{n}", max_results=100, next_token=token
+                        )
+                        _check(listed.success and len(listed.entries) == 100, listed)
+                    return (time.perf_counter() - started) / calls
+
+            async def unchanged(n: int) -> float:
+                async with AsyncAgentBay(API_KEY, _config(endpoint)) as sdk:
+                    started = time.perf_counter()
+                    result = await sdk.context.upload_folder(cid, trees[f"flat{n}"], f"/flat{n}")
+                    elapsed = time.perf_counter() - started
+                    _check(result.success and not result.transferred, result.failed)
+                    return elapsed
+
+            page_names = {f"page of 100, folder of {n:,} files": n for n in (small, large)}
+            pages = _best(list(page_names), cfg.repeat, lambda c: asyncio.run(page(page_names[c])))
+            cands = [Cand(name) for name in page_names]
+            cands[1].goal = ("<=", 2.0)
+            _rows(table, "K", cands, pages, _ms, cost=True)
+            up_names = {f"unchanged upload_folder, {n:,} files": n for n in (small, large)}
+            ups = _best(list(up_names), cfg.repeat, lambda c: asyncio.run(unchanged(up_names[c])))
+            cands = [Cand(name) for name in up_names]
+            cands[1].goal = ("<=", 60.0 * large / 50_000)
+            _rows(table, "K", cands, ups, _ms, cost=True)
 
 
 class RssSampler:
@@ -1213,7 +1300,7 @@ def machine() -> str:
     )
 
 
-SCENARIOS = ("A", "B", "C", "D", "E", "F", "I")
+SCENARIOS = ("A", "B", "C", "D", "E", "F", "I", "K")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1221,7 +1308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 90 s)")
     parser.add_argument("--repeat", type=int, default=None, help="timed rounds (best of N)")
     parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma list of A,B,C,D,E,F,I (A includes A0)"
+        "--only", default=",".join(SCENARIOS), help="comma list of A,B,C,D,E,F,I,K (A includes A0)"
     )
     parser.add_argument("--transfer-mib", type=int, default=None, help="size of D (1024)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write rows here")
@@ -1235,6 +1322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.import_runs = 2
         cfg.folder_files = 40
         cfg.folder_dirs = 4
+        cfg.listing_files = 5000
     if args.transfer_mib is not None:
         cfg.transfer_bytes = args.transfer_mib * MIB
     wanted = {s.strip().upper() for s in args.only.split(",") if s.strip()}
@@ -1266,6 +1354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "F" in wanted:
         with running_emulator(FOLDER_FAULTS) as endpoint:
             scenario_folders(table, cfg, endpoint)
+    if "K" in wanted:
+        scenario_listing(table, cfg)
     if "I" in wanted:
         scenario_imports(table, cfg)
 
