@@ -8,6 +8,7 @@ leave nothing behind.
 
 from __future__ import annotations
 
+import posixpath
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,8 @@ from fsspec.tests.abstract.put import AbstractPutTests
 
 class AgentBayFixtures(AbstractFixtures):  # type: ignore[misc]
     @pytest.fixture(scope="class")
-    def fs(self, fs_endpoint: str) -> Any:
+    @classmethod
+    def fs(cls, fs_endpoint: str) -> Any:
         # One account for the class; each test works in a folder of its own (fs_path).
         options = {"api_key": f"abstract-{uuid.uuid4().hex}", "endpoint": fs_endpoint}
         fs = fsspec.filesystem("agentbay", timeout_ms=10_000, **options)
@@ -33,7 +35,7 @@ class AgentBayFixtures(AbstractFixtures):  # type: ignore[misc]
 
     @pytest.fixture
     def fs_join(self) -> Callable[..., str]:
-        return lambda *parts: "/".join(part.rstrip("/") for part in parts)
+        return posixpath.join
 
     @pytest.fixture
     def fs_path(self) -> str:
