@@ -265,18 +265,21 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         generation = self._generation
         entries: list[Info] = []
         if not path:
-            async for context in client.context.iter_contexts(page_size=PAGE_SIZE):
-                self._context_ids[context.name] = context.id
-                entries.append(
-                    {
-                        "name": context.name,
-                        "size": 0,
-                        "type": "directory",
-                        "context_id": context.id,
-                        "mtime": _timestamp(context.last_used_at or context.created_at),
-                        "created": _timestamp(context.created_at),
-                    }
-                )
+            try:
+                async for context in client.context.iter_contexts(page_size=PAGE_SIZE):
+                    self._context_ids[context.name] = context.id
+                    entries.append(
+                        {
+                            "name": context.name,
+                            "size": 0,
+                            "type": "directory",
+                            "context_id": context.id,
+                            "mtime": _timestamp(context.last_used_at or context.created_at),
+                            "created": _timestamp(context.created_at),
+                        }
+                    )
+            except AgentBayError as exc:
+                raise_sdk_error("Cannot list", "agentbay://", exc)
         else:
             context, key = self._split(path)
             context_id = await self._context_id(context)
