@@ -56,9 +56,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install(
-        "-e", ".[emulator,cli,fsspec]", "mypy==2.4.1", "pytest>=8", "async-timeout>=4"
-    )
+    session.install("-e", ".[emulator,cli,fsspec]", "mypy==2.4.1", "pytest>=8", "async-timeout>=4")
     session.run("mypy", "--strict", "src/agentbay")
 
 
@@ -108,7 +106,9 @@ def soak(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmark table, the official SDK's rows included (`nox -s bench -- --quick` for the
     CI smoke run, which asserts nothing about time)."""
-    session.install("-e", ".[emulator]", "uvloop>=0.19", "httpx2>=2.16")
+    session.install(
+        "-e", ".[emulator,fsspec]", "uvloop>=0.19", "httpx2>=2.16", "pandas>=2.2", "pyarrow>=17"
+    )
     session.run(
         "python",
         "-m",

@@ -22,7 +22,7 @@ class _Spool:
 
     def write(self, data: bytes | memoryview) -> None:
         if self._file is None and self._memory.tell() + len(data) > self._limit:
-            self._file = tempfile.TemporaryFile()
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
             self._file.write(self._memory.getbuffer())
             self._memory = io.BytesIO()
         (self._file or self._memory).write(data)

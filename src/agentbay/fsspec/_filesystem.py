@@ -236,7 +236,10 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
                         name,
                     )
                 raise_failure(
-                    "Cannot find context", name, result.code, result.http_status_code,
+                    "Cannot find context",
+                    name,
+                    result.code,
+                    result.http_status_code,
                     result.error_message,
                 )
             self._context_ids[name] = result.context_id
@@ -266,16 +269,16 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         entries: list[Info] = []
         if not path:
             try:
-                async for context in client.context.iter_contexts(page_size=PAGE_SIZE):
-                    self._context_ids[context.name] = context.id
+                async for found in client.context.iter_contexts(page_size=PAGE_SIZE):
+                    self._context_ids[found.name] = found.id
                     entries.append(
                         {
-                            "name": context.name,
+                            "name": found.name,
                             "size": 0,
                             "type": "directory",
-                            "context_id": context.id,
-                            "mtime": _timestamp(context.last_used_at or context.created_at),
-                            "created": _timestamp(context.created_at),
+                            "context_id": found.id,
+                            "mtime": _timestamp(found.last_used_at or found.created_at),
+                            "created": _timestamp(found.created_at),
                         }
                     )
             except AgentBayError as exc:
@@ -310,7 +313,7 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         refresh = bool(kwargs.get("refresh", False))
         entries = await self._listing(path, refresh)
         if not entries and path:
-            context, key = self._split(path)
+            _, key = self._split(path)
             if key:  # an empty listing: a file, or nothing at all
                 info = await self._info(path, refresh=refresh)
                 entries = [info] if info["type"] == "file" else []
@@ -474,12 +477,10 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         if info["type"] == "directory":
             raise IsADirectoryError(errno.EISDIR, "Is a folder", path)
 
-    async def _read(
-        self, path: str, start: int | None, end: int | None, url: list[str]
-    ) -> bytes:
+    async def _read(self, path: str, start: int | None, end: int | None, url: list[str]) -> bytes:
         """Bytes ``start:end`` of ``path`` (Python slice rules; None: from the start, to the
         end; a negative ``start`` with no ``end``: the last bytes)."""
-        context, key = self._split(path)
+        _, key = self._split(path)
         if not key:
             raise IsADirectoryError(errno.EISDIR, "A context is a folder", path)
         if (start is not None and start < 0 and end is not None) or (end is not None and end < 0):
@@ -670,7 +671,10 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         result = await self._sdk("Cannot create", name, self._client().context.create(name))
         if not result.success:
             raise_failure(
-                "Cannot create context", name, result.code, result.http_status_code,
+                "Cannot create context",
+                name,
+                result.code,
+                result.http_status_code,
                 result.error_message,
             )
         self._context_ids[name] = result.context_id
@@ -678,7 +682,7 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
 
     async def _makedirs(self, path: str, exist_ok: bool = False) -> None:
         path = self._strip_protocol(path)
-        context, key = self._split(path)
+        context = self._split(path)[0]
         if not exist_ok and await self._exists(path):
             raise FileExistsError(errno.EEXIST, "File exists", path)
         if context:
@@ -700,7 +704,10 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         found = await self._sdk("Cannot delete", path, client.context.get(context_id=context_id))
         if not found.success or found.context is None:
             raise_failure(
-                "Cannot delete context", path, found.code, found.http_status_code,
+                "Cannot delete context",
+                path,
+                found.code,
+                found.http_status_code,
                 found.error_message,
             )
         await self._sdk("Cannot delete context", path, client.context.delete(found.context))
@@ -744,7 +751,7 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         infos = await asyncio.gather(*(self._maybe_info(p) for p in paths))
         literal = {self._strip_protocol(p) for p in ([path] if isinstance(path, str) else path)}
         files = []
-        for name, info in zip(paths, infos):
+        for name, info in zip(paths, infos, strict=True):
             if info is None:
                 continue
             if info["type"] == "directory":
