@@ -28,7 +28,7 @@ Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md expla
   without them): ``pd.read_parquet`` of a 256 MiB file against ``download_file`` plus a local
   ``pd.read_parquet`` (goal >= 0.9); ``fs.cat`` of 1,000 small files at the emulator's
   ``latency=20ms,transfer_latency=20ms`` against a sequential ``download_file`` loop, per file
-  (the loop times 100 of them; goal >= 8); ``fs.find`` over 10,000 files in 100 folders
+  (the loop times 50 of them; goal >= 8); ``fs.find`` over 10,000 files in 100 folders
   against 1,000 in 10, per listing page (goal <= 1.25: linear in the pages).
 * ``I``  import time and RSS in fresh interpreters. Ratio = time against
   ``import httpx, attrs`` (goal <= 1.5, and <= 35 MB).
@@ -1270,7 +1270,7 @@ def scenario_fsspec(table: Table, cfg: Settings) -> None:
 
     # ---- cat and find, every call and transfer 20 ms away
     files = 40 if cfg.quick else 1000
-    loop_files = 10 if cfg.quick else 100
+    loop_files = 10 if cfg.quick else 50
     with running_emulator(FOLDER_FAULTS) as endpoint:
         fs = filesystem(endpoint)
         fs.mkdir("bench-g")

@@ -80,6 +80,9 @@ def test_info_and_listing(agentbay_fs: Any) -> None:
     assert isinstance(fs.modified("data/x/w.txt"), datetime)
     assert fs.modified("data/x/w.txt").tzinfo is not None
     assert fs.ls("data/x/w.txt", detail=False) == ["data/x/w.txt"]
+    with pytest.raises(IsADirectoryError):
+        fs.open("data/x", "rb")
+    assert isinstance(fs.modified("data"), datetime)  # a context: its listing's time
     assert fs.find("data") == ["data/x/w.txt", "data/x/y/z.bin"]
     assert fs.find("data", withdirs=True, maxdepth=2) == [
         "data",
@@ -203,7 +206,8 @@ def test_errors_are_pythons_and_carry_no_secret(fs_endpoint: str) -> None:
         assert "sig=" not in str(missing.value) and "good-key" not in str(missing.value)
         with pytest.raises(OSError) as bad:
             good.pipe("c/../x", b"1")
-        assert "InvalidParameter" in str(bad.value) or isinstance(bad.value, ValueError)
+        assert bad.value.code == "InvalidParameter.FilePath"  # the service's code
+        assert "[InvalidParameter.FilePath]" in str(bad.value)
 
 
 def test_batches_run_concurrently_from_threads(agentbay_fs: Any, tmp_path: Any) -> None:

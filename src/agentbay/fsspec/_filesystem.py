@@ -326,7 +326,7 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             return {"name": "", "size": 0, "type": "directory"}
         context, key = self._split(path)
         if not key:
-            for entry in self.dircache.get("", []) if not refresh else []:
+            for entry in await self._listing("", refresh):
                 if entry["name"] == context:
                     return dict(entry)
             context_id = await self._context_id(context)
@@ -337,7 +337,7 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         raise FileNotFoundError(errno.ENOENT, "No such file or folder", path)
 
     async def _modified(self, path: str) -> datetime:
-        mtime = (await self._info(path))["mtime"]
+        mtime = (await self._info(path)).get("mtime")
         if mtime is None:
             raise OSError(errno.EIO, "The service gave no modification time", path)
         return datetime.fromtimestamp(mtime, tz=timezone.utc)
@@ -797,6 +797,11 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         _check_mode(mode)
         if mode == "xb" and self.exists(path, refresh=True):
             raise FileExistsError(errno.EEXIST, "File exists", path)
+        if mode == "rb" and kwargs.get("size") is None:
+            info = self.info(path)
+            if info["type"] == "directory":
+                raise IsADirectoryError(errno.EISDIR, "Is a folder", path)
+            kwargs["size"] = info["size"]
         return AgentBayFile(
             self,
             path,
@@ -817,7 +822,10 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         _check_mode(mode)
         size = None
         if mode == "rb":
-            size = (await self._info(path))["size"]
+            info = await self._info(path)
+            if info["type"] == "directory":
+                raise IsADirectoryError(errno.EISDIR, "Is a folder", path)
+            size = info["size"]
         elif mode == "xb":
             await self._check_absent(path)
         return AgentBayAsyncFile(self, path, mode, size=size, **kwargs)
