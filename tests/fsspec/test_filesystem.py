@@ -9,6 +9,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -63,6 +64,8 @@ def test_a_context_is_deleted_only_by_rmdir_when_empty(agentbay_fs: Any) -> None
     with pytest.raises(IsADirectoryError):
         fs.rm_file("data/a")  # the service would delete everything below it
     assert fs.cat("data/a/1.txt") == b"1"
+    with pytest.raises(ValueError, match="top level"):
+        fs.rm("", recursive=True)
     fs.rm("data", recursive=True)
     assert fs.ls("", detail=False) == ["data"]  # emptied, not deleted
     assert fs.ls("data") == []
@@ -108,6 +111,9 @@ def test_ranges(agentbay_fs: Any) -> None:
     assert fs.cat_file("data/r.bin", 30, 30) == b""
     assert fs.cat_file("data/r.bin", 40, 30) == b""
     assert fs.cat_ranges(["data/r.bin", "data/r.bin"], [0, 50], [2, 52]) == [b"\0\1", b"23"]
+    got = fs.cat_ranges(["data/r.bin", "data/nothing", "data/r.bin"], [-2, 0, 98], [None, 1, 120])
+    assert got[0] == bytes([98, 99]) and got[2] == bytes([98, 99])
+    assert isinstance(got[1], FileNotFoundError)  # a missing file fails its own range only
     fs.pipe("data/empty", b"")
     assert fs.cat_file("data/empty") == b""
     assert fs.cat_file("data/empty", 0, 10) == b""
@@ -189,6 +195,13 @@ def test_outside_writes_are_seen_after_invalidate_cache(fs_options: dict[str, An
         assert agent_bay.context.upload_file(context_id, "/second.txt", b"y").success
     assert uncached.ls("c", detail=False) == ["c/outside.txt", "c/second.txt"]
     assert fs.ls("c", detail=False, refresh=True) == ["c/outside.txt", "c/second.txt"]
+    expiring = AgentBayFileSystem(**fs_options, listings_expiry_time=0.2)
+    assert len(expiring.ls("c")) == 2
+    with AgentBay(api_key=fs_options["api_key"], cfg=cfg) as agent_bay:
+        assert agent_bay.context.upload_file(context_id, "/third.txt", b"z").success
+    assert len(expiring.ls("c")) == 2  # cached
+    time.sleep(0.3)
+    assert len(expiring.ls("c")) == 3  # the cached listing expired
 
 
 def test_errors_are_pythons_and_carry_no_secret(fs_endpoint: str) -> None:

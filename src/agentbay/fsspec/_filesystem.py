@@ -525,6 +525,55 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             self._fail("Cannot read", path, result)
         return buffer.getvalue()
 
+    async def _cat_ranges(
+        self,
+        paths: list[str],
+        starts: Any,
+        ends: Any,
+        max_gap: int | None = None,
+        batch_size: int | None = None,
+        on_error: str = "return",
+        **kwargs: Any,
+    ) -> list[Any]:
+        """Byte ranges of files, concurrently: one presigned URL per file, then one GET per
+        range (fsspec's default would ask for a URL per range)."""
+        if max_gap is not None:
+            raise NotImplementedError("max_gap")
+        if not isinstance(paths, list):
+            raise TypeError("paths must be a list")
+        starts = starts if isinstance(starts, list) else [starts] * len(paths)
+        ends = ends if isinstance(ends, list) else [ends] * len(paths)
+        if len(starts) != len(paths) or len(ends) != len(paths):
+            raise ValueError("paths, starts and ends must have one length")
+        names = [self._strip_protocol(p) for p in paths]
+        unique = sorted(set(names))
+        urls: dict[str, list[str]] = {name: [] for name in unique}
+
+        async def fetch_url(name: str) -> None:
+            if self._split(name)[1]:
+                urls[name].append(await self._download_url(name))
+
+        await _run_coros_in_chunks(
+            [fetch_url(name) for name in unique],
+            batch_size=batch_size or self.batch_size,
+            nofiles=True,
+            return_exceptions=True,  # a failing file fails its ranges, below
+        )
+        out: list[Any] = await _run_coros_in_chunks(
+            [
+                self._read(name, start, end, urls[name])
+                for name, start, end in zip(names, starts, ends, strict=True)
+            ],
+            batch_size=batch_size or self.batch_size,
+            nofiles=True,
+            return_exceptions=True,
+        )
+        if on_error != "return":
+            for item in out:
+                if isinstance(item, BaseException):
+                    raise item
+        return out
+
     async def _sdk(self, what: str, path: str, call: Awaitable[T]) -> T:
         """Await an SDK call, its AgentBayError (bad arguments) raised as Python's."""
         try:
@@ -747,9 +796,11 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
     ) -> None:
         """Delete files: with ``recursive``, every file below the folders named. Contexts are
         never deleted here (``rmdir`` deletes an empty one), only emptied."""
+        literal = {self._strip_protocol(p) for p in ([path] if isinstance(path, str) else path)}
+        if "" in literal:
+            raise ValueError("rm of the top level is refused: name a context, or paths in one")
         paths = await self._expand_path(path, recursive=recursive, maxdepth=maxdepth)
         infos = await asyncio.gather(*(self._maybe_info(p) for p in paths))
-        literal = {self._strip_protocol(p) for p in ([path] if isinstance(path, str) else path)}
         files = []
         for name, info in zip(paths, infos, strict=True):
             if info is None:
