@@ -223,6 +223,7 @@ def test_errors_are_pythons_and_carry_no_secret(fs_endpoint: str) -> None:
         assert "[InvalidParameter.FilePath]" in str(bad.value)
 
 
+@pytest.mark.timeout(30)
 def test_batches_run_concurrently_from_threads(agentbay_fs: Any, tmp_path: Any) -> None:
     fs = agentbay_fs
     fs.pipe({f"data/many/{i:03}": str(i).encode() for i in range(60)}, batch_size=8)
