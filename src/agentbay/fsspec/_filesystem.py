@@ -337,6 +337,9 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         raise FileNotFoundError(errno.ENOENT, "No such file or folder", path)
 
     async def _modified(self, path: str) -> datetime:
+        """When ``path`` was last modified, as the listing says (a UTC ``datetime``).
+
+        Example: ``fs.modified("ctx/a.csv")`` (DuckDB asks for it)."""
         mtime = (await self._info(path)).get("mtime")
         if mtime is None:
             raise OSError(errno.EIO, "The service gave no modification time", path)
@@ -345,6 +348,7 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
     modified = sync_wrapper(_modified)
 
     async def _created(self, path: str) -> datetime:
+        """When ``path`` was created, as the listing says (a UTC ``datetime``)."""
         created = (await self._info(path)).get("created")
         if created is None:
             raise OSError(errno.EIO, "The service gave no creation time", path)
