@@ -121,8 +121,8 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
                 )
             self._api_key: str = client.api_key
             self._config: Config = client.config
-            if isinstance(client, AsyncAgentBay):
-                given = client
+            if isinstance(client, AsyncAgentBay) and asynchronous:
+                given = client  # used on the caller's loop; a sync filesystem runs on its own
         else:
             base = Config.from_env()
             options: dict[str, Any] = {
@@ -142,7 +142,9 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             weakref.WeakKeyDictionary()
         )
         self._spare: AsyncAgentBay | None = given
-        self._ranges = RangeReader(self._config.timeout_ms / 1000, self._config.max_connections)
+        # A Config may leave timeout_ms to the client's default (60 s).
+        timeout_s = (self._config.timeout_ms or 60_000) / 1000
+        self._ranges = RangeReader(timeout_s, self._config.max_connections)
         self._context_ids: dict[str, str] = {}
         self._pending: dict[tuple[int, str], asyncio.Future[Any]] = {}
         self._generation = 0
