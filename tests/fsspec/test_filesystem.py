@@ -165,6 +165,39 @@ def test_failed_upload_raises_on_close_and_leaves_nothing(fs_endpoint: str) -> N
         assert fs.ls("c") == []
 
 
+@pytest.mark.timeout(60)
+def test_reads_are_retried_through_cut_transfers() -> None:
+    from agentbay.emulator import running
+
+    data = bytes(range(256)) * 4096  # 1 MiB
+    with running(clear_delay=0.1, faults="transfer_cut=0.5,seed=5") as endpoint:
+        fs = AgentBayFileSystem(
+            api_key="k",
+            endpoint=endpoint,
+            timeout_ms=10_000,
+            max_retries=8,
+            skip_instance_cache=True,
+        )
+        fs.mkdir("c")
+        fs.pipe("c/d.bin", data)  # uploads are retried by the SDK
+        for start in range(0, len(data), 200_000):
+            assert fs.cat_file("c/d.bin", start, start + 1000) == data[start : start + 1000]
+        assert fs.cat_file("c/d.bin", -10) == data[-10:]
+    with running(clear_delay=0.1, faults="transfer_error=1.0") as endpoint:
+        fs = AgentBayFileSystem(
+            api_key="k",
+            endpoint=endpoint,
+            timeout_ms=10_000,
+            max_retries=1,
+            skip_instance_cache=True,
+        )
+        fs.mkdir("c")
+        with pytest.raises(OSError, match=r"HTTP 503 \(after 2 attempts\)") as caught:
+            fs.cat_file("c/d.bin", 0, 10)
+        assert caught.value.code == "ServiceUnavailable"
+        assert "sig=" not in str(caught.value)
+
+
 def test_a_write_is_seen_by_the_next_listing(agentbay_fs: Any) -> None:
     fs = agentbay_fs
     assert fs.ls("data") == []  # cached, empty

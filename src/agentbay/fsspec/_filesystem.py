@@ -440,9 +440,12 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             )
         return result.url
 
-    async def _get_range(self, path: str, byte_range: str, url: list[str]) -> RangeAnswer:
-        """GET ``byte_range`` of ``path``, retrying transient failures with a fresh URL;
-        ``url`` holds the URL to reuse (a file keeps one for all its reads)."""
+    async def _get_range(
+        self, path: str, byte_range: str, url: list[str], limit: int | None = None
+    ) -> RangeAnswer:
+        """GET ``byte_range`` of ``path`` (at most ``limit`` bytes), retrying transient
+        failures with a fresh URL; ``url`` holds the URL to reuse (a file keeps one for all
+        its reads)."""
         retries = self._config.max_retries
         attempt = 0
         renewed = False
@@ -451,7 +454,7 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
                 url.append(await self._download_url(path))
                 renewed = True
             try:
-                answer = await self._ranges.get(url[0], byte_range)
+                answer = await self._ranges.get(url[0], byte_range, limit)
             except (aiohttp_errors(), asyncio.TimeoutError) as exc:
                 failure = f"network error ({type(exc).__name__})"
                 status, code = 0, None
@@ -496,17 +499,21 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             start = max(start or 0, 0)
         if start is not None and start < 0:
             answer = await self._get_range(path, f"bytes={start}", url)
-            return answer.body if answer.status != 416 else b""
+            if answer.status == 416:
+                return b""
+            return answer.body[start:] if answer.status == 200 else answer.body
         first = start or 0
         if end is not None and end <= first:
             return b""
         byte_range = f"bytes={first}-" + ("" if end is None else str(end - 1))
-        answer = await self._get_range(path, byte_range, url)
+        # A 206 holds end - first bytes; a 200 (the range ignored) the file from 0: read no
+        # more than up to ``end`` either way.
+        answer = await self._get_range(path, byte_range, url, end)
         if answer.status == 416:
             return b""
         if answer.status == 200:  # storage ignored the range: cut it here
             return answer.body[first:end]
-        return answer.body
+        return answer.body if end is None else answer.body[: end - first]
 
     async def _cat_file(
         self, path: str, start: int | None = None, end: int | None = None, **kwargs: Any

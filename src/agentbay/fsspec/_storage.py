@@ -22,6 +22,8 @@ import yarl
 
 from .. import AgentBayError
 
+ERROR_BODY_LIMIT = 64 * 1024
+"""The most of an error answer's body that is read (its code is near the start)."""
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 NOT_FOUND_CODES = frozenset(
     {"InvalidContext.NotFound", "InvalidFile.NotFound", "NoSuchKey", "NoSuchBucket"}
@@ -120,14 +122,26 @@ class RangeReader:
             self._finalizers.append(weakref.finalize(self, _abandon, session))
         return session
 
-    async def get(self, url: str, byte_range: str) -> RangeAnswer:
-        """GET ``url`` with ``Range: <byte_range>``; network failures raise aiohttp's
-        exceptions or :class:`asyncio.TimeoutError` (whose text may hold the URL: callers
-        must not show it)."""
+    async def get(self, url: str, byte_range: str, limit: int | None) -> RangeAnswer:
+        """GET ``url`` with ``Range: <byte_range>``, reading at most ``limit`` bytes of a
+        success (all of it when None) and :data:`ERROR_BODY_LIMIT` of a failure, so a storage
+        that ignores the range or sends more than asked cannot fill memory. Network failures
+        raise aiohttp's exceptions or :class:`asyncio.TimeoutError` (whose text may hold the
+        URL: callers must not show it)."""
         target = yarl.URL(url, encoded=True)
         headers = {"Range": byte_range}
         async with self._session().get(target, headers=headers, allow_redirects=False) as answer:
-            body = await answer.read()
+            if answer.status not in (200, 206):
+                limit = ERROR_BODY_LIMIT
+            if limit is None:
+                body = await answer.read()
+            else:
+                body = await answer.content.read(limit) if limit else b""
+                while len(body) < limit and not answer.content.at_eof():
+                    more = await answer.content.read(limit - len(body))
+                    if not more:
+                        break
+                    body += more
             return RangeAnswer(answer.status, body, _total(answer.headers.get("Content-Range")))
 
     async def aclose(self) -> None:
