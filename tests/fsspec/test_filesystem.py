@@ -365,3 +365,13 @@ async def test_async_with_a_given_client(fs_options: dict[str, Any]) -> None:
     with pytest.raises(TypeError, match="client must be"):
         AgentBayFileSystem(client=object())
     assert asyncio.get_running_loop()
+
+
+def test_async_across_event_loops(fs_options: dict[str, Any]) -> None:
+    """A connection pool belongs to one loop: each new loop gets its own."""
+    fs = AgentBayFileSystem(**fs_options, asynchronous=True, skip_instance_cache=True)
+    asyncio.run(fs._mkdir("c"))
+    asyncio.run(fs._pipe_file("c/a", b"12345"))
+    for _ in range(3):
+        assert asyncio.run(fs._cat_file("c/a", 1, 3)) == b"23"
+        assert asyncio.run(fs._cat_file("c/a")) == b"12345"

@@ -102,12 +102,19 @@ class RangeReader:
         self._sessions: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, aiohttp.ClientSession
         ] = weakref.WeakKeyDictionary()
-        self._finalizers: list[weakref.finalize[[aiohttp.ClientSession], RangeReader]] = []
+        # Each session with its loop, released when the filesystem goes or its loop has closed.
+        self._held: list[
+            tuple[asyncio.AbstractEventLoop, weakref.finalize[[aiohttp.ClientSession], RangeReader]]
+        ] = []
 
     def _session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is None or session.closed:
+            for held_loop, finalizer in self._held:
+                if held_loop.is_closed():  # asyncio.run after asyncio.run: let go at once
+                    finalizer()
+            self._held = [(held, f) for held, f in self._held if f.alive]
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=self._limit,
@@ -119,7 +126,7 @@ class RangeReader:
                 timeout=self._timeout,
             )
             self._sessions[loop] = session
-            self._finalizers.append(weakref.finalize(self, _abandon, session))
+            self._held.append((loop, weakref.finalize(self, _abandon, session)))
         return session
 
     async def get(self, url: str, byte_range: str, limit: int | None) -> RangeAnswer:
