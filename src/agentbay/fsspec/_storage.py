@@ -140,15 +140,19 @@ class RangeReader:
         async with self._session().get(target, headers=headers, allow_redirects=False) as answer:
             if answer.status not in (200, 206):
                 limit = ERROR_BODY_LIMIT
-            if limit is None:
+            length = answer.content_length
+            if limit is None or (length is not None and length <= limit):
                 body = await answer.read()
-            else:
-                body = await answer.content.read(limit) if limit else b""
-                while len(body) < limit and not answer.content.at_eof():
-                    more = await answer.content.read(limit - len(body))
-                    if not more:
+            else:  # more than wanted, or of unknown length: read up to the limit only
+                parts: list[bytes] = []
+                got = 0
+                while got < limit:
+                    chunk = await answer.content.read(min(limit - got, 1 << 20))
+                    if not chunk:
                         break
-                    body += more
+                    parts.append(chunk)
+                    got += len(chunk)
+                body = b"".join(parts)
             return RangeAnswer(answer.status, body, _total(answer.headers.get("Content-Range")))
 
     async def aclose(self) -> None:
