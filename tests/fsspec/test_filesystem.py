@@ -13,6 +13,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import fsspec
@@ -124,7 +125,7 @@ def test_ranges(agentbay_fs: Any) -> None:
         assert f.read(3) == bytes([5, 6, 7])
 
 
-def test_write_modes(agentbay_fs: Any) -> None:
+def test_write_modes(agentbay_fs: Any, tmp_path: Path) -> None:
     fs = agentbay_fs
     fs.pipe_file("data/p", b"one")
     with pytest.raises(FileExistsError):
@@ -136,6 +137,13 @@ def test_write_modes(agentbay_fs: Any) -> None:
     assert fs.cat("data/new") == b"created"
     with pytest.raises(NotImplementedError, match="Append"):
         fs.open("data/p", "ab")
+    local = tmp_path / "local.txt"
+    local.write_bytes(b"from disk")
+    with pytest.raises(FileExistsError):
+        fs.put_file(str(local), "data/p", mode="create")
+    fs.put_file(str(local), "data/q", mode="create")
+    fs.mv("data/q", "data/moved/q")  # a copy, then a delete: no server-side move
+    assert fs.cat("data/moved/q") == b"from disk" and not fs.exists("data/q")
     # A write bigger than the block size spools to a temporary file and goes up once.
     with fs.open("data/big", "wb", block_size=5 * 2**20) as f:
         for _ in range(12):
