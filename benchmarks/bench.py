@@ -24,6 +24,12 @@ Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md expla
   client over the same tree (goal >= 8); the second, unchanged run against the first; the
   longest a 5 ms asyncio ticker waited beside a 1 GiB upload (a file of data, in the page
   cache) and beside the folder upload (goal <= 25 ms).
+* ``G``  ``agentbay://`` through fsspec (the ``fsspec`` extra, pandas and pyarrow; "n/a" rows
+  without them): ``pd.read_parquet`` of a 256 MiB file against ``download_file`` plus a local
+  ``pd.read_parquet`` (goal >= 0.9); ``fs.cat`` of 1,000 small files at the emulator's
+  ``latency=20ms,transfer_latency=20ms`` against a sequential ``download_file`` loop, per file
+  (the loop times 50 of them; goal >= 8); ``fs.find`` over 10,000 files in 100 folders
+  against 1,000 in 10, per listing page (goal <= 1.25: linear in the pages).
 * ``K``  the emulator at scale: one page of 100 entries of a folder of 50,000 direct children
   against one of 1,000 (goal <= 2), and an unchanged ``upload_folder`` of the two flat folders
   (listing only; goal <= 60: linear). The files are written into the data directory and the
@@ -46,6 +52,7 @@ import asyncio
 import contextlib
 import gc
 import importlib.metadata
+import io
 import json
 import logging
 import math
@@ -1276,6 +1283,134 @@ def scenario_imports(table: Table, cfg: Settings) -> None:
 
 
 # ======================================================================================
+# G: agentbay:// through fsspec
+# ======================================================================================
+
+
+def _fsspec_missing() -> str | None:
+    """The first of fsspec, pandas, pyarrow that is not installed (None when all are)."""
+    import importlib.util
+
+    return next(
+        (m for m in ("fsspec", "pandas", "pyarrow") if not importlib.util.find_spec(m)), None
+    )
+
+
+def scenario_fsspec(table: Table, cfg: Settings) -> None:
+    """G: pd.read_parquet over agentbay://, fs.cat of many small files, fs.find's pages."""
+    missing = _fsspec_missing()
+    names = ["download_file + local pd.read_parquet", "pd.read_parquet(agentbay://)"]
+    names += ["sequential download_file loop, per file", "fs.cat of many files, per file"]
+    names += ["fs.find, 1/10 of the files, per page", "fs.find, all the files, per page"]
+    if missing is not None:
+        for name in names:
+            table.add(Row("G", name, None, NOT_INSTALLED, note=f"needs {missing}"))
+        return
+    import numpy as np
+    import pandas as pd
+
+    from agentbay.fsspec import AgentBayFileSystem
+
+    def filesystem(endpoint: str) -> Any:
+        return AgentBayFileSystem(
+            api_key=API_KEY, endpoint=endpoint, timeout_ms=TIMEOUT_MS, skip_instance_cache=True
+        )
+
+    # ---- parquet: 256 MiB of incompressible numbers, uncompressed
+    size = (4 if cfg.quick else 256) * MIB
+    results: dict[str, float] = {}
+    with running_emulator() as endpoint, tempfile.TemporaryDirectory() as tmp:
+        source, local = os.path.join(tmp, "big.parquet"), os.path.join(tmp, "copy.parquet")
+        rows = size // 32
+        rng = np.random.default_rng(7)
+        frame = pd.DataFrame({f"c{i}": rng.integers(0, 2**62, rows) for i in range(4)})
+        frame.to_parquet(source, compression=None)
+        fs = filesystem(endpoint)
+        fs.mkdir("bench-g")
+        fs.put_file(source, "bench-g/big.parquet")
+        options = {"api_key": API_KEY, "endpoint": endpoint, "timeout_ms": TIMEOUT_MS}
+        sdk = AgentBay(API_KEY, _config(endpoint))
+        cid = sdk.context.get(name="bench-g").context_id
+
+        def via_download() -> int:
+            _check(sdk.context.download_file(cid, "/big.parquet", local).success, "download")
+            return len(pd.read_parquet(local))
+
+        def via_fsspec() -> int:
+            return len(pd.read_parquet("agentbay://bench-g/big.parquet", storage_options=options))
+
+        measures = {names[0]: via_download, names[1]: via_fsspec}
+        for name, measure in measures.items():
+            _check(measure() == rows, name)
+
+        def timed(name: str) -> float:
+            started = time.perf_counter()
+            measures[name]()
+            return time.perf_counter() - started
+
+        results = _best(names[:2], cfg.repeat, timed)
+        sdk.close()
+    mb = size / MIB
+    note = f"{mb:.0f} MiB, {rows:,} rows x 4 int64 columns, uncompressed"
+    cands = [Cand(names[0], note=note), Cand(names[1], (">=", 0.9), note=note)]
+    _rows(table, "G", cands, results, lambda t: f"{mb / t:.0f} MiB/s")
+
+    # ---- cat and find, every call and transfer 20 ms away
+    files = 40 if cfg.quick else 1000
+    loop_files = 10 if cfg.quick else 50
+    with running_emulator(FOLDER_FAULTS) as endpoint:
+        fs = filesystem(endpoint)
+        fs.mkdir("bench-g")
+        paths = [f"bench-g/small/{i:04}.bin" for i in range(files)]
+        fs.pipe({path: os.urandom(1024) for path in paths})
+        sdk = AgentBay(API_KEY, _config(endpoint))
+        cid = sdk.context.get(name="bench-g").context_id
+
+        def sequential() -> float:
+            started = time.perf_counter()
+            for path in paths[:loop_files]:
+                sink = io.BytesIO()
+                _check(sdk.context.download_file(cid, path[len("bench-g") :], sink).success, path)
+            return (time.perf_counter() - started) / loop_files
+
+        def concurrent() -> float:
+            started = time.perf_counter()
+            got = fs.cat(paths)
+            elapsed = time.perf_counter() - started
+            _check(len(got) == files and all(len(v) == 1024 for v in got.values()), "cat")
+            return elapsed / files
+
+        per_file = {names[2]: sequential, names[3]: concurrent}
+        results = _best(names[2:4], cfg.repeat, lambda name: per_file[name]())
+        note = f"{files:,} files of 1 KiB (the loop: {loop_files})"
+        cands = [Cand(names[2], note=note), Cand(names[3], (">=", 8.0), note=note)]
+        _rows(table, "G", cands, results, _ms)
+
+        # find: 100 files a folder, so every listing page holds the same 100 entries
+        total = 200 if cfg.quick else 10_000
+        small = total // 10
+        fs.pipe({f"bench-g/tree/d{i // 100:03}/{i:05}": b"" for i in range(total)})
+        fs.pipe({f"bench-g/part/d{i // 100:03}/{i:05}": b"" for i in range(small)})
+        pages = {names[4]: 1 + math.ceil(small / 100), names[5]: 1 + math.ceil(total / 100)}
+        roots = {names[4]: "bench-g/part", names[5]: "bench-g/tree"}
+        counts = {names[4]: small, names[5]: total}
+
+        def find(name: str) -> float:
+            fs.invalidate_cache()
+            started = time.perf_counter()
+            found = fs.find(roots[name])
+            elapsed = time.perf_counter() - started
+            _check(len(found) == counts[name], f"find found {len(found)}")
+            return elapsed / pages[name]
+
+        results = _best(names[4:6], cfg.repeat, find)
+        sdk.close()
+    notes = {name: f"{counts[name]:,} files, {pages[name]} pages" for name in names[4:6]}
+    cands = [Cand(names[4]), Cand(names[5], ("<=", 1.25))]
+    _rows(table, "G", cands, results, _ms, cost=True, notes=notes)
+
+
+# ======================================================================================
 # main
 # ======================================================================================
 
@@ -1300,7 +1435,7 @@ def machine() -> str:
     )
 
 
-SCENARIOS = ("A", "B", "C", "D", "E", "F", "I", "K")
+SCENARIOS = ("A", "B", "C", "D", "E", "F", "G", "I", "K")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1308,7 +1443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 90 s)")
     parser.add_argument("--repeat", type=int, default=None, help="timed rounds (best of N)")
     parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma list of A,B,C,D,E,F,I,K (A includes A0)"
+        "--only", default=",".join(SCENARIOS), help="comma list of A-I,K (A includes A0)"
     )
     parser.add_argument("--transfer-mib", type=int, default=None, help="size of D (1024)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write rows here")
@@ -1356,6 +1491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             scenario_folders(table, cfg, endpoint)
     if "K" in wanted:
         scenario_listing(table, cfg)
+    if "G" in wanted:
+        scenario_fsspec(table, cfg)
     if "I" in wanted:
         scenario_imports(table, cfg)
 
