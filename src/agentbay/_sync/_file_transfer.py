@@ -140,6 +140,7 @@ class _Transfer:
                 result.error_message += f" (after {schedule.attempts} attempts)"
             result.error_message = self._safe(url.url, result.error_message)
             result.message = self._safe(url.url, result.message)
+            result.code = self._safe(url.url, result.code)  # storage may echo there too
         return result
 
     def _safe(self, url: str, text: str) -> str:
