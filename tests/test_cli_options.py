@@ -223,10 +223,14 @@ def test_allow_empty_source_lets_a_delete_empty_the_copy(
     (full / "a.txt").write_bytes(b"a")
     ok(run("context", "create", "box"))
     ok(run("folder", "put", "box", str(full), "/t"))
-    if direction == "put":  # an empty local folder onto /t
-        places, left = [str(empty), "/t"], lambda: run("file", "ls", "box", "/t").stdout
-    else:  # an empty remote folder onto the local copy
-        places, left = ["/none", str(full)], lambda: "a.txt" if (full / "a.txt").exists() else ""
+
+    def left() -> str:
+        if direction == "put":
+            return str(run("file", "ls", "box", "/t").stdout)
+        return "a.txt" if (full / "a.txt").exists() else ""
+
+    # put: an empty local folder onto /t; get: an empty remote folder onto the local copy
+    places = [str(empty), "/t"] if direction == "put" else ["/none", str(full)]
 
     refused = run("folder", direction, "box", *places, "--delete")
     assert refused.exit_code == 1
