@@ -19,6 +19,7 @@ from agentbay import Config, FileUrlResult, OperationResult
 from agentbay._async import _file_transfer
 from agentbay._async._channel import AsyncChannel
 from agentbay._async._file_transfer import FileJob
+from agentbay._transports import timing
 from agentbay._transports.errors import Kind, TransportError
 from tests.helpers import API_KEY
 
@@ -96,6 +97,7 @@ class FakeStorage:
         self.last_modified: str | None = LAST_MODIFIED
         self.seen: list[Seen] = []
         self.stored: list[bytes] = []
+        self.timeouts: list[float] = []
 
     async def open(
         self, method: str, url: str, headers: Mapping[str, str], body: Any, timeout: float
@@ -107,6 +109,7 @@ class FakeStorage:
             async for chunk in body:
                 received += chunk
         lowered = {k.lower(): v for k, v in headers.items()}
+        self.timeouts.append(timeout)
         self.seen.append(Seen(method, url, lowered, received))
         step = self.steps.pop(0) if self.steps else serve
         return FakeResponse(step(self, lowered, received))
@@ -189,10 +192,10 @@ def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return pauses
 
 
-def job(storage: FakeStorage, max_retries: int = 3) -> FileJob:
+def job(storage: FakeStorage, max_retries: int = 3, timeout: float | None = None) -> FileJob:
     cfg = Config(endpoint="https://agentbay.test", timeout_ms=5000, max_retries=max_retries)
     channel = AsyncChannel(API_KEY, cfg, storage)
-    return FileJob(channel, UrlFor(), "ctx-1", "/a.bin", None)
+    return FileJob(channel, UrlFor(), "ctx-1", "/a.bin", timeout)
 
 
 async def download(
@@ -324,8 +327,9 @@ async def test_a_206_to_a_request_without_a_range_is_refused(slept: list[float])
 
     assert result.success is False
     assert result.code == "SDK.ProtocolError"
-    assert "unexpected Content-Range" in result.error_message
-    assert result.error_message.endswith("(after 4 attempts)")
+    assert result.error_message == (
+        "Storage answered 206 with an unexpected Content-Range (after 4 attempts)"
+    )
     assert sink.getvalue() == b""
 
 
@@ -397,7 +401,9 @@ async def test_a_destination_that_cannot_go_back_is_not_started_over(
 
     assert result.success is False
     assert result.code == "SDK.LocalIOError"
-    assert "cannot be rewound" in result.error_message
+    assert result.error_message == (
+        "Cannot start the download over: the destination cannot be rewound (after 2 attempts)"
+    )
     assert len(storage.seen) == 2  # a local failure is not retried
     assert sink.data == DATA[:5000]
 
@@ -608,3 +614,75 @@ async def test_progress_of_a_resumed_download_never_goes_back(slept: list[float]
 
     assert seen[-1] == (SIZE, SIZE)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+async def test_a_resumed_body_that_ends_short_is_resumed_again(slept: list[float]) -> None:
+    short = answer(206, DATA[5000:8000], content_range=f"bytes 5000-{SIZE - 1}/{SIZE}")
+    storage = FakeStorage(cut(5000), short)
+
+    result, sink = await download(storage)
+
+    assert ranges(storage) == [None, "bytes=5000-", "bytes=8000-"]
+    assert (result.success, result.data, sink.getvalue()) == (True, SIZE, DATA)
+
+
+async def test_progress_learns_the_total_from_a_resumed_answer(slept: list[float]) -> None:
+    unsized = answer(200, DATA, etag=ETAG)  # no Content-Length: the total is unknown
+    cut_short = lambda s, h, b: attrs.evolve(unsized(s, h, b), cut_after=5000)  # noqa: E731
+    seen = await progress_of(FakeStorage(cut_short))
+
+    assert (5000, None) in seen
+    assert seen[-1] == (SIZE, SIZE)
+    assert seen[seen.index((5000, None)) + 1] == (5000, SIZE)  # the 206 names the total
+
+
+async def test_progress_learns_the_total_from_a_416_when_every_byte_was_in(
+    slept: list[float],
+) -> None:
+    unsized = answer(200, DATA, etag=ETAG)
+    every_byte = lambda s, h, b: attrs.evolve(unsized(s, h, b), cut_after=SIZE)  # noqa: E731
+    seen = await progress_of(FakeStorage(every_byte))
+
+    assert seen[-2:] == [(SIZE, None), (SIZE, SIZE)]
+
+
+@pytest.mark.parametrize("direction", ["upload", "download"])
+async def test_the_transfer_timeout_bounds_each_attempt(slept: list[float], direction: str) -> None:
+    storage = FakeStorage()
+    if direction == "upload":
+        result = await _file_transfer.upload(job(storage, timeout=1.5), DATA, None)
+    else:
+        result = await _file_transfer.download(job(storage, timeout=1.5), io.BytesIO(), None)
+
+    assert result.success
+    assert 0 < storage.timeouts[0] <= 1.5  # the client's timeout is 5 s: the transfer's wins
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("direction", ["upload", "download"])
+async def test_a_transfer_out_of_time_says_after_how_long(
+    slept: list[float], monkeypatch: pytest.MonkeyPatch, direction: str
+) -> None:
+    clock = FakeTime()
+    monkeypatch.setattr(timing, "time", clock)
+
+    def late(storage: FakeStorage, headers: dict[str, str], body: bytes) -> Answer:
+        clock.now += 2.0
+        raise TransportError(Kind.TIMEOUT, "Request timed out")
+
+    storage = FakeStorage(late)
+    if direction == "upload":
+        result = await _file_transfer.upload(job(storage, timeout=1.5), DATA, None)
+    else:
+        result = await _file_transfer.download(job(storage, timeout=1.5), io.BytesIO(), None)
+
+    assert (result.success, result.code) == (False, "SDK.Timeout")
+    assert result.error_message == "Transfer timed out after 1500 ms"
+    assert len(storage.seen) == 1 and slept == []
