@@ -13,7 +13,6 @@ import pytest
 
 from agentbay import AgentBayError
 from agentbay._local import (
-    CHUNK_SIZE,
     LocalIOError,
     OpenedDestination,
     OpenedSource,
@@ -23,6 +22,7 @@ from agentbay._local import (
     open_source,
     read_chunk,
 )
+from agentbay._transports.http import CHUNK_SIZE
 
 
 class Unseekable(io.RawIOBase):
