@@ -40,7 +40,7 @@ def clock(clocked: tuple[str, SetClock]) -> SetClock:
 
 
 @pytest.fixture
-async def agent_bay(
+async def timed_bay(
     clocked: tuple[str, SetClock], account_key: str
 ) -> AsyncIterator[AsyncAgentBay]:
     async with AsyncAgentBay(
@@ -50,8 +50,8 @@ async def agent_bay(
 
 
 @pytest.fixture
-async def context_id(agent_bay: AsyncAgentBay) -> str:
-    return (await agent_bay.context.create("times")).context_id
+async def timed_context(timed_bay: AsyncAgentBay) -> str:
+    return (await timed_bay.context.create("times")).context_id
 
 
 def put_local(root: Path, files: dict[str, bytes], mtime: float) -> None:
@@ -73,23 +73,29 @@ def local_state(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 async def put_remote(
-    agent_bay: AsyncAgentBay, context_id: str, clock: SetClock, files: dict[str, bytes], at: float
+    timed_bay: AsyncAgentBay,
+    timed_context: str,
+    clock: SetClock,
+    files: dict[str, bytes],
+    at: float,
 ) -> None:
     """Upload ``files`` below ``FOLDER`` while the emulator's clock reads ``at``."""
     clock.now = at
     for relative, data in files.items():
-        result = await agent_bay.context.upload_file(context_id, f"{FOLDER}/{relative}", data)
+        result = await timed_bay.context.upload_file(timed_context, f"{FOLDER}/{relative}", data)
         assert result.success, result.error_message
 
 
-async def remote_state(agent_bay: AsyncAgentBay, context_id: str) -> dict[str, tuple[bytes, float]]:
+async def remote_state(
+    timed_bay: AsyncAgentBay, timed_context: str
+) -> dict[str, tuple[bytes, float]]:
     """Every file below ``FOLDER``: its bytes and its modification time (POSIX seconds)."""
     state: dict[str, tuple[bytes, float]] = {}
-    async for entry in agent_bay.context.iter_files(context_id, FOLDER, recursive=True):
+    async for entry in timed_bay.context.iter_files(timed_context, FOLDER, recursive=True):
         if entry.file_type == "folder":
             continue
         sink = io.BytesIO()
-        result = await agent_bay.context.download_file(context_id, entry.file_path, sink)
+        result = await timed_bay.context.download_file(timed_context, entry.file_path, sink)
         assert result.success, result.error_message
         modified = parse_gmt(entry.gmt_modified)
         assert modified is not None
@@ -114,20 +120,20 @@ UPLOAD_TIMES = {
 
 
 async def test_an_upload_sends_only_what_is_newer_here_beyond_the_tolerance(
-    agent_bay: AsyncAgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AsyncAgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    await put_remote(agent_bay, context_id, clock, dict.fromkeys(UPLOAD_TIMES, SAME), T0)
-    await put_remote(agent_bay, context_id, clock, {"resized-but-older.txt": b"old"}, T0)
+    await put_remote(timed_bay, timed_context, clock, dict.fromkeys(UPLOAD_TIMES, SAME), T0)
+    await put_remote(timed_bay, timed_context, clock, {"resized-but-older.txt": b"old"}, T0)
     for relative, mtime in UPLOAD_TIMES.items():
         put_local(tmp_path, {relative: SAME.upper()}, mtime)  # same size, other bytes
     put_local(tmp_path, {"resized-but-older.txt": b"longer"}, T0 - 3600)
     clock.now = T0 + 100
 
-    result = await agent_bay.context.upload_folder(context_id, tmp_path, FOLDER)
+    result = await timed_bay.context.upload_folder(timed_context, tmp_path, FOLDER)
 
     assert result.transferred == named("local-newer-3s.txt", "resized-but-older.txt")
     assert result.skipped == named("local-newer-2s.txt", "local-newer-1s.txt", "remote-newer.txt")
-    after = await remote_state(agent_bay, context_id)
+    after = await remote_state(timed_bay, timed_context)
     assert after["local-newer-3s.txt"] == (SAME.upper(), T0 + 100)
     assert after["resized-but-older.txt"] == (b"longer", T0 + 100)
     for relative in ("local-newer-2s.txt", "local-newer-1s.txt", "remote-newer.txt"):
@@ -144,15 +150,15 @@ DOWNLOAD_TIMES = {
 
 
 async def test_a_download_fetches_only_what_is_newer_there_beyond_the_tolerance(
-    agent_bay: AsyncAgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AsyncAgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    await put_remote(agent_bay, context_id, clock, dict.fromkeys(DOWNLOAD_TIMES, SAME), T0)
-    await put_remote(agent_bay, context_id, clock, {"resized-but-older.txt": b"longer"}, T0)
+    await put_remote(timed_bay, timed_context, clock, dict.fromkeys(DOWNLOAD_TIMES, SAME), T0)
+    await put_remote(timed_bay, timed_context, clock, {"resized-but-older.txt": b"longer"}, T0)
     for relative, mtime in DOWNLOAD_TIMES.items():
         put_local(tmp_path, {relative: SAME.upper()}, mtime)
     put_local(tmp_path, {"resized-but-older.txt": b"old"}, T0 + 3600)
 
-    result = await agent_bay.context.download_folder(context_id, FOLDER, tmp_path)
+    result = await timed_bay.context.download_folder(timed_context, FOLDER, tmp_path)
 
     assert result.transferred == named("remote-newer-3s.txt", "resized-but-older.txt")
     assert result.skipped == named("remote-newer-2s.txt", "remote-newer-1s.txt", "local-newer.txt")
@@ -165,12 +171,12 @@ async def test_a_download_fetches_only_what_is_newer_there_beyond_the_tolerance(
 
 
 async def test_a_downloaded_file_carries_the_remote_time_so_the_next_runs_move_nothing(
-    agent_bay: AsyncAgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AsyncAgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    await put_remote(agent_bay, context_id, clock, {"a.txt": b"a", "b/c.txt": b"c"}, T0 - 86400)
+    await put_remote(timed_bay, timed_context, clock, {"a.txt": b"a", "b/c.txt": b"c"}, T0 - 86400)
     clock.now = T0
 
-    first = await agent_bay.context.download_folder(context_id, FOLDER, tmp_path)
+    first = await timed_bay.context.download_folder(timed_context, FOLDER, tmp_path)
 
     assert first.transferred == named("a.txt", "b/c.txt")
     assert {path: mtime for path, (_, mtime) in local_state(tmp_path).items()} == {
@@ -179,24 +185,24 @@ async def test_a_downloaded_file_carries_the_remote_time_so_the_next_runs_move_n
     }
     # Stamped a day back, the copies are older than the remote files: the next download and
     # the next upload both skip them (a copy stamped "now" would be sent up again).
-    again = await agent_bay.context.download_folder(context_id, FOLDER, tmp_path)
-    up = await agent_bay.context.upload_folder(context_id, tmp_path, FOLDER)
+    again = await timed_bay.context.download_folder(timed_context, FOLDER, tmp_path)
+    up = await timed_bay.context.upload_folder(timed_context, tmp_path, FOLDER)
     assert (again.transferred, again.skipped) == ([], named("a.txt", "b/c.txt"))
     assert (up.transferred, up.skipped) == ([], named("a.txt", "b/c.txt"))
 
 
 async def test_a_file_touched_after_its_download_goes_up_again(
-    agent_bay: AsyncAgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AsyncAgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    await put_remote(agent_bay, context_id, clock, {"a.txt": b"a", "b.txt": b"b"}, T0)
-    await agent_bay.context.download_folder(context_id, FOLDER, tmp_path)
+    await put_remote(timed_bay, timed_context, clock, {"a.txt": b"a", "b.txt": b"b"}, T0)
+    await timed_bay.context.download_folder(timed_context, FOLDER, tmp_path)
     put_local(tmp_path, {"a.txt": b"A"}, T0 + 60)  # edited a minute later, same size
     clock.now = T0 + 120
 
-    up = await agent_bay.context.upload_folder(context_id, tmp_path, FOLDER)
+    up = await timed_bay.context.upload_folder(timed_context, tmp_path, FOLDER)
 
     assert (up.transferred, up.skipped) == (named("a.txt"), named("b.txt"))
-    assert (await remote_state(agent_bay, context_id))["a.txt"] == (b"A", T0 + 120)
+    assert (await remote_state(timed_bay, timed_context))["a.txt"] == (b"A", T0 + 120)
 
 
 # --------------------------------------------------------------------------- every combination
@@ -227,8 +233,8 @@ IDS = [
 
 @pytest.mark.parametrize(("only_changed", "delete_extra", "dry_run"), COMBINATIONS, ids=IDS)
 async def test_every_option_combination_going_up(
-    agent_bay: AsyncAgentBay,
-    context_id: str,
+    timed_bay: AsyncAgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     only_changed: bool,
@@ -236,12 +242,12 @@ async def test_every_option_combination_going_up(
     dry_run: bool,
 ) -> None:
     put_local(tmp_path, SOURCE, OLDER)
-    await put_remote(agent_bay, context_id, clock, DESTINATION, NEWER)
-    before = await remote_state(agent_bay, context_id)
+    await put_remote(timed_bay, timed_context, clock, DESTINATION, NEWER)
+    before = await remote_state(timed_bay, timed_context)
     clock.now = T0 + 500
 
-    result = await agent_bay.context.upload_folder(
-        context_id,
+    result = await timed_bay.context.upload_folder(
+        timed_context,
         tmp_path,
         FOLDER,
         only_changed=only_changed,
@@ -255,7 +261,7 @@ async def test_every_option_combination_going_up(
     assert result.skipped == named(*unchanged)
     assert result.deleted == named(*deleted)
     assert result.bytes_transferred == sum(len(SOURCE[path]) for path in moved)
-    after = await remote_state(agent_bay, context_id)
+    after = await remote_state(timed_bay, timed_context)
     if dry_run:
         assert after == before
         return
@@ -268,20 +274,20 @@ async def test_every_option_combination_going_up(
 
 @pytest.mark.parametrize(("only_changed", "delete_extra", "dry_run"), COMBINATIONS, ids=IDS)
 async def test_every_option_combination_coming_down(
-    agent_bay: AsyncAgentBay,
-    context_id: str,
+    timed_bay: AsyncAgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     only_changed: bool,
     delete_extra: bool,
     dry_run: bool,
 ) -> None:
-    await put_remote(agent_bay, context_id, clock, SOURCE, OLDER)
+    await put_remote(timed_bay, timed_context, clock, SOURCE, OLDER)
     put_local(tmp_path, DESTINATION, NEWER)
     before = local_state(tmp_path)
 
-    result = await agent_bay.context.download_folder(
-        context_id,
+    result = await timed_bay.context.download_folder(
+        timed_context,
         FOLDER,
         tmp_path,
         only_changed=only_changed,
@@ -307,13 +313,13 @@ async def test_every_option_combination_coming_down(
 
 
 async def test_a_dry_run_into_a_missing_folder_creates_nothing(
-    agent_bay: AsyncAgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AsyncAgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    await put_remote(agent_bay, context_id, clock, SOURCE, OLDER)
+    await put_remote(timed_bay, timed_context, clock, SOURCE, OLDER)
     target = tmp_path / "not-yet"
 
-    result = await agent_bay.context.download_folder(
-        context_id, FOLDER, target, delete_extra=True, dry_run=True
+    result = await timed_bay.context.download_folder(
+        timed_context, FOLDER, target, delete_extra=True, dry_run=True
     )
 
     assert result.transferred == named(*SOURCE)
@@ -336,33 +342,35 @@ def refuse_scandir(monkeypatch: pytest.MonkeyPatch, folder_name: str) -> None:
 
 
 async def test_an_upload_spares_remote_files_below_a_local_folder_it_cannot_read(
-    agent_bay: AsyncAgentBay,
-    context_id: str,
+    timed_bay: AsyncAgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     put_local(tmp_path, {"kept.txt": b"k", "locked/inside.txt": b"i"}, OLDER)
     remote = {"kept.txt": b"k", "locked/inside.txt": b"i", "locked/deep/x.txt": b"x"}
-    await put_remote(agent_bay, context_id, clock, {**remote, "gone.txt": b"g"}, NEWER)
+    await put_remote(timed_bay, timed_context, clock, {**remote, "gone.txt": b"g"}, NEWER)
     refuse_scandir(monkeypatch, "locked")
 
-    result = await agent_bay.context.upload_folder(context_id, tmp_path, FOLDER, delete_extra=True)
+    result = await timed_bay.context.upload_folder(
+        timed_context, tmp_path, FOLDER, delete_extra=True
+    )
 
     assert result.deleted == named("gone.txt")
     assert list(result.failed) == named("locked")
     assert "Permission denied" in result.failed[f"{FOLDER}/locked"]
-    assert sorted(await remote_state(agent_bay, context_id)) == sorted(remote)
+    assert sorted(await remote_state(timed_bay, timed_context)) == sorted(remote)
 
 
 async def test_a_download_spares_local_entries_it_cannot_read_or_does_not_own(
-    agent_bay: AsyncAgentBay,
-    context_id: str,
+    timed_bay: AsyncAgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await put_remote(agent_bay, context_id, clock, {"kept.txt": b"k"}, OLDER)
+    await put_remote(timed_bay, timed_context, clock, {"kept.txt": b"k"}, OLDER)
     outside = tmp_path / "outside.txt"
     outside.write_bytes(b"not ours")
     local = tmp_path / "copy"
@@ -370,7 +378,9 @@ async def test_a_download_spares_local_entries_it_cannot_read_or_does_not_own(
     (local / "link.txt").symlink_to(outside)  # a link is never followed, nor deleted
     refuse_scandir(monkeypatch, "locked")
 
-    result = await agent_bay.context.download_folder(context_id, FOLDER, local, delete_extra=True)
+    result = await timed_bay.context.download_folder(
+        timed_context, FOLDER, local, delete_extra=True
+    )
 
     assert result.deleted == named("extra.txt")
     assert (local / "locked" / "inside.txt").read_bytes() == b"i"
@@ -379,26 +389,26 @@ async def test_a_download_spares_local_entries_it_cannot_read_or_does_not_own(
 
 
 async def test_a_download_spares_local_files_below_a_remote_folder_it_cannot_list(
-    agent_bay: AsyncAgentBay,
-    context_id: str,
+    timed_bay: AsyncAgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await put_remote(agent_bay, context_id, clock, {"a.txt": b"a", "sub/b.txt": b"b"}, OLDER)
+    await put_remote(timed_bay, timed_context, clock, {"a.txt": b"a", "sub/b.txt": b"b"}, OLDER)
     put_local(tmp_path, {"extra.txt": b"e", "sub/local.txt": b"l", "sub/b.txt": b"b"}, NEWER)
-    service = agent_bay.context
+    service = timed_bay.context
     real_page = service._file_page
 
-    async def page(context_id: str, folder: str, *args: Any) -> Any:
-        result = await real_page(context_id, folder, *args)
+    async def page(timed_context: str, folder: str, *args: Any) -> Any:
+        result = await real_page(timed_context, folder, *args)
         if folder.rstrip("/").endswith("/sub"):
             result.success, result.error_message, result.entries = False, "listing refused", []
         return result
 
     monkeypatch.setattr(service, "_file_page", page)
 
-    result = await service.download_folder(context_id, FOLDER, tmp_path, delete_extra=True)
+    result = await service.download_folder(timed_context, FOLDER, tmp_path, delete_extra=True)
 
     assert result.deleted == named("extra.txt")
     assert list(result.failed) == [f"{FOLDER}/sub/"]

@@ -41,7 +41,7 @@ def clock(clocked: tuple[str, SetClock]) -> SetClock:
 
 
 @pytest.fixture
-def agent_bay(
+def timed_bay(
     clocked: tuple[str, SetClock], account_key: str
 ) -> Iterator[AgentBay]:
     with AgentBay(
@@ -51,8 +51,8 @@ def agent_bay(
 
 
 @pytest.fixture
-def context_id(agent_bay: AgentBay) -> str:
-    return (agent_bay.context.create("times")).context_id
+def timed_context(timed_bay: AgentBay) -> str:
+    return (timed_bay.context.create("times")).context_id
 
 
 def put_local(root: Path, files: dict[str, bytes], mtime: float) -> None:
@@ -74,23 +74,29 @@ def local_state(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def put_remote(
-    agent_bay: AgentBay, context_id: str, clock: SetClock, files: dict[str, bytes], at: float
+    timed_bay: AgentBay,
+    timed_context: str,
+    clock: SetClock,
+    files: dict[str, bytes],
+    at: float,
 ) -> None:
     """Upload ``files`` below ``FOLDER`` while the emulator's clock reads ``at``."""
     clock.now = at
     for relative, data in files.items():
-        result = agent_bay.context.upload_file(context_id, f"{FOLDER}/{relative}", data)
+        result = timed_bay.context.upload_file(timed_context, f"{FOLDER}/{relative}", data)
         assert result.success, result.error_message
 
 
-def remote_state(agent_bay: AgentBay, context_id: str) -> dict[str, tuple[bytes, float]]:
+def remote_state(
+    timed_bay: AgentBay, timed_context: str
+) -> dict[str, tuple[bytes, float]]:
     """Every file below ``FOLDER``: its bytes and its modification time (POSIX seconds)."""
     state: dict[str, tuple[bytes, float]] = {}
-    for entry in agent_bay.context.iter_files(context_id, FOLDER, recursive=True):
+    for entry in timed_bay.context.iter_files(timed_context, FOLDER, recursive=True):
         if entry.file_type == "folder":
             continue
         sink = io.BytesIO()
-        result = agent_bay.context.download_file(context_id, entry.file_path, sink)
+        result = timed_bay.context.download_file(timed_context, entry.file_path, sink)
         assert result.success, result.error_message
         modified = parse_gmt(entry.gmt_modified)
         assert modified is not None
@@ -115,20 +121,20 @@ UPLOAD_TIMES = {
 
 
 def test_an_upload_sends_only_what_is_newer_here_beyond_the_tolerance(
-    agent_bay: AgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    put_remote(agent_bay, context_id, clock, dict.fromkeys(UPLOAD_TIMES, SAME), T0)
-    put_remote(agent_bay, context_id, clock, {"resized-but-older.txt": b"old"}, T0)
+    put_remote(timed_bay, timed_context, clock, dict.fromkeys(UPLOAD_TIMES, SAME), T0)
+    put_remote(timed_bay, timed_context, clock, {"resized-but-older.txt": b"old"}, T0)
     for relative, mtime in UPLOAD_TIMES.items():
         put_local(tmp_path, {relative: SAME.upper()}, mtime)  # same size, other bytes
     put_local(tmp_path, {"resized-but-older.txt": b"longer"}, T0 - 3600)
     clock.now = T0 + 100
 
-    result = agent_bay.context.upload_folder(context_id, tmp_path, FOLDER)
+    result = timed_bay.context.upload_folder(timed_context, tmp_path, FOLDER)
 
     assert result.transferred == named("local-newer-3s.txt", "resized-but-older.txt")
     assert result.skipped == named("local-newer-2s.txt", "local-newer-1s.txt", "remote-newer.txt")
-    after = remote_state(agent_bay, context_id)
+    after = remote_state(timed_bay, timed_context)
     assert after["local-newer-3s.txt"] == (SAME.upper(), T0 + 100)
     assert after["resized-but-older.txt"] == (b"longer", T0 + 100)
     for relative in ("local-newer-2s.txt", "local-newer-1s.txt", "remote-newer.txt"):
@@ -145,15 +151,15 @@ DOWNLOAD_TIMES = {
 
 
 def test_a_download_fetches_only_what_is_newer_there_beyond_the_tolerance(
-    agent_bay: AgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    put_remote(agent_bay, context_id, clock, dict.fromkeys(DOWNLOAD_TIMES, SAME), T0)
-    put_remote(agent_bay, context_id, clock, {"resized-but-older.txt": b"longer"}, T0)
+    put_remote(timed_bay, timed_context, clock, dict.fromkeys(DOWNLOAD_TIMES, SAME), T0)
+    put_remote(timed_bay, timed_context, clock, {"resized-but-older.txt": b"longer"}, T0)
     for relative, mtime in DOWNLOAD_TIMES.items():
         put_local(tmp_path, {relative: SAME.upper()}, mtime)
     put_local(tmp_path, {"resized-but-older.txt": b"old"}, T0 + 3600)
 
-    result = agent_bay.context.download_folder(context_id, FOLDER, tmp_path)
+    result = timed_bay.context.download_folder(timed_context, FOLDER, tmp_path)
 
     assert result.transferred == named("remote-newer-3s.txt", "resized-but-older.txt")
     assert result.skipped == named("remote-newer-2s.txt", "remote-newer-1s.txt", "local-newer.txt")
@@ -166,12 +172,12 @@ def test_a_download_fetches_only_what_is_newer_there_beyond_the_tolerance(
 
 
 def test_a_downloaded_file_carries_the_remote_time_so_the_next_runs_move_nothing(
-    agent_bay: AgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    put_remote(agent_bay, context_id, clock, {"a.txt": b"a", "b/c.txt": b"c"}, T0 - 86400)
+    put_remote(timed_bay, timed_context, clock, {"a.txt": b"a", "b/c.txt": b"c"}, T0 - 86400)
     clock.now = T0
 
-    first = agent_bay.context.download_folder(context_id, FOLDER, tmp_path)
+    first = timed_bay.context.download_folder(timed_context, FOLDER, tmp_path)
 
     assert first.transferred == named("a.txt", "b/c.txt")
     assert {path: mtime for path, (_, mtime) in local_state(tmp_path).items()} == {
@@ -180,24 +186,24 @@ def test_a_downloaded_file_carries_the_remote_time_so_the_next_runs_move_nothing
     }
     # Stamped a day back, the copies are older than the remote files: the next download and
     # the next upload both skip them (a copy stamped "now" would be sent up again).
-    again = agent_bay.context.download_folder(context_id, FOLDER, tmp_path)
-    up = agent_bay.context.upload_folder(context_id, tmp_path, FOLDER)
+    again = timed_bay.context.download_folder(timed_context, FOLDER, tmp_path)
+    up = timed_bay.context.upload_folder(timed_context, tmp_path, FOLDER)
     assert (again.transferred, again.skipped) == ([], named("a.txt", "b/c.txt"))
     assert (up.transferred, up.skipped) == ([], named("a.txt", "b/c.txt"))
 
 
 def test_a_file_touched_after_its_download_goes_up_again(
-    agent_bay: AgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    put_remote(agent_bay, context_id, clock, {"a.txt": b"a", "b.txt": b"b"}, T0)
-    agent_bay.context.download_folder(context_id, FOLDER, tmp_path)
+    put_remote(timed_bay, timed_context, clock, {"a.txt": b"a", "b.txt": b"b"}, T0)
+    timed_bay.context.download_folder(timed_context, FOLDER, tmp_path)
     put_local(tmp_path, {"a.txt": b"A"}, T0 + 60)  # edited a minute later, same size
     clock.now = T0 + 120
 
-    up = agent_bay.context.upload_folder(context_id, tmp_path, FOLDER)
+    up = timed_bay.context.upload_folder(timed_context, tmp_path, FOLDER)
 
     assert (up.transferred, up.skipped) == (named("a.txt"), named("b.txt"))
-    assert (remote_state(agent_bay, context_id))["a.txt"] == (b"A", T0 + 120)
+    assert (remote_state(timed_bay, timed_context))["a.txt"] == (b"A", T0 + 120)
 
 
 # --------------------------------------------------------------------------- every combination
@@ -228,8 +234,8 @@ IDS = [
 
 @pytest.mark.parametrize(("only_changed", "delete_extra", "dry_run"), COMBINATIONS, ids=IDS)
 def test_every_option_combination_going_up(
-    agent_bay: AgentBay,
-    context_id: str,
+    timed_bay: AgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     only_changed: bool,
@@ -237,12 +243,12 @@ def test_every_option_combination_going_up(
     dry_run: bool,
 ) -> None:
     put_local(tmp_path, SOURCE, OLDER)
-    put_remote(agent_bay, context_id, clock, DESTINATION, NEWER)
-    before = remote_state(agent_bay, context_id)
+    put_remote(timed_bay, timed_context, clock, DESTINATION, NEWER)
+    before = remote_state(timed_bay, timed_context)
     clock.now = T0 + 500
 
-    result = agent_bay.context.upload_folder(
-        context_id,
+    result = timed_bay.context.upload_folder(
+        timed_context,
         tmp_path,
         FOLDER,
         only_changed=only_changed,
@@ -256,7 +262,7 @@ def test_every_option_combination_going_up(
     assert result.skipped == named(*unchanged)
     assert result.deleted == named(*deleted)
     assert result.bytes_transferred == sum(len(SOURCE[path]) for path in moved)
-    after = remote_state(agent_bay, context_id)
+    after = remote_state(timed_bay, timed_context)
     if dry_run:
         assert after == before
         return
@@ -269,20 +275,20 @@ def test_every_option_combination_going_up(
 
 @pytest.mark.parametrize(("only_changed", "delete_extra", "dry_run"), COMBINATIONS, ids=IDS)
 def test_every_option_combination_coming_down(
-    agent_bay: AgentBay,
-    context_id: str,
+    timed_bay: AgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     only_changed: bool,
     delete_extra: bool,
     dry_run: bool,
 ) -> None:
-    put_remote(agent_bay, context_id, clock, SOURCE, OLDER)
+    put_remote(timed_bay, timed_context, clock, SOURCE, OLDER)
     put_local(tmp_path, DESTINATION, NEWER)
     before = local_state(tmp_path)
 
-    result = agent_bay.context.download_folder(
-        context_id,
+    result = timed_bay.context.download_folder(
+        timed_context,
         FOLDER,
         tmp_path,
         only_changed=only_changed,
@@ -308,13 +314,13 @@ def test_every_option_combination_coming_down(
 
 
 def test_a_dry_run_into_a_missing_folder_creates_nothing(
-    agent_bay: AgentBay, context_id: str, clock: SetClock, tmp_path: Path
+    timed_bay: AgentBay, timed_context: str, clock: SetClock, tmp_path: Path
 ) -> None:
-    put_remote(agent_bay, context_id, clock, SOURCE, OLDER)
+    put_remote(timed_bay, timed_context, clock, SOURCE, OLDER)
     target = tmp_path / "not-yet"
 
-    result = agent_bay.context.download_folder(
-        context_id, FOLDER, target, delete_extra=True, dry_run=True
+    result = timed_bay.context.download_folder(
+        timed_context, FOLDER, target, delete_extra=True, dry_run=True
     )
 
     assert result.transferred == named(*SOURCE)
@@ -337,33 +343,35 @@ def refuse_scandir(monkeypatch: pytest.MonkeyPatch, folder_name: str) -> None:
 
 
 def test_an_upload_spares_remote_files_below_a_local_folder_it_cannot_read(
-    agent_bay: AgentBay,
-    context_id: str,
+    timed_bay: AgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     put_local(tmp_path, {"kept.txt": b"k", "locked/inside.txt": b"i"}, OLDER)
     remote = {"kept.txt": b"k", "locked/inside.txt": b"i", "locked/deep/x.txt": b"x"}
-    put_remote(agent_bay, context_id, clock, {**remote, "gone.txt": b"g"}, NEWER)
+    put_remote(timed_bay, timed_context, clock, {**remote, "gone.txt": b"g"}, NEWER)
     refuse_scandir(monkeypatch, "locked")
 
-    result = agent_bay.context.upload_folder(context_id, tmp_path, FOLDER, delete_extra=True)
+    result = timed_bay.context.upload_folder(
+        timed_context, tmp_path, FOLDER, delete_extra=True
+    )
 
     assert result.deleted == named("gone.txt")
     assert list(result.failed) == named("locked")
     assert "Permission denied" in result.failed[f"{FOLDER}/locked"]
-    assert sorted(remote_state(agent_bay, context_id)) == sorted(remote)
+    assert sorted(remote_state(timed_bay, timed_context)) == sorted(remote)
 
 
 def test_a_download_spares_local_entries_it_cannot_read_or_does_not_own(
-    agent_bay: AgentBay,
-    context_id: str,
+    timed_bay: AgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    put_remote(agent_bay, context_id, clock, {"kept.txt": b"k"}, OLDER)
+    put_remote(timed_bay, timed_context, clock, {"kept.txt": b"k"}, OLDER)
     outside = tmp_path / "outside.txt"
     outside.write_bytes(b"not ours")
     local = tmp_path / "copy"
@@ -371,7 +379,9 @@ def test_a_download_spares_local_entries_it_cannot_read_or_does_not_own(
     (local / "link.txt").symlink_to(outside)  # a link is never followed, nor deleted
     refuse_scandir(monkeypatch, "locked")
 
-    result = agent_bay.context.download_folder(context_id, FOLDER, local, delete_extra=True)
+    result = timed_bay.context.download_folder(
+        timed_context, FOLDER, local, delete_extra=True
+    )
 
     assert result.deleted == named("extra.txt")
     assert (local / "locked" / "inside.txt").read_bytes() == b"i"
@@ -380,26 +390,26 @@ def test_a_download_spares_local_entries_it_cannot_read_or_does_not_own(
 
 
 def test_a_download_spares_local_files_below_a_remote_folder_it_cannot_list(
-    agent_bay: AgentBay,
-    context_id: str,
+    timed_bay: AgentBay,
+    timed_context: str,
     clock: SetClock,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    put_remote(agent_bay, context_id, clock, {"a.txt": b"a", "sub/b.txt": b"b"}, OLDER)
+    put_remote(timed_bay, timed_context, clock, {"a.txt": b"a", "sub/b.txt": b"b"}, OLDER)
     put_local(tmp_path, {"extra.txt": b"e", "sub/local.txt": b"l", "sub/b.txt": b"b"}, NEWER)
-    service = agent_bay.context
+    service = timed_bay.context
     real_page = service._file_page
 
-    def page(context_id: str, folder: str, *args: Any) -> Any:
-        result = real_page(context_id, folder, *args)
+    def page(timed_context: str, folder: str, *args: Any) -> Any:
+        result = real_page(timed_context, folder, *args)
         if folder.rstrip("/").endswith("/sub"):
             result.success, result.error_message, result.entries = False, "listing refused", []
         return result
 
     monkeypatch.setattr(service, "_file_page", page)
 
-    result = service.download_folder(context_id, FOLDER, tmp_path, delete_extra=True)
+    result = service.download_folder(timed_context, FOLDER, tmp_path, delete_extra=True)
 
     assert result.deleted == named("extra.txt")
     assert list(result.failed) == [f"{FOLDER}/sub/"]
