@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +274,34 @@ def test_a_destination_starts_over_from_where_it_was_handed() -> None:
     assert destination.restart() is True
     destination.write(b"whole")
     assert (sink.getvalue(), destination.written) == (b"keep:whole", 5)
+
+
+def test_a_named_pipe_is_read_in_chunks_of_unknown_total(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    data = b"p" * (CHUNK_SIZE + 5)
+
+    def feed() -> None:
+        with open(fifo, "wb") as writer:
+            writer.write(data)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    source = open_source(fifo)
+    try:
+        assert source.size is None
+        assert [len(source.next_chunk()) for _ in range(3)] == [CHUNK_SIZE, 5, 0]
+        assert source.rewind() is False
+    finally:
+        source.close()
+        feeder.join(5)
+
+
+def test_a_file_object_that_fails_is_named_the_source() -> None:
+    class Failing(io.BytesIO):
+        def read(self, size: int | None = -1, /) -> bytes:
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(LocalIOError) as caught:
+        open_source(Failing(b"data")).next_chunk()
+    assert str(caught.value) == "Cannot read the source: Input/output error"
