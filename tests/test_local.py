@@ -3,6 +3,7 @@ of file objects, destinations written, committed and discarded, and what each fa
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -305,3 +306,31 @@ def test_a_file_object_that_fails_is_named_the_source() -> None:
     with pytest.raises(LocalIOError) as caught:
         open_source(Failing(b"data")).next_chunk()
     assert str(caught.value) == "Cannot read the source: Input/output error"
+
+
+def test_a_named_pipe_is_closed_with_its_source_and_named_by_its_path(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError):  # the reader may close first
+            fifo.write_bytes(b"data")
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    source = open_source(fifo)
+    source.close()
+    feeder.join(5)
+
+    with pytest.raises(LocalIOError) as caught:
+        source.next_chunk()
+    assert str(caught.value).startswith(f"Cannot read {fifo}: ")
+    assert "closed file" in str(caught.value)
+
+
+def test_a_destination_whose_seek_fails_cannot_start_over() -> None:
+    destination = OpenedDestination(NoSeekBack())
+    destination.write(b"abc")
+
+    assert destination.restart() is False
+    assert destination.written == 3

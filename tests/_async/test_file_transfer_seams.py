@@ -495,7 +495,7 @@ async def test_no_field_of_a_failed_transfer_holds_the_key_or_the_presigned_quer
 ) -> None:
     echo = (
         f"<Error><Code>Denied{API_KEY}?{QUERY}</Code><Message>for https://storage.test/blob?"
-        f"{QUERY} and {API_KEY}</Message></Error>"
+        f"{QUERY} and {API_KEY}, signed {SIGNATURE}</Message></Error>"
     ).encode()
     storage = FakeStorage(answer(403, echo))
 
@@ -664,6 +664,7 @@ async def test_the_transfer_timeout_bounds_each_attempt(slept: list[float], dire
 class FakeTime:
     def __init__(self) -> None:
         self.now = 1000.0
+        self.slept: list[float] = []
 
     def monotonic(self) -> float:
         return self.now
@@ -689,3 +690,100 @@ async def test_a_transfer_out_of_time_says_after_how_long(
     assert (result.success, result.code) == (False, "SDK.Timeout")
     assert result.error_message == "Transfer timed out after 1500 ms"
     assert len(storage.seen) == 1 and slept == []
+
+
+def clocked(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """A clock for the transfer's deadlines; a pause between attempts moves it (and is
+    recorded in ``clock.slept``)."""
+    clock = FakeTime()
+
+    async def sleep(seconds: float) -> None:
+        clock.slept.append(seconds)
+        clock.now += seconds
+
+    monkeypatch.setattr(timing, "time", clock)
+    monkeypatch.setattr(_file_transfer, "sleep", sleep)
+    return clock
+
+
+def timing_out(clock: FakeTime, until: float, kind: Kind = Kind.TIMEOUT) -> Step:
+    """Move the clock to ``until`` (seconds after the transfer began), then fail with ``kind``."""
+
+    def step(storage: FakeStorage, headers: dict[str, str], body: bytes) -> Answer:
+        clock.now = 1000.0 + until
+        raise TransportError(kind, f"{kind.name} on the way")
+
+    return step
+
+
+def busy(clock: FakeTime, until: float) -> Step:
+    def step(storage: FakeStorage, headers: dict[str, str], body: bytes) -> Answer:
+        clock.now = 1000.0 + until
+        return Answer(503, b"", {"retry-after": "0"})
+
+    return step
+
+
+@pytest.mark.parametrize("until", [1.5, 3.0])  # the deadline's very instant, and past it
+async def test_a_later_attempt_out_of_time_names_the_whole_transfer_timeout(
+    monkeypatch: pytest.MonkeyPatch, until: float
+) -> None:
+    clock = clocked(monkeypatch)
+    storage = FakeStorage(busy(clock, 0.5), timing_out(clock, until))
+
+    result = await _file_transfer.upload(job(storage, timeout=1.5), DATA, None)
+
+    assert (result.success, result.code) == (False, "SDK.Timeout")
+    assert result.error_message == "Transfer timed out after 1500 ms (after 2 attempts)"
+    assert len(storage.seen) == 2
+
+
+async def test_a_stall_with_time_left_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = clocked(monkeypatch)
+    storage = FakeStorage(timing_out(clock, 1.0), timing_out(clock, 1.2))  # 0.5 s, 0.3 s left
+
+    result = await _file_transfer.upload(job(storage, timeout=1.5), DATA, None)
+
+    assert (result.success, result.data, len(storage.seen)) == (True, SIZE, 3)
+
+
+async def test_a_stall_without_a_transfer_timeout_is_retried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = clocked(monkeypatch)
+    storage = FakeStorage(timing_out(clock, 100.0))
+
+    result = await _file_transfer.upload(job(storage), DATA, None)
+
+    assert (result.success, len(storage.seen)) == (True, 2)
+
+
+async def test_a_broken_connection_past_the_deadline_keeps_its_own_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = clocked(monkeypatch)
+    storage = FakeStorage(timing_out(clock, 3.0, Kind.BROKEN))
+
+    result = await _file_transfer.upload(job(storage, timeout=1.5), DATA, None)
+
+    assert (result.success, result.code) == (False, "SDK.ConnectionBroken")
+    assert result.error_message == "BROKEN on the way"
+
+
+@pytest.mark.parametrize("pause_to", [1.5, 9.0])  # the pause ends at the deadline, or past it
+async def test_no_attempt_starts_once_the_deadline_has_come(
+    monkeypatch: pytest.MonkeyPatch, pause_to: float
+) -> None:
+    clock = clocked(monkeypatch)
+    storage = FakeStorage(busy(clock, 0.5))
+
+    async def long_sleep(seconds: float) -> None:
+        clock.now = 1000.0 + pause_to
+
+    monkeypatch.setattr(_file_transfer, "sleep", long_sleep)
+
+    result = await _file_transfer.upload(job(storage, timeout=1.5), DATA, None)
+
+    assert (result.success, result.code) == (False, "SDK.Timeout")
+    assert result.error_message == "Transfer timed out after 1500 ms (after 2 attempts)"
+    assert len(storage.seen) == 1
