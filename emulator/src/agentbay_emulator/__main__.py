@@ -43,11 +43,20 @@ def _ttl(value: str) -> int:
     return seconds
 
 
+EXAMPLES = """\
+Examples:
+  %(prog)s --port 8765 --data-dir ./emulator-data
+  %(prog)s --port 0 --quiet          # a free port, warnings only
+  %(prog)s --tls --data-dir ./emulator-data   # HTTPS, with a local CA"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command."""
     parser = argparse.ArgumentParser(
         prog="agentbay-emulator",
         description="A local, persistent emulator of the AgentBay context service.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
