@@ -106,6 +106,7 @@ def test_context_create_get_and_list(run: Run) -> None:
     assert listed[0] == created
 
 
+@pytest.mark.timeout(60)  # 106 commands, each building a client
 def test_context_list_of_many_pages(run: Run) -> None:
     for i in range(105):
         ok(run("context", "create", f"c{i:03d}", json_output=True))
