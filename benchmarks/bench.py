@@ -255,7 +255,7 @@ class Settings:
 
 
 def _config(endpoint: str) -> Config:
-    return Config(endpoint, TIMEOUT_MS)
+    return Config(endpoint=endpoint, timeout_ms=TIMEOUT_MS)
 
 
 def _check(ok: bool, what: object) -> None:

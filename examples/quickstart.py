@@ -34,7 +34,7 @@ def main() -> None:
     payload = b"Hello from the quickstart!\n" * 1000
     with endpoint() as url:
         api_key = os.environ.get("AGENTBAY_API_KEY", "quickstart-key")
-        with AgentBay(api_key, Config(url, 10_000)) as agent_bay:
+        with AgentBay(api_key, Config(endpoint=url, timeout_ms=10_000)) as agent_bay:
             created = agent_bay.context.create("quickstart")
             assert created.success and created.context, created.error_message
             context = created.context

@@ -30,7 +30,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_endpoint_normalisation(endpoint: str, url: str) -> None:
-    assert Config(endpoint, 1000).base_url == url
+    assert Config(endpoint=endpoint, timeout_ms=1000).base_url == url
 
 
 def test_from_env_defaults() -> None:
@@ -69,9 +69,9 @@ def test_config_refuses_bad_numbers(kwargs: dict[str, int]) -> None:
 
 def test_config_refuses_other_schemes() -> None:
     with pytest.raises(AgentBayError, match="http or https"):
-        _ = Config("ftp://host", 1000).base_url
+        _ = Config(endpoint="ftp://host", timeout_ms=1000).base_url
     with pytest.raises(AgentBayError, match="must be a string"):
-        _ = Config(None, 1000).base_url  # type: ignore[arg-type]
+        _ = Config(endpoint=None, timeout_ms=1000).base_url  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("client_class", CLIENTS)
@@ -91,7 +91,9 @@ def test_cfg_wins_over_the_environment(
     client_class: type[AgentBay], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AGENTBAY_ENDPOINT", "http://env.example")
-    client = client_class(API_KEY, Config("http://cfg.example", 1000, region_id="r"))
+    client = client_class(
+        API_KEY, Config(endpoint="http://cfg.example", timeout_ms=1000, region_id="r")
+    )
     assert client.config.base_url == "http://cfg.example/"
     assert client.region_id == "r"
     assert client_class(API_KEY).config.base_url == "http://env.example/"

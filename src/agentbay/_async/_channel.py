@@ -36,8 +36,9 @@ class AsyncChannel:
         self._config = config
         self._transport = transport
         self._base_url = config.base_url
-        self._timeout_s = config.timeout_ms / 1000
+        self._timeout_s = config.attempt_timeout_ms / 1000
         self._redactor = Redactor(api_key)
+        self._pace = _retry.AdaptiveRate()
         self.closed = False
 
     @property
@@ -58,18 +59,25 @@ class AsyncChannel:
         body = _request.encode_form(params, self._api_key)
         headers = _request.call_headers(action)
         started = time.monotonic()
-        attempt = 0
+        attempt = tries = 0
         while True:
+            wait = self._pace.reserve()  # 0 until the service throttles this client
             timeout = self._timeout_s
             if deadline is not None:
-                timeout = min(timeout, deadline - time.monotonic())
+                timeout = min(timeout, deadline - time.monotonic() - wait)
                 if timeout <= 0:
                     reply = failure(f"{action} ran out of time", code="SDK.Timeout", retryable=True)
                     break
+            if wait > 0:
+                await _io_async.sleep(wait)
+            sent_at = time.monotonic()
             reply = await self._attempt(action, body, headers, timeout)
+            tries += 1
+            throttled = not reply.ok and _retry.is_throttling(reply.code, reply.http_status)
+            self._pace.answered(sent_at, throttled)
             if reply.ok or not reply.retryable or attempt >= self._config.max_retries:
                 break
-            delay = _retry.backoff_delay(attempt, reply.retry_after)
+            delay = _retry.backoff_delay(attempt, reply.retry_after, throttled)
             if deadline is not None and time.monotonic() + delay >= deadline:
                 break
             logger.debug(
@@ -77,6 +85,8 @@ class AsyncChannel:
             )
             await _io_async.sleep(delay)
             attempt += 1
+        if tries > 1 and not reply.ok:
+            reply = attrs.evolve(reply, error=f"{reply.error} (after {tries} attempts)")
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s in %.1f ms, RequestId=%s%s",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
-from ... import _io_async
+from ... import _io_async, _retry
 from ..errors import Kind, TransportError, malformed, too_large
 from ..http import BODY_LIMIT, HEAD_LIMIT, Answer, check_url, content_length
 from ..timing import Deadline
@@ -50,7 +50,7 @@ async def fetch(
                 await response.aclose()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Answer(response.status, content, response.header("retry-after"))
+    return Answer(response.status, content, _retry.retry_after_header(response.header))
 
 
 async def send_stream(
@@ -81,7 +81,7 @@ async def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Answer(response.status, head, response.header("retry-after"))
+    return Answer(response.status, head, _retry.retry_after_header(response.header))
 
 
 async def receive_stream(
@@ -101,7 +101,7 @@ async def receive_stream(
             try:
                 if not 200 <= response.status < 300:
                     head, _ = await _read_upto(response, deadline, HEAD_LIMIT)
-                    retry_after = response.header("retry-after")
+                    retry_after = _retry.retry_after_header(response.header)
                     return Answer(
                         response.status, head, retry_after, response.header("content-range")
                     )

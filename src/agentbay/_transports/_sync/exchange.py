@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Callable, Mapping
 from typing import Protocol
 
-from ... import _io_sync
+from ... import _io_sync, _retry
 from ..errors import Kind, TransportError, malformed, too_large
 from ..http import BODY_LIMIT, HEAD_LIMIT, Answer, check_url, content_length
 from ..timing import Deadline
@@ -51,7 +51,7 @@ def fetch(
                 response.close()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Answer(response.status, content, response.header("retry-after"))
+    return Answer(response.status, content, _retry.retry_after_header(response.header))
 
 
 def send_stream(
@@ -82,7 +82,7 @@ def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Answer(response.status, head, response.header("retry-after"))
+    return Answer(response.status, head, _retry.retry_after_header(response.header))
 
 
 def receive_stream(
@@ -102,7 +102,7 @@ def receive_stream(
             try:
                 if not 200 <= response.status < 300:
                     head, _ = _read_upto(response, deadline, HEAD_LIMIT)
-                    retry_after = response.header("retry-after")
+                    retry_after = _retry.retry_after_header(response.header)
                     return Answer(
                         response.status, head, retry_after, response.header("content-range")
                     )
