@@ -24,6 +24,10 @@ Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md expla
   client over the same tree (goal >= 8); the second, unchanged run against the first; the
   longest a 5 ms asyncio ticker waited beside a 1 GiB upload (a file of data, in the page
   cache) and beside the folder upload (goal <= 25 ms).
+* ``G``  a fleet under a quota: 4 processes, each one client running 100 concurrent ``get()``
+  calls, 2,000 calls in all, one account, the emulator's quota at 200 calls/s, with and
+  without ``x-acs-retry-after``. Ratio = the whole's time against the quota's own, 10 s
+  (goals: <= 1.3 and 100 % succeeded with the header; <= 1.5 and >= 99.5 % without).
 * ``I``  import time and RSS in fresh interpreters. Ratio = time against
   ``import httpx, attrs`` (goal <= 1.5, and <= 35 MB).
 
@@ -54,6 +58,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -252,6 +257,7 @@ class Settings:
     import_runs: int = 5
     folder_files: int = 1000
     folder_dirs: int = 50
+    fleet_calls: int = 2000
 
 
 def _config(endpoint: str) -> Config:
@@ -660,6 +666,125 @@ def scenario_emulator(table: Table, cfg: Settings, endpoint: str) -> None:
                 elapsed / n,
                 f"{n / elapsed:.0f} calls/s",
                 note=f"p50 {_ms(p50)}, p99 {_ms(p99)} ({n} calls)",
+            )
+        )
+
+
+# ======================================================================================
+# a fleet under a quota (G)
+# ======================================================================================
+
+FLEET_QUOTA = 200  # calls per second per account
+FLEET_PROCESSES = 4
+FLEET_CONCURRENCY = 100
+
+
+async def _fleet_worker(endpoint: str, calls: int, concurrency: int) -> dict[str, Any]:
+    """One process of the fleet: one client with default settings, ``calls`` ``get()`` calls
+    ``concurrency`` at a time, once a line on stdin says go."""
+    async with AsyncAgentBay(API_KEY, Config(endpoint=endpoint)) as bay:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        began = time.time()
+        left = calls
+        failures: Counter[str] = Counter()
+
+        async def worker() -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                result = await bay.context.get(name="bench-g")
+                if not result.success:
+                    failures[result.error_message[:60]] += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return {"began": began, "ended": time.time(), "failures": dict(failures)}
+
+
+def fleet_worker_main(argv: Sequence[str]) -> int:
+    """``python -m benchmarks.bench --fleet-worker ENDPOINT CALLS CONCURRENCY``."""
+    endpoint, calls, concurrency = argv
+    outcome = asyncio.run(_fleet_worker(endpoint, int(calls), int(concurrency)))
+    print(json.dumps(outcome))
+    return 0
+
+
+def run_fleet(endpoint: str, processes: int, calls: int, concurrency: int) -> dict[str, Any]:
+    """Run the fleet once, every process started together once all are ready; the whole's
+    seconds, the calls that failed and why."""
+    share = calls // processes
+    cmd = [sys.executable, "-m", "benchmarks.bench", "--fleet-worker", endpoint]
+    procs = [
+        subprocess.Popen(
+            [*cmd, str(share), str(concurrency)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for proc in procs:
+            wait_ready(proc, b"ready", 60.0)
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+        outcomes = []
+        for proc in procs:
+            out, _ = proc.communicate(timeout=300)
+            _check(proc.returncode == 0, f"a fleet process failed ({proc.returncode})")
+            outcomes.append(json.loads(out.decode().strip().splitlines()[-1]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    failures: Counter[str] = Counter()
+    for outcome in outcomes:
+        failures.update(outcome["failures"])
+    began = min(o["began"] for o in outcomes)
+    return {
+        "seconds": max(o["ended"] for o in outcomes) - began,
+        "late": max(o["began"] for o in outcomes) - began,
+        "failed": sum(failures.values()),
+        "why": failures.most_common(2),
+    }
+
+
+def scenario_fleet(table: Table, cfg: Settings) -> None:
+    """G: 4 processes, each one client running 100 concurrent ``get()`` calls, 2,000 calls in
+    all, one account, the emulator's quota at 200 calls/s: with and without
+    ``x-acs-retry-after``. Ratio = the whole's time against the quota's own (calls / quota)."""
+    calls = cfg.fleet_calls
+    ideal = calls / FLEET_QUOTA
+    for header, goal, least in ((True, 1.3, 1.0), (False, 1.5, 0.995)):
+        faults = f"quota={FLEET_QUOTA}" + (",quota_retry_after=1" if header else "")
+        with running_emulator(faults) as endpoint:
+
+            async def create() -> None:
+                async with AsyncAgentBay(API_KEY, Config(endpoint=endpoint)) as bay:
+                    _check((await bay.context.get(name="bench-g", create=True)).success, "G")
+                await asyncio.sleep(1.0)  # a fresh quota window
+
+            asyncio.run(create())
+            run = run_fleet(endpoint, FLEET_PROCESSES, calls, FLEET_CONCURRENCY)
+        share = 1 - run["failed"] / calls
+        ratio = run["seconds"] / ideal
+        verdict = _goal(ratio, "<=", goal)
+        if share < least:
+            verdict = verdict.replace(" ok", " MISS")
+        note = f"{share:.2%} succeeded (goal >= {least:.1%}); {calls / run['seconds']:.0f} calls/s"
+        if run["failed"]:
+            note += f"; {run['why']}"
+        name = "x-acs-retry-after sent" if header else "no retry header"
+        table.add(
+            Row(
+                "G",
+                f"fleet, {FLEET_PROCESSES}x{FLEET_CONCURRENCY} concurrent, quota "
+                f"{FLEET_QUOTA}/s, {name}",
+                run["seconds"],
+                f"{run['seconds']:.1f} s",
+                ratio,
+                verdict,
+                note,
             )
         )
 
@@ -1213,15 +1338,20 @@ def machine() -> str:
     )
 
 
-SCENARIOS = ("A", "B", "C", "D", "E", "F", "I")
+SCENARIOS = ("A", "B", "C", "D", "E", "F", "G", "I")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_given = list(sys.argv[1:] if argv is None else argv)
+    if args_given[:1] == ["--fleet-worker"]:
+        return fleet_worker_main(args_given[1:])
     parser = argparse.ArgumentParser(description="The SDK's benchmark table.")
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 90 s)")
     parser.add_argument("--repeat", type=int, default=None, help="timed rounds (best of N)")
     parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma list of A,B,C,D,E,F,I (A includes A0)"
+        "--only",
+        default=",".join(SCENARIOS),
+        help="comma list of A,B,C,D,E,F,G,I (A includes A0)",
     )
     parser.add_argument("--transfer-mib", type=int, default=None, help="size of D (1024)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write rows here")
@@ -1235,6 +1365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.import_runs = 2
         cfg.folder_files = 40
         cfg.folder_dirs = 4
+        cfg.fleet_calls = 400
     if args.transfer_mib is not None:
         cfg.transfer_bytes = args.transfer_mib * MIB
     wanted = {s.strip().upper() for s in args.only.split(",") if s.strip()}
@@ -1266,6 +1397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "F" in wanted:
         with running_emulator(FOLDER_FAULTS) as endpoint:
             scenario_folders(table, cfg, endpoint)
+    if "G" in wanted:
+        scenario_fleet(table, cfg)
     if "I" in wanted:
         scenario_imports(table, cfg)
 

@@ -15,6 +15,8 @@ docs/reliability.md tells them:
 
 from __future__ import annotations
 
+import collections
+import math
 import random
 import threading
 import time
@@ -28,6 +30,8 @@ THROTTLING_CODES = frozenset({"Throttling", "ServiceUnavailable"})
 RETRYABLE_CODES = THROTTLING_CODES
 MAX_BACKOFF_S = 8.0
 MAX_RETRY_AFTER_S = 60.0
+# The longest a paced call sleeps before it looks again at its turn (the rate may have changed).
+PACE_RECHECK_S = 0.25
 # Full-jitter bases: a transient fault is retried soon, a throttling answer later.
 BACKOFF_BASE_S = 0.1
 THROTTLED_BACKOFF_BASE_S = 0.5
@@ -97,22 +101,33 @@ def backoff_delay(attempt: int, retry_after: float | None, throttled: bool = Fal
 class AdaptiveRate:
     """How fast one client may send, learnt from throttling answers; thread-safe, pure.
 
-    Off (no wait, one counter per call) until the first throttling answer. Then a token bucket
-    paces the calls: its rate drops to ``BETA`` times the rate that was throttled and grows
-    back along a CUBIC curve, at most twice the rate the client really sends. A throttling
-    answer to a call sent before the last drop says nothing new and is ignored, so that a burst
-    of answers to one window cuts the rate once, not once per answer.
+    Off (no wait, one counter per call) until the first throttling answer. No call is then sent
+    for ``HOLD`` seconds (or the server's wait), and from then on calls take numbered turns at
+    :attr:`rate` per second: the rate starts at the calls this client got answered from a
+    second before the first throttling answer to the end of that hold (its share of a
+    one-second quota window), drops to ``BETA`` times itself
+    at each later throttling answer and grows back along a CUBIC curve in between, at most
+    twice the rate the client really sends. A quota refuses every call until its window ends,
+    so after a drop, answers to calls sent within ``HOLD`` seconds (or the server's wait, if
+    longer) say nothing new and are ignored; and a server's wait (``x-acs-retry-after``,
+    ``Retry-After``) holds every turn until it has passed. A waiting turn is re-timed when the
+    rate changes (callers sleep at most :data:`PACE_RECHECK_S` at a time).
 
     Example::
 
-        rate = AdaptiveRate()
-        wait = rate.reserve()           # sleep this long, then send
-        rate.answered(sent_at, throttled=reply_was_throttling)
+        turn = rate.take()
+        while (wait := rate.delay(turn)) > 0:
+            sleep(min(wait, PACE_RECHECK_S))
+        ...  # send, then:
+        rate.answered(sent_at, ok=reply.ok, throttled=..., retry_after=reply.retry_after)
     """
 
     BETA = 0.7  # multiplicative decrease
-    SCALE = 0.4  # CUBIC's C, in calls/s per s**3
+    # CUBIC's C in calls/s per s**3: 2.5 s from a drop back to W_max = 100 calls/s (TCP's
+    # C = 0.4, for packets, would take 4.2 s; the same C for every client keeps them fair).
+    SCALE = 2.0
     MIN_RATE = 0.5  # calls/s
+    HOLD = 1.0  # s after a drop during which throttling answers are not news
     WINDOW = 0.5  # s over which the send rate is measured
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -120,49 +135,124 @@ class AdaptiveRate:
         self._lock = threading.Lock()
         self.enabled = False
         self.rate = 0.0  # calls/s while enabled
-        self._next_slot = 0.0  # when the next call may be sent
-        self._max_rate = 0.0  # CUBIC's W_max: the rate at the last decrease
-        self._decreased_at = -1e18
+        self._turn_at = (0.0, 0.0)  # (turn, time): the turn that is due at that time
+        self._next_turn = 0.0
+        self._max_rate = 0.0  # CUBIC's W_max
+        self._k = 0.0  # CUBIC's K: seconds from a drop back to W_max
+        self._dropped_at = 0.0
+        self._hold_until = -math.inf
+        self._calibrating_until: float | None = None
+        self._first_throttle = 0.0
+        self._answered: collections.deque[float] = collections.deque(maxlen=100_000)
+        self._admitted: collections.deque[float] = collections.deque(maxlen=100_000)
         self._window_start = clock()
         self._window_count = 0
         self._measured = 0.0  # smoothed calls/s actually sent
 
-    def _measure(self, now: float) -> None:
-        elapsed = now - self._window_start
-        if elapsed >= self.WINDOW:
-            current = self._window_count / elapsed
-            self._measured = current if not self._measured else 0.8 * self._measured + 0.2 * current
-            self._window_start, self._window_count = now, 0
+    def _position(self, now: float) -> float:
+        turn, at = self._turn_at
+        return turn + (now - at) * self.rate
 
-    def reserve(self) -> float:
-        """Count one call to be sent; return the seconds to wait before sending it."""
+    def _set_rate(self, rate: float, now: float) -> None:
+        turn, at = self._turn_at
+        self._turn_at = (self._position(now), now) if now > at else (turn, at)
+        self.rate = max(rate, self.MIN_RATE)
+
+    def take(self) -> float | None:
+        """Count one call about to be sent; return its turn (None while pacing is off)."""
         with self._lock:
             now = self._clock()
             self._window_count += 1
-            self._measure(now)
+            elapsed = now - self._window_start
+            if elapsed >= self.WINDOW:
+                current = self._window_count / elapsed
+                self._measured = 0.8 * self._measured + 0.2 * current if self._measured else current
+                self._window_start, self._window_count = now, 0
             if not self.enabled:
-                return 0.0
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + 1.0 / self.rate
-            return slot - now
+                return None
+            self._calibrated(now)
+            turn = max(self._next_turn, self._position(now))
+            self._next_turn = turn + 1.0
+            return turn
 
-    def answered(self, sent_at: float, throttled: bool) -> None:
+    def delay(self, turn: float | None) -> float:
+        """Seconds until ``turn`` is due (0 when it is, or for no turn)."""
+        if turn is None:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            self._calibrated(now)
+            return max(0.0, (turn - self._position(now)) / self.rate)
+
+    def answered(
+        self, sent_at: float, *, ok: bool, throttled: bool, retry_after: float | None = None
+    ) -> None:
         """Learn from the answer to a call sent at ``sent_at`` (a reading of the clock)."""
         with self._lock:
             now = self._clock()
+            if not self.enabled or self._calibrating_until is not None:
+                self._answered.append(now)
+                if not self.enabled and self._answered[0] < now - 1.0:
+                    self._answered.popleft()
+            if ok and self.enabled:
+                self._admitted.append(now)
             if throttled:
-                if sent_at < self._decreased_at:
-                    return
-                if not self.enabled:
-                    elapsed = max(now - self._window_start, 1e-3)
-                    seen = self._measured or self._window_count / elapsed
-                    self.enabled, self.rate, self._next_slot = True, max(seen, 1.0), now
-                self._max_rate = self.rate
-                self.rate = max(self.rate * self.BETA, self.MIN_RATE)
-                self._decreased_at = now
-            elif self.enabled:
-                since = now - self._decreased_at
-                k = (self._max_rate * (1 - self.BETA) / self.SCALE) ** (1 / 3)
-                grown = self.SCALE * (since - k) ** 3 + self._max_rate
-                ceiling = 2 * self._measured if self._measured else grown
-                self.rate = max(min(grown, ceiling), self.MIN_RATE)
+                self._throttled(now, sent_at, retry_after)
+            elif ok and self.enabled and self._calibrated(now):
+                grown = self.SCALE * (now - self._dropped_at - self._k) ** 3 + self._max_rate
+                if self._measured:
+                    grown = min(grown, 2 * self._measured)
+                self._set_rate(grown, now)
+
+    def _prune(self, now: float) -> None:
+        while self._admitted and self._admitted[0] < now - 1.0:
+            self._admitted.popleft()
+
+    def _calibrated(self, now: float) -> bool:
+        """Whether the first hold has passed; when it just has, set the rate from it."""
+        if self._calibrating_until is None:
+            return True
+        if now < self._calibrating_until:
+            return False
+        # The calls this client tried in the second before the first throttling answer and
+        # during the hold: it may send BETA times as fast (boto3 starts so; counting tries, not
+        # successes, gives every client of a fleet the same start, however lucky it was).
+        since, self._calibrating_until = self._first_throttle - 1.0, None
+        while self._answered and self._answered[0] < since:
+            self._answered.popleft()
+        span = max(now - (self._answered[0] if self._answered else since), 1e-3)
+        self._max_rate = max(len(self._answered) / span, self.MIN_RATE)
+        self._grow_from(self._max_rate * self.BETA, now)
+        self._answered.clear()
+        return True
+
+    def _grow_from(self, rate: float, now: float) -> None:
+        """Set the rate to ``rate``, from which it grows back to ``_max_rate`` in ``_k`` s."""
+        self._set_rate(rate, now)
+        self._k = (max(self._max_rate - self.rate, 0.0) / self.SCALE) ** (1 / 3)
+        self._dropped_at = now
+
+    def _throttled(self, now: float, sent_at: float, retry_after: float | None) -> None:
+        if not self.enabled:
+            # No call is sent for a hold (or the server's wait), when the rate is set from the
+            # calls answered meanwhile: their number is this client's share of the quota.
+            self.enabled, self._first_throttle = True, now
+            self._hold_until = now + max(self.HOLD, retry_after or 0.0)
+            self._calibrating_until = self._hold_until
+            self.rate = max(self._measured, self.MIN_RATE)
+            self._turn_at = (self._next_turn, self._hold_until)
+            return
+        if not self._calibrated(now):
+            return
+        if sent_at >= self._hold_until:
+            # W_max: the rate that was throttled, or the rate the service admitted in the last
+            # second if lower (the client's share of the quota).
+            self._prune(now)
+            self._max_rate = min(self.rate, max(float(len(self._admitted)), self.MIN_RATE))
+            self._grow_from(self._max_rate * self.BETA, now)
+            self._hold_until = now + max(self.HOLD, retry_after or 0.0)
+        if retry_after:  # no turn before the server's wait has passed
+            resume = now + retry_after
+            turn, at = self._turn_at
+            if resume > at:
+                self._turn_at = (self._position(now) if now > at else turn, resume)

@@ -62,20 +62,24 @@ class Channel:
         started = time.monotonic()
         attempt = tries = 0
         while True:
-            wait = self._pace.reserve()  # 0 until the service throttles this client
+            turn = self._pace.take()  # None until the service throttles this client
+            while (wait := self._pace.delay(turn)) > 0:
+                if deadline is not None and time.monotonic() + wait >= deadline:
+                    break
+                _io_sync.sleep(min(wait, _retry.PACE_RECHECK_S))
             timeout = self._timeout_s
             if deadline is not None:
                 timeout = min(timeout, deadline - time.monotonic() - wait)
                 if timeout <= 0:
                     reply = failure(f"{action} ran out of time", code="SDK.Timeout", retryable=True)
                     break
-            if wait > 0:
-                _io_sync.sleep(wait)
             sent_at = time.monotonic()
             reply = self._attempt(action, body, headers, timeout)
             tries += 1
             throttled = not reply.ok and _retry.is_throttling(reply.code, reply.http_status)
-            self._pace.answered(sent_at, throttled)
+            self._pace.answered(
+                sent_at, ok=reply.ok, throttled=throttled, retry_after=reply.retry_after
+            )
             if reply.ok or not reply.retryable or attempt >= self._config.max_retries:
                 break
             delay = _retry.backoff_delay(attempt, reply.retry_after, throttled)
