@@ -34,7 +34,7 @@ MAX_RETRY_AFTER_S = 60.0
 PACE_RECHECK_S = 0.25
 # Full-jitter bases: a transient fault is retried soon, a throttling answer later.
 BACKOFF_BASE_S = 0.1
-THROTTLED_BACKOFF_BASE_S = 0.5
+THROTTLED_BACKOFF_BASE_S = 0.1
 
 
 def is_throttling(code: str | None, status: int = 0) -> bool:
@@ -128,6 +128,7 @@ class AdaptiveRate:
     SCALE = 2.0
     MIN_RATE = 0.5  # calls/s
     HOLD = 1.0  # s after a drop during which throttling answers are not news
+    OVERLOAD = 0.2  # the share of throttling answers in the last second that slows down
     WINDOW = 0.5  # s over which the send rate is measured
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -144,7 +145,8 @@ class AdaptiveRate:
         self._calibrating_until: float | None = None
         self._first_throttle = 0.0
         self._answered: collections.deque[float] = collections.deque(maxlen=100_000)
-        self._admitted: collections.deque[float] = collections.deque(maxlen=100_000)
+        self._recent: collections.deque[tuple[float, bool, bool]] = collections.deque()
+        self._recent_ok = self._recent_throttled = 0
         self._window_start = clock()
         self._window_count = 0
         self._measured = 0.0  # smoothed calls/s actually sent
@@ -190,12 +192,11 @@ class AdaptiveRate:
         """Learn from the answer to a call sent at ``sent_at`` (a reading of the clock)."""
         with self._lock:
             now = self._clock()
+            self._count(now, ok, throttled)
             if not self.enabled or self._calibrating_until is not None:
                 self._answered.append(now)
                 if not self.enabled and self._answered[0] < now - 1.0:
                     self._answered.popleft()
-            if ok and self.enabled:
-                self._admitted.append(now)
             if throttled:
                 self._throttled(now, sent_at, retry_after)
             elif ok and self.enabled and self._calibrated(now):
@@ -204,9 +205,26 @@ class AdaptiveRate:
                     grown = min(grown, 2 * self._measured)
                 self._set_rate(grown, now)
 
-    def _prune(self, now: float) -> None:
-        while self._admitted and self._admitted[0] < now - 1.0:
-            self._admitted.popleft()
+    def _count(self, now: float, ok: bool, throttled: bool) -> None:
+        """Keep the answers of the last second and how many were admitted, or throttled."""
+        recent = self._recent
+        recent.append((now, ok, throttled))
+        self._recent_ok += ok
+        self._recent_throttled += throttled
+        while recent[0][0] < now - 1.0:
+            _, was_ok, was_throttled = recent.popleft()
+            self._recent_ok -= was_ok
+            self._recent_throttled -= was_throttled
+
+    def _overloaded(self) -> bool:
+        """Whether throttling answers were clearly (by one standard error) over ``OVERLOAD``
+        of the last second's answers: a quota overrun, which slowing down cures. Fewer look
+        like the noise of a service that throttles at random, which it would not cure."""
+        answers, throttled = len(self._recent), self._recent_throttled
+        if throttled < 5:
+            return False
+        share = throttled / answers
+        return share - math.sqrt(share * (1 - share) / answers) >= self.OVERLOAD
 
     def _calibrated(self, now: float) -> bool:
         """Whether the first hold has passed; when it just has, set the rate from it."""
@@ -233,6 +251,8 @@ class AdaptiveRate:
         self._dropped_at = now
 
     def _throttled(self, now: float, sent_at: float, retry_after: float | None) -> None:
+        if not self.enabled and not self._overloaded():
+            return
         if not self.enabled:
             # No call is sent for a hold (or the server's wait), when the rate is set from the
             # calls answered meanwhile: their number is this client's share of the quota.
@@ -244,11 +264,10 @@ class AdaptiveRate:
             return
         if not self._calibrated(now):
             return
-        if sent_at >= self._hold_until:
+        if sent_at >= self._hold_until and self._overloaded():
             # W_max: the rate that was throttled, or the rate the service admitted in the last
             # second if lower (the client's share of the quota).
-            self._prune(now)
-            self._max_rate = min(self.rate, max(float(len(self._admitted)), self.MIN_RATE))
+            self._max_rate = min(self.rate, max(float(self._recent_ok), self.MIN_RATE))
             self._grow_from(self._max_rate * self.BETA, now)
             self._hold_until = now + max(self.HOLD, retry_after or 0.0)
         if retry_after:  # no turn before the server's wait has passed

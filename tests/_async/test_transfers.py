@@ -314,7 +314,8 @@ import asyncio, sys
 from agentbay import AsyncAgentBay, Config
 
 async def main(url, source, target):
-    async with AsyncAgentBay(api_key="sk-memory-test", cfg=Config(endpoint=url, timeout_ms=60_000)) as client:
+    cfg = Config(endpoint=url, timeout_ms=60_000)
+    async with AsyncAgentBay(api_key="sk-memory-test", cfg=cfg) as client:
         context_id = (await client.context.create("memory")).context_id
         up = await client.context.upload_file(context_id, "/big.bin", source)
         down = await client.context.download_file(context_id, "/big.bin", target)

@@ -315,7 +315,8 @@ import asyncio, sys
 from agentbay import AgentBay, Config
 
 def main(url, source, target):
-    with AgentBay(api_key="sk-memory-test", cfg=Config(endpoint=url, timeout_ms=60_000)) as client:
+    cfg = Config(endpoint=url, timeout_ms=60_000)
+    with AgentBay(api_key="sk-memory-test", cfg=cfg) as client:
         context_id = (client.context.create("memory")).context_id
         up = client.context.upload_file(context_id, "/big.bin", source)
         down = client.context.download_file(context_id, "/big.bin", target)

@@ -9,7 +9,8 @@ Loading it imports neither Starlette nor uvicorn; the emulator fixtures need the
 extra. Take the endpoint URL in a test::
 
     def test_contexts(agentbay_emulator: str) -> None:
-        agent_bay = AgentBay(api_key="test", cfg=Config(endpoint=agentbay_emulator, timeout_ms=10_000))
+        cfg = Config(endpoint=agentbay_emulator, timeout_ms=10_000)
+        agent_bay = AgentBay(api_key="test", cfg=cfg)
 
     def test_faster(agentbay_emulator_session: str, agentbay_api_key: str) -> None:
         cfg = Config(endpoint=agentbay_emulator_session, timeout_ms=10_000)
