@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from agentbay import AgentBay, AgentBayError, AsyncAgentBay, Config
@@ -33,21 +35,29 @@ def test_endpoint_normalisation(endpoint: str, url: str) -> None:
     assert Config(endpoint=endpoint, timeout_ms=1000).base_url == url
 
 
-def test_from_env_defaults() -> None:
+def test_from_env_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("agentbay._config.find_env_file", lambda start=None: None)
     cfg = Config.from_env()
-    assert cfg.endpoint == "wuyingai.cn-shanghai.aliyuncs.com"
-    assert (cfg.timeout_ms, cfg.region_id, cfg.max_retries) == (60000, None, 3)
+    assert (cfg.endpoint, cfg.timeout_ms, cfg.region_id, cfg.max_retries) == (None, None, None, 3)
+    resolved = cfg.resolved()
+    assert (resolved.endpoint, resolved.timeout_ms, resolved.region_id) == (
+        "agentbay.cn-hangzhou.aliyuncs.com",
+        60000,
+        "cn-hangzhou",
+    )
 
 
 def test_from_env_reads_the_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTBAY_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("AGENTBAY_TIMEOUT_MS", "1500")
-    monkeypatch.setenv("AGENTBAY_REGION_ID", "cn-hangzhou")
     cfg = Config.from_env()
-    assert (cfg.base_url, cfg.timeout_ms, cfg.region_id) == (
-        "http://127.0.0.1:9/",
-        1500,
-        "cn-hangzhou",
+    assert (cfg.base_url, cfg.timeout_ms, cfg.region_id) == ("http://127.0.0.1:9/", 1500, None)
+    monkeypatch.setenv("AGENTBAY_REGION_ID", "us-east-1")  # the region wins over the endpoint
+    cfg = Config.from_env()
+    assert (cfg.base_url, cfg.region_id) == (
+        "https://agentbay.us-east-1.aliyuncs.com/",
+        "us-east-1",
     )
 
 
@@ -71,7 +81,9 @@ def test_config_refuses_other_schemes() -> None:
     with pytest.raises(AgentBayError, match="http or https"):
         _ = Config(endpoint="ftp://host", timeout_ms=1000).base_url
     with pytest.raises(AgentBayError, match="must be a string"):
-        _ = Config(endpoint=None, timeout_ms=1000).base_url  # type: ignore[arg-type]
+        Config(endpoint=8765)  # type: ignore[arg-type]
+    with pytest.raises(AgentBayError, match="must not be empty"):
+        _ = Config(endpoint=" ").base_url
 
 
 @pytest.mark.parametrize("client_class", CLIENTS)

@@ -78,14 +78,18 @@ def retry_after_header(header: Callable[[str], str | None]) -> str | None:
 
     >>> retry_after_header({"x-acs-retry-after": "1500"}.get)
     '1.5'
-    >>> retry_after_header({"retry-after": "2"}.get)
+    >>> retry_after_header({"x-acs-retry-after": "soon", "retry-after": "2"}.get)
     '2'
     """
     acs = header("x-acs-retry-after")
     if acs is not None:
-        milliseconds = parse_retry_after(acs)
-        if milliseconds is not None:
-            return repr(milliseconds / 1000)
+        try:
+            milliseconds = float(acs)
+        except ValueError:
+            pass
+        else:
+            if milliseconds == milliseconds:  # not NaN
+                return repr(milliseconds / 1000)
     return header("retry-after")
 
 

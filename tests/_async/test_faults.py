@@ -31,4 +31,4 @@ async def test_without_retries_throttling_shows(throttling_url: str) -> None:
         results = [await client.context.list() for _ in range(100)]
     failed = [result for result in results if not result.success]
     assert 3 <= len(failed) <= 40
-    assert all(result.error_message.startswith("[Throttling]") for result in failed)
+    assert all(result.error_message.startswith("[Throttling.User]") for result in failed)

@@ -614,7 +614,7 @@ def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
     with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=2)) as client:
         result = client.context.get(name="a")
     assert route.call_count == 3
-    assert result.error_message == "[Throttling] later"
+    assert result.error_message == "[Throttling] later (after 3 attempts)"
 
 
 # --------------------------------------------------------------------------- the client

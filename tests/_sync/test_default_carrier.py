@@ -37,6 +37,7 @@ def test_an_rpc_call_on_the_wire() -> None:
         "AllowCreate": "true",
         "Authorization": f"Bearer {API_KEY}",
         "Name": "a b",
+        "LoginRegionId": "cn-hangzhou",  # the default region, sent on create as 0.22.3 does
     }
 
 
