@@ -10,7 +10,8 @@ installed and not this project, e.g.::
     pytest tests/emulator/test_official_sdk.py
 
 It also compares the public surface of the official context API (classes, methods,
-parameters, defaults, attributes) with ours. These tests are skipped when the variable is unset
+parameters, defaults, attributes) with ours, and the signatures that build a client
+(``Config``, ``AgentBay``, ``AsyncAgentBay``). These tests are skipped when the variable is unset
 (``nox -s interop`` sets it).
 """
 
