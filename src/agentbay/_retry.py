@@ -133,7 +133,6 @@ class AdaptiveRate:
     MIN_RATE = 0.5  # calls/s
     HOLD = 1.0  # s after a drop during which throttling answers are not news
     OVERLOAD = 0.2  # the share of throttling answers in the last second that slows down
-    WINDOW = 0.5  # s over which the send rate is measured
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -151,9 +150,6 @@ class AdaptiveRate:
         self._answered: collections.deque[float] = collections.deque(maxlen=100_000)
         self._recent: collections.deque[tuple[float, bool, bool]] = collections.deque()
         self._recent_ok = self._recent_throttled = 0
-        self._window_start = clock()
-        self._window_count = 0
-        self._measured = 0.0  # smoothed calls/s actually sent
 
     def _position(self, now: float) -> float:
         turn, at = self._turn_at
@@ -165,17 +161,11 @@ class AdaptiveRate:
         self.rate = max(rate, self.MIN_RATE)
 
     def take(self) -> float | None:
-        """Count one call about to be sent; return its turn (None while pacing is off)."""
+        """A turn for one call about to be sent (None, at once, while pacing is off)."""
+        if not self.enabled:
+            return None
         with self._lock:
             now = self._clock()
-            self._window_count += 1
-            elapsed = now - self._window_start
-            if elapsed >= self.WINDOW:
-                current = self._window_count / elapsed
-                self._measured = 0.8 * self._measured + 0.2 * current if self._measured else current
-                self._window_start, self._window_count = now, 0
-            if not self.enabled:
-                return None
             self._calibrated(now)
             turn = max(self._next_turn, self._position(now))
             self._next_turn = turn + 1.0
@@ -197,16 +187,13 @@ class AdaptiveRate:
         with self._lock:
             now = self._clock()
             self._count(now, ok, throttled)
-            if not self.enabled or self._calibrating_until is not None:
+            if self._calibrating_until is not None:
                 self._answered.append(now)
-                if not self.enabled and self._answered[0] < now - 1.0:
-                    self._answered.popleft()
             if throttled:
                 self._throttled(now, sent_at, retry_after)
             elif ok and self.enabled and self._calibrated(now):
                 grown = self.SCALE * (now - self._dropped_at - self._k) ** 3 + self._max_rate
-                if self._measured:
-                    grown = min(grown, 2 * self._measured)
+                grown = min(grown, 2 * max(len(self._recent), 1))  # answers/s: the rate sent
                 self._set_rate(grown, now)
 
     def _count(self, now: float, ok: bool, throttled: bool) -> None:
@@ -261,9 +248,10 @@ class AdaptiveRate:
             # No call is sent for a hold (or the server's wait), when the rate is set from the
             # calls answered meanwhile: their number is this client's share of the quota.
             self.enabled, self._first_throttle = True, now
+            self._answered.extend(answer[0] for answer in self._recent)
             self._hold_until = now + max(self.HOLD, retry_after or 0.0)
             self._calibrating_until = self._hold_until
-            self.rate = max(self._measured, self.MIN_RATE)
+            self.rate = max(float(len(self._recent)), self.MIN_RATE)
             self._turn_at = (self._next_turn, self._hold_until)
             return
         if not self._calibrated(now):
