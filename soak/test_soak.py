@@ -44,7 +44,7 @@ TIME_LIMIT = 240.0  # seconds for the whole test; it takes far less
 MAX_CONTEXTS = 4  # per worker
 PATHS = ("/a.bin", "/b.txt", "/d1/c.bin", "/d1/d.bin", "/d2/e.bin", "/d2/sub/f.bin")
 SIZES = (0, 1, 300, 4_000, 40_000, 150_000)
-INJECTED = ("Throttling", "InternalError")  # the codes of the emulator's injected faults
+INJECTED = ("Throttling.User", "InternalError")  # the codes of the emulator's injected faults
 MAX_FAILURE_RATE = 0.005
 
 
