@@ -30,6 +30,10 @@ Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md expla
   ``latency=20ms,transfer_latency=20ms`` against a sequential ``download_file`` loop, per file
   (the loop times 50 of them; goal >= 8); ``fs.find`` over 10,000 files in 100 folders
   against 1,000 in 10, per listing page (goal <= 1.25: linear in the pages).
+* ``H``  a fleet under a quota: 4 processes, each one client running 100 concurrent ``get()``
+  calls, 2,000 calls in all, one account, the emulator's quota at 200 calls/s, with and
+  without ``x-acs-retry-after``. Ratio = the whole's time against the quota's own, 10 s
+  (goals: <= 1.3 and 100 % succeeded with the header; <= 1.5 and >= 99.5 % without).
 * ``K``  the emulator at scale: one page of 100 entries of a folder of 50,000 direct children
   against one of 1,000 (goal <= 2), and an unchanged ``upload_folder`` of the two flat folders
   (listing only; goal <= 60: linear). The files are written into the data directory and the
@@ -66,6 +70,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -265,10 +270,11 @@ class Settings:
     folder_files: int = 1000
     folder_dirs: int = 50
     listing_files: int = 50_000
+    fleet_calls: int = 2000
 
 
 def _config(endpoint: str) -> Config:
-    return Config(endpoint, TIMEOUT_MS)
+    return Config(endpoint=endpoint, timeout_ms=TIMEOUT_MS)
 
 
 def _check(ok: bool, what: object) -> None:
@@ -756,6 +762,125 @@ def scenario_listing(table: Table, cfg: Settings) -> None:
             cands = [Cand(name) for name in up_names]
             cands[1].goal = ("<=", 60.0 * large / 50_000)
             _rows(table, "K", cands, ups, _ms, cost=True)
+
+
+# ======================================================================================
+# a fleet under a quota (H)
+# ======================================================================================
+
+FLEET_QUOTA = 200  # calls per second per account
+FLEET_PROCESSES = 4
+FLEET_CONCURRENCY = 100
+
+
+async def _fleet_worker(endpoint: str, calls: int, concurrency: int) -> dict[str, Any]:
+    """One process of the fleet: one client with default settings, ``calls`` ``get()`` calls
+    ``concurrency`` at a time, once a line on stdin says go."""
+    async with AsyncAgentBay(API_KEY, Config(endpoint=endpoint)) as bay:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        began = time.time()
+        left = calls
+        failures: Counter[str] = Counter()
+
+        async def worker() -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                result = await bay.context.get(name="bench-g")
+                if not result.success:
+                    failures[result.error_message[:60]] += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return {"began": began, "ended": time.time(), "failures": dict(failures)}
+
+
+def fleet_worker_main(argv: Sequence[str]) -> int:
+    """``python -m benchmarks.bench --fleet-worker ENDPOINT CALLS CONCURRENCY``."""
+    endpoint, calls, concurrency = argv
+    outcome = asyncio.run(_fleet_worker(endpoint, int(calls), int(concurrency)))
+    print(json.dumps(outcome))
+    return 0
+
+
+def run_fleet(endpoint: str, processes: int, calls: int, concurrency: int) -> dict[str, Any]:
+    """Run the fleet once, every process started together once all are ready; the whole's
+    seconds, the calls that failed and why."""
+    share = calls // processes
+    cmd = [sys.executable, "-m", "benchmarks.bench", "--fleet-worker", endpoint]
+    procs = [
+        subprocess.Popen(
+            [*cmd, str(share), str(concurrency)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for proc in procs:
+            wait_ready(proc, b"ready", 60.0)
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+        outcomes = []
+        for proc in procs:
+            out, _ = proc.communicate(timeout=300)
+            _check(proc.returncode == 0, f"a fleet process failed ({proc.returncode})")
+            outcomes.append(json.loads(out.decode().strip().splitlines()[-1]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    failures: Counter[str] = Counter()
+    for outcome in outcomes:
+        failures.update(outcome["failures"])
+    began = min(o["began"] for o in outcomes)
+    return {
+        "seconds": max(o["ended"] for o in outcomes) - began,
+        "late": max(o["began"] for o in outcomes) - began,
+        "failed": sum(failures.values()),
+        "why": failures.most_common(2),
+    }
+
+
+def scenario_fleet(table: Table, cfg: Settings) -> None:
+    """H: 4 processes, each one client running 100 concurrent ``get()`` calls, 2,000 calls in
+    all, one account, the emulator's quota at 200 calls/s: with and without
+    ``x-acs-retry-after``. Ratio = the whole's time against the quota's own (calls / quota)."""
+    calls = cfg.fleet_calls
+    ideal = calls / FLEET_QUOTA
+    for header, goal, least in ((True, 1.3, 1.0), (False, 1.5, 0.995)):
+        faults = f"quota={FLEET_QUOTA}" + (",quota_retry_after=1" if header else "")
+        with running_emulator(faults) as endpoint:
+
+            async def create() -> None:
+                async with AsyncAgentBay(API_KEY, Config(endpoint=endpoint)) as bay:
+                    _check((await bay.context.get(name="bench-h", create=True)).success, "H")
+                await asyncio.sleep(1.0)  # a fresh quota window
+
+            asyncio.run(create())
+            run = run_fleet(endpoint, FLEET_PROCESSES, calls, FLEET_CONCURRENCY)
+        share = 1 - run["failed"] / calls
+        ratio = run["seconds"] / ideal
+        verdict = _goal(ratio, "<=", goal)
+        if share < least:
+            verdict = verdict.replace(" ok", " MISS")
+        note = f"{share:.2%} succeeded (goal >= {least:.1%}); {calls / run['seconds']:.0f} calls/s"
+        if run["failed"]:
+            note += f"; {run['why']}"
+        name = "x-acs-retry-after sent" if header else "no retry header"
+        table.add(
+            Row(
+                "H",
+                f"fleet, {FLEET_PROCESSES}x{FLEET_CONCURRENCY} concurrent, quota "
+                f"{FLEET_QUOTA}/s, {name}",
+                run["seconds"],
+                f"{run['seconds']:.1f} s",
+                ratio,
+                verdict,
+                note,
+            )
+        )
 
 
 class RssSampler:
@@ -1435,10 +1560,13 @@ def machine() -> str:
     )
 
 
-SCENARIOS = ("A", "B", "C", "D", "E", "F", "G", "I", "K")
+SCENARIOS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "K")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_given = list(sys.argv[1:] if argv is None else argv)
+    if args_given[:1] == ["--fleet-worker"]:
+        return fleet_worker_main(args_given[1:])
     parser = argparse.ArgumentParser(description="The SDK's benchmark table.")
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 90 s)")
     parser.add_argument("--repeat", type=int, default=None, help="timed rounds (best of N)")
@@ -1458,6 +1586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.folder_files = 40
         cfg.folder_dirs = 4
         cfg.listing_files = 5000
+        cfg.fleet_calls = 400
     if args.transfer_mib is not None:
         cfg.transfer_bytes = args.transfer_mib * MIB
     wanted = {s.strip().upper() for s in args.only.split(",") if s.strip()}
@@ -1493,6 +1622,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         scenario_listing(table, cfg)
     if "G" in wanted:
         scenario_fsspec(table, cfg)
+    if "H" in wanted:
+        scenario_fleet(table, cfg)
     if "I" in wanted:
         scenario_imports(table, cfg)
 

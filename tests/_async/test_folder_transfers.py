@@ -489,7 +489,7 @@ async def test_transient_failures_of_every_file_still_move_the_whole_tree(
     fault: str, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with running(faults=f"{fault},seed=3") as url:
-        cfg = Config(url, 10_000, max_retries=10)
+        cfg = Config(endpoint=url, timeout_ms=10_000, max_retries=10)
         async with AsyncAgentBay("sk-faults-0123456789", cfg) as agent_bay:
             context_id = (await agent_bay.context.create("faulty")).context_id
             actions = count_actions(monkeypatch, agent_bay)
@@ -518,7 +518,9 @@ async def test_a_download_cut_short_resumes_with_a_range_request(
     data = os.urandom(8 * 1024 * 1024)
     # Under seed 0 the transfers draw: the upload passes, the first GET is cut, the next passes.
     with running(faults="transfer_cut=0.5,seed=0") as url:
-        async with AsyncAgentBay("sk-resume-0123456789", Config(url, 10_000)) as agent_bay:
+        async with AsyncAgentBay(
+            "sk-resume-0123456789", Config(endpoint=url, timeout_ms=10_000)
+        ) as agent_bay:
             context_id = (await agent_bay.context.create("resume")).context_id
             assert (await agent_bay.context.upload_file(context_id, "/big.bin", data)).success
             transfers = record_transfers(monkeypatch, agent_bay)
@@ -590,7 +592,9 @@ async def test_hostile_listings_are_refused_without_writing_outside(
 ) -> None:
     url, service = hostile
     target = tmp_path / "deep" / "out"
-    async with AsyncAgentBay("sk-hostile-0123456789", Config(url, 5000)) as agent_bay:
+    async with AsyncAgentBay(
+        "sk-hostile-0123456789", Config(endpoint=url, timeout_ms=5000)
+    ) as agent_bay:
         result = await agent_bay.context.download_folder("ctx-1", "/data", target)
     assert result.success is False
     assert result.transferred == ["/data/ok.txt", "/data/sub/ok.txt"]

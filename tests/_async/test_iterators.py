@@ -138,7 +138,7 @@ async def test_iter_files_of_a_missing_context_raises(agent_bay: AsyncAgentBay) 
         [e async for e in agent_bay.context.iter_files("ctx-missing", "/")]
     assert caught.value.code == "InvalidContext.NotFound"
     assert "ctx-missing" in caught.value.message
-    assert caught.value.http_status_code == 200
+    assert caught.value.http_status_code == 404  # the body's HttpStatusCode, as 0.22.3
 
 
 @pytest.mark.parametrize("page_size", [0, -1, "5", 2.5, True, None])

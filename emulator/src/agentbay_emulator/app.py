@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import math
 import re
 import tempfile
 import time
@@ -36,7 +37,15 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .actions import ACTIONS, ActionEnv, run_action
-from .faults import Fault, FaultInjector, FaultSpec, TransferFault
+from .faults import (
+    THROTTLED_CODE,
+    THROTTLED_MESSAGE,
+    THROTTLED_STATUS,
+    Fault,
+    FaultInjector,
+    FaultSpec,
+    TransferFault,
+)
 from .paths import InvalidPathError, normalize_file_path
 from .ranges import ByteRange, UnsatisfiableRange, if_range_holds, select_range
 from .signing import Grant, Signer, Verdict, load_or_create_secret
@@ -171,6 +180,13 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
     )
 
 
+def _throttled(request_id: str, wait: float | None) -> Response:
+    """The POP gateway's flow-control answer; ``x-acs-retry-after`` (ms) when ``wait`` given."""
+    error = ApiError(THROTTLED_CODE, THROTTLED_MESSAGE, status=THROTTLED_STATUS)
+    headers = None if wait is None else {"x-acs-retry-after": str(max(1, math.ceil(wait * 1000)))}
+    return _json(THROTTLED_STATUS, error_body(request_id, error), headers)
+
+
 async def _read_body(request: Request) -> bytes:
     body = bytearray()
     async for chunk in request.stream():
@@ -218,10 +234,7 @@ async def _rpc(request: Request) -> Response:
             await anyio.sleep(emulator.faults.spec.latency)
         fault = emulator.faults.draw()  # before anything runs: a faulted request has no effect
         if fault is Fault.THROTTLE:
-            error = ApiError(
-                "Throttling", "Request was denied due to request throttling.", status=503
-            )
-            return _json(503, error_body(request_id, error), {"Retry-After": "0"})
+            return _throttled(request_id, None)
         if fault is Fault.ERROR:
             error = ApiError(
                 "InternalError",
@@ -256,6 +269,9 @@ async def _rpc(request: Request) -> Response:
             url_ttl=emulator.url_ttl,
             clear_delay=emulator.clear_delay,
         )
+        wait = emulator.faults.admit(env.account, action)
+        if wait is not None:
+            return _throttled(request_id, wait if emulator.faults.spec.quota_retry_after else None)
         params = Params({**query, **form})
         fields = await anyio.to_thread.run_sync(run_action, action, env, params)
         return _json(200, success_body(request_id, **fields))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
+from .. import _retry
 from .._transports._async.base import AsyncHTTPResponse, AsyncTransport
 from .._transports.errors import Kind, TransportError, malformed, too_large
 from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Response, check_url, content_length
@@ -51,7 +52,7 @@ async def fetch(
                 await response.aclose()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Response(response.status, content, response.header("retry-after"))
+    return Response(response.status, content, _retry.retry_after_header(response.header))
 
 
 async def send_stream(
@@ -82,7 +83,7 @@ async def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Response(response.status, head, response.header("retry-after"))
+    return Response(response.status, head, _retry.retry_after_header(response.header))
 
 
 async def receive_stream(
@@ -102,7 +103,7 @@ async def receive_stream(
             try:
                 if not 200 <= response.status < 300:
                     head, _ = await _read_upto(response, deadline, HEAD_LIMIT)
-                    retry_after = response.header("retry-after")
+                    retry_after = _retry.retry_after_header(response.header)
                     return Response(
                         response.status, head, retry_after, response.header("content-range")
                     )

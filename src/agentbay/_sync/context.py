@@ -302,7 +302,9 @@ class ContextService:
             if not status.success and not reply.retryable:
                 raise AgentBayError(
                     f"Failed to read the clearing status of {context_id}: {status.error_message}",
+                    code=status.code or None,
                     request_id=status.request_id,
+                    http_status_code=status.http_status_code,
                 )
             if status.status == "available":
                 return ClearContextResult(
