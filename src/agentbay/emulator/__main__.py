@@ -81,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help=(
             "inject faults, e.g. throttle=0.1,error=0.05,latency=20ms,seed=1 into RPC calls, "
-            "transfer_error=0.1,transfer_cut=0.1,transfer_latency=20ms into presigned transfers"
+            "transfer_error=0.1,transfer_cut=0.1,transfer_latency=20ms into presigned transfers, "
+            "transfer_corrupt=0.1 (a GET's body served with one byte inverted) and "
+            "put_corrupt=0.1 (a PUT stored with one byte inverted)"
         ),
     )
     parser.add_argument(

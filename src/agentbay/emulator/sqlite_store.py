@@ -2,7 +2,7 @@
 
 Layout of the data directory::
 
-    meta.sqlite3   contexts and files (WAL mode)
+    meta.sqlite3   contexts and files (WAL mode; each file's CRC-64/XZ as decimal text)
     blobs/         file contents under random names (see blobs.py)
     tmp/           uploads in progress
 
@@ -24,7 +24,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .blobs import BlobStore, BlobWriter
+import attrs
+
+from .blobs import BlobStore, BlobWriter, crc64_of
 from .store import ContextNotFoundError, ContextRecord, FileRecord, NameTakenError
 
 _SCHEMA = """
@@ -46,12 +48,13 @@ CREATE TABLE IF NOT EXISTS files (
     size INTEGER NOT NULL,
     created REAL NOT NULL,
     modified REAL NOT NULL,
+    crc64 TEXT,
     PRIMARY KEY (context_id, path)
 );
 """
 
 _CONTEXT_COLUMNS = "id, account, name, seq, created, last_used, clear_until"
-_FILE_COLUMNS = "context_id, path, file_id, size, created, modified"
+_FILE_COLUMNS = "context_id, path, file_id, size, created, modified, crc64"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -65,7 +68,11 @@ def _context(row: tuple[Any, ...]) -> ContextRecord:
 
 
 def _file(row: tuple[Any, ...]) -> FileRecord:
-    return FileRecord(*row)
+    # crc64 is decimal text: SQLite's INTEGER is signed 64-bit. NULL in a data directory of a
+    # version before it, until open_file computes it once.
+    context_id, path, file_id, size, created, modified, *rest = row
+    crc64 = int(rest[0]) if rest and rest[0] is not None else None
+    return FileRecord(context_id, path, file_id, size, created, modified, crc64)
 
 
 def _below(folder: str) -> tuple[str, str]:
@@ -99,6 +106,9 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(files)")}
+        if "crc64" not in columns:  # a data directory of a version before the column
+            self._db.execute("ALTER TABLE files ADD COLUMN crc64 TEXT")
         keep = {row[0] for row in self._db.execute("SELECT blob FROM files")}
         self._blobs.sweep(keep)
 
@@ -273,7 +283,20 @@ class SqliteStore:
                 reader = self._blobs.open(row[-1])
             except FileNotFoundError:
                 return None
-        return _file(row[:-1]), reader
+        record = _file(row[:-1])
+        if record.crc64 is None:  # stored before CRCs were: computed once, then kept
+            try:
+                record = attrs.evolve(record, crc64=crc64_of(reader))
+                reader.seek(0)
+            except BaseException:
+                reader.close()
+                raise
+            with self._lock:  # unless a new upload replaced the contents meanwhile
+                self._db.execute(
+                    "UPDATE files SET crc64 = ? WHERE context_id = ? AND path = ? AND blob = ?",
+                    (str(record.crc64), context_id, path, row[-1]),
+                )
+        return record, reader
 
     def begin_upload(self, account: str, context_id: str, path: str) -> _SqliteUpload:
         """Start writing a file's new contents (replacing any old ones on commit)."""
@@ -294,8 +317,8 @@ class SqliteStore:
                 file_id, created = (old[0], old[2]) if old else ("file-" + uuid.uuid4().hex, now)
                 db.execute(
                     "INSERT OR REPLACE INTO files"
-                    " (context_id, path, file_id, blob, size, created, modified)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " (context_id, path, file_id, blob, size, created, modified, crc64)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         upload.context_id,
                         upload.path,
@@ -304,6 +327,7 @@ class SqliteStore:
                         writer.size,
                         created,
                         now,
+                        str(writer.crc64),
                     ),
                 )
                 db.execute(
@@ -314,7 +338,9 @@ class SqliteStore:
             raise
         if old:
             self._blobs.delete(old[1])
-        return FileRecord(upload.context_id, upload.path, file_id, writer.size, created, now)
+        return FileRecord(
+            upload.context_id, upload.path, file_id, writer.size, created, now, writer.crc64
+        )
 
     def _delete_blobs(self, blobs: list[str]) -> None:
         for blob in blobs:
