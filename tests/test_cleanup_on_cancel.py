@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from agentbay import AsyncAgentBay, Config
-from agentbay._io_async import open_blocking, run_to_end
+from agentbay._async._io import open_blocking, run_to_end
 from tests.helpers import API_KEY
 
 

@@ -385,7 +385,7 @@ def test_keys_shorter_than_8_characters_are_not_cut_out_of_words(key: str, text:
 def test_keys_of_8_characters_and_more_are_cut_out_in_every_encoding() -> None:
     key = "sk/a b+c=12"
     message = f"raw {key}, form Bearer%20{quote(key, safe='')}, plus {quote_plus(key)}"
-    assert redact(message, [key]) == "raw ***, form Bearer%20***, plus ***"
+    assert redact(message, [key]) == "raw <redacted>, form <redacted>, plus <redacted>"
 
 
 def test_a_short_key_leaves_file_names_whole(

@@ -23,5 +23,5 @@ def test_a_key_pasted_as_a_context_name_is_not_printed(
             cli, ["context", "get", key, "--endpoint", url, *options], env=env
         )
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: Cannot find context '***': [Echo] ")
+    assert result.stderr.startswith("Error: Cannot find context '<redacted>': [Echo] ")
     assert key not in result.stderr

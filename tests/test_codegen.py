@@ -1,4 +1,5 @@
-"""scripts/unasync.py --check passes on the tree and names a hand-edited generated file."""
+"""scripts/unasync.py --check passes on the tree, names a hand-edited generated file, and fails
+on a rule that matches nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ["scripts", "src/agentbay/_async", "src/agentbay/_sync", "tests/_async", "tests/_sync"]
+PARTS = [
+    "scripts",
+    "src/agentbay/_async",
+    "src/agentbay/_sync",
+    "src/agentbay/_transports/_async",
+    "src/agentbay/_transports/_sync",
+    "tests/_async",
+    "tests/_sync",
+]
 
 
 def check(root: Path) -> subprocess.CompletedProcess[str]:
@@ -36,3 +45,24 @@ def test_check_catches_a_hand_edit(tmp_path: Path) -> None:
     (tmp_path / "tests/_sync/test_extra.py").write_text("x = 1\n")
     done = check(tmp_path)
     assert done.returncode == 1 and "test_extra.py: has no source" in done.stderr
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('    "aclose": "close",\n', '    "aclose": "close",\n    "NoSuchName": "Other",\n'),
+        ('(re.compile(r"\\bawait "), ""),', '(re.compile(r"\\bnowhere "), ""),'),
+    ],
+)
+def test_a_rule_that_matches_nothing_fails_the_check(tmp_path: Path, old: str, new: str) -> None:
+    for part in PARTS:
+        shutil.copytree(ROOT / part, tmp_path / part)
+    script = tmp_path / "scripts" / "unasync.py"
+    text = script.read_text()
+    assert old in text
+    script.write_text(text.replace(old, new))
+    done = check(tmp_path)
+    assert done.returncode == 1
+    assert "matches nothing" in done.stderr
+    assert ("NoSuchName" in done.stderr) or ("nowhere" in done.stderr)

@@ -1,4 +1,4 @@
-"""The sync flavour's worker pool (agentbay._io_sync.map_bounded): as many calls at once as asked
+"""The sync flavour's worker pool (agentbay._sync._io.map_bounded): as many calls at once as asked
 for, and the caller's ``tick`` running while they do (progress reaches the caller's thread)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from agentbay._io_sync import map_bounded
+from agentbay._sync._io import map_bounded
 
 
 def test_as_many_calls_run_at_once_as_asked_for() -> None:

@@ -12,6 +12,7 @@ from ._async._client import AsyncAgentBay
 from ._async.context import AsyncContextService
 from ._config import Config
 from ._errors import AgentBayError, ClearanceTimeoutError
+from ._local import BinaryReader, BinaryWriter
 from ._models import (
     ApiResponse,
     ClearContextResult,
@@ -27,7 +28,6 @@ from ._models import (
 )
 from ._sync._client import AgentBay
 from ._sync.context import ContextService
-from ._transfer import BinaryReader, BinaryWriter
 from ._version import __version__
 
 __all__ = [

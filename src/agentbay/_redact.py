@@ -19,18 +19,20 @@ _WORD = re.compile(r"\w")
 
 
 class Redactor:
-    """Cuts one API key out of text, raw or as it was encoded on the wire.
+    """Cuts API keys out of text, raw or as they were encoded on the wire; the one redactor of
+    the SDK and the CLI.
 
     >>> Redactor("sk-abc/def+ghi=").redact("echo: Bearer%20sk-abc%2Fdef%2Bghi%3D")
     'echo: <redacted>'
     """
 
-    def __init__(self, api_key: str) -> None:
-        forms = {bearer_field(api_key), quote(api_key, safe=""), quote(api_key), api_key}
-        forms.add(quote_plus(api_key, safe=""))
-        self._forms = (
-            sorted(forms, key=len, reverse=True) if len(api_key) >= MIN_SECRET_LENGTH else []
-        )
+    def __init__(self, *api_keys: str) -> None:
+        forms: set[str] = set()
+        for api_key in api_keys:
+            if len(api_key) >= MIN_SECRET_LENGTH:
+                forms |= {bearer_field(api_key), quote(api_key, safe=""), quote(api_key), api_key}
+                forms.add(quote_plus(api_key, safe=""))
+        self._forms = sorted(forms, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         """``text`` without the key in any of its forms, and without URL queries."""

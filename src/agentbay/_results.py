@@ -1,4 +1,5 @@
-"""Turning a :class:`~agentbay._reply.Reply` into the API's result objects. Pure; shared.
+"""Turning a :class:`~agentbay._reply.Reply` (or a transfer's storage response) into the API's
+result objects. Pure; shared.
 
 A successful reply whose fields have the wrong type becomes a failed result saying what was
 wrong, never an exception.
@@ -6,6 +7,8 @@ wrong, never an exception.
 
 from __future__ import annotations
 
+import http
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -22,10 +25,15 @@ from ._models import (
     OperationResult,
 )
 from ._reply import Reply
+from ._transports.http import Response
 
 R = TypeVar("R")
 MALFORMED = "SDK.MalformedResponse"  # the code of a success whose fields have the wrong type
 _MAX_INT_DIGITS = 20
+SNIPPET_LENGTH = 200
+HEAD_LENGTH = 1024
+# A field of a JSON ({"Code": "x"}) or XML (<Code>x</Code>) error body of object storage.
+_FIELD = r'"{name}"\s*:\s*"([^"]*)"|<{name}>([^<]*)</{name}>'
 
 
 class _Malformed(Exception):
@@ -248,3 +256,59 @@ def repeated_page(doing: str, request_id: str) -> AgentBayError:
         code="SDK.RepeatedPage",
         request_id=request_id,
     )
+
+
+def url_failure(url: FileUrlResult) -> OperationResult:
+    """The failed result of a transfer whose presigned URL could not be had."""
+    return OperationResult(
+        request_id=url.request_id,
+        success=False,
+        error_message=url.error_message,
+        code=url.code,
+        message=url.message,
+        http_status_code=url.http_status_code,
+    )
+
+
+def _field(name: str, text: str) -> str:
+    match = re.search(_FIELD.format(name=name), text)
+    return (match.group(1) or match.group(2) or "") if match else ""
+
+
+def _describe(text: str) -> str:
+    """``[Code] Message`` from a JSON or XML error body, else its first characters."""
+    code, message = _field("Code", text), _field("Message", text)
+    return f"[{code}] {message}" if code and message else text[:SNIPPET_LENGTH]
+
+
+def storage_failure(url: FileUrlResult, status: int, head: bytes) -> OperationResult:
+    """The failed result of a transfer that storage answered with an HTTP error status."""
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    text = " ".join(head[:HEAD_LENGTH].decode("utf-8", "replace").split())
+    reason = _describe(text) or phrase or "no details"
+    return OperationResult(
+        request_id=url.request_id,
+        success=False,
+        error_message=f"Storage answered HTTP {status}: {reason}",
+        code=_field("Code", text),
+        message=_field("Message", text),
+        http_status_code=status,
+    )
+
+
+def error_failure(url: FileUrlResult, message: str, code: str) -> OperationResult:
+    """The failed result of a transfer cut short by the network or by local I/O (``code``:
+    ``"SDK.ConnectionBroken"``, ``"SDK.LocalIOError"``, ...)."""
+    return OperationResult(
+        request_id=url.request_id, success=False, error_message=message, code=code, message=message
+    )
+
+
+def transfer_result(url: FileUrlResult, response: Response, size: int) -> OperationResult:
+    """The result of a transfer storage answered: on success ``data`` is the bytes moved."""
+    if not 200 <= response.status < 300:
+        return storage_failure(url, response.status, response.body)
+    return OperationResult(request_id=url.request_id, success=True, data=size)

@@ -16,7 +16,6 @@ import posixpath
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 try:
     import click
@@ -31,12 +30,9 @@ import attrs
 from ._config import DEFAULT_ENDPOINT, Config
 from ._errors import AgentBayError
 from ._models import Context, ContextFileEntry, FolderTransferResult, OperationResult
+from ._redact import Redactor
 from ._sync._client import AgentBay
 from ._version import __version__
-
-MIN_REDACTED_KEY = 8
-"""Keys shorter than this are not cut out of messages (as in the library): they would match
-inside ordinary words (``local`` in ``my-local-notes.txt``)."""
 
 PLAIN_HTTP_SIGNS = ("speaks plain http", "wrong version number", "wrong_version_number")
 """What an SSL error says when the server answered TLS with plain HTTP."""
@@ -80,20 +76,13 @@ class _State:
 
 
 def redact(message: str, keys: Iterable[str]) -> str:
-    """``message`` with every key of 8+ characters, raw or percent/form-encoded, as ``***``.
+    """``message`` through the library's redactor: every key of 8+ characters, raw or encoded,
+    and every URL query, as ``<redacted>``.
 
     >>> redact("Authorization=Bearer%20sk%2Fsecret", ["sk/secret"])
-    'Authorization=Bearer%20***'
+    'Authorization=<redacted>'
     """
-    forms = {
-        form
-        for key in keys
-        if len(key) >= MIN_REDACTED_KEY
-        for form in (key, quote(key, safe=""), quote(key), quote_plus(key))
-    }
-    for form in sorted(forms, key=len, reverse=True):
-        message = message.replace(form, "***")
-    return message
+    return Redactor(*keys).redact(message)
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:

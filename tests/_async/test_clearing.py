@@ -12,6 +12,7 @@ import respx
 
 import agentbay._async.context as context_module
 from agentbay import AgentBayError, AsyncAgentBay, ClearanceTimeoutError, Context
+from agentbay._transports import timing
 from tests.helpers import CONTEXT_DATA, ok, refused
 
 CLEARING = {**CONTEXT_DATA, "State": "clearing"}
@@ -35,7 +36,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(context_module, "time", fake)
+    monkeypatch.setattr(timing, "time", fake)  # clear()'s deadline reads this clock
     monkeypatch.setattr(context_module, "sleep", fake.sleep)
     return fake
 

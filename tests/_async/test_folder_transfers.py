@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from agentbay import AgentBayError, AsyncAgentBay, Config, FolderTransferResult, _transfer
-from agentbay._io_async import sleep
+from agentbay import AgentBayError, AsyncAgentBay, Config, FolderTransferResult, _local
+from agentbay._async._io import sleep
 from agentbay.emulator import running
 from tests.hostile import Request, reply, serving
 
@@ -58,7 +58,7 @@ def count_actions(monkeypatch: pytest.MonkeyPatch, agent_bay: AsyncAgentBay) -> 
     channel = agent_bay._channel
     original = channel.call
 
-    async def counting(action: str, params: Any, deadline: float | None = None) -> Any:
+    async def counting(action: str, params: Any, deadline: Any = None) -> Any:
         actions.append(action)
         return await original(action, params, deadline)
 
@@ -292,9 +292,9 @@ async def test_a_file_still_opening_when_the_transfer_stops_leaves_no_temporary_
     tree = write_tree(tmp_path / "tree", {f"f{i}.txt": b"x" * 1000 for i in range(6)})
     await agent_bay.context.upload_folder(context_id, tree, "/data")
     stopping, openings = threading.Event(), []
-    real_open = _transfer.open_destination
+    real_open = _local.open_destination
 
-    def late_open(destination: Any) -> _transfer.Sink:
+    def late_open(destination: Any) -> _local.OpenedDestination:
         done = threading.Event()
         openings.append(done)
         try:
@@ -310,7 +310,7 @@ async def test_a_file_still_opening_when_the_transfer_stops_leaves_no_temporary_
             stopping.set()
             raise KeyError("stop here")
 
-    monkeypatch.setattr(_transfer, "open_destination", late_open)
+    monkeypatch.setattr(_local, "open_destination", late_open)
     with pytest.raises(KeyError, match="stop here"):
         await agent_bay.context.download_folder(
             context_id, "/data", tmp_path / "copy", progress=stop, concurrency=4
@@ -377,16 +377,16 @@ async def test_at_most_concurrency_files_are_in_flight(
 async def test_one_unreadable_file_fails_alone(
     agent_bay: AsyncAgentBay, context_id: str, tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agentbay._async import _folder_transfers
+    from agentbay._async import _folder_transfer
 
-    real_walk = _folder_transfers.walk_local
+    real_walk = _folder_transfer.walk_local
 
     def walk_with_a_ghost(root: str) -> Any:
         files, problems = real_walk(root)
         files["ghost.txt"] = files["top.txt"]  # listed, then gone before it is read
         return files, problems
 
-    monkeypatch.setattr(_folder_transfers, "walk_local", walk_with_a_ghost)
+    monkeypatch.setattr(_folder_transfer, "walk_local", walk_with_a_ghost)
     result = await agent_bay.context.upload_folder(context_id, tree, "/data")
     assert result.success is False
     assert list(result.failed) == ["/data/ghost.txt"]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from agentbay import AgentBayError, AsyncAgentBay, Config
-from agentbay._io_async import sleep
+from agentbay._async._io import sleep
 from agentbay.emulator import running
 
 DATA = os.urandom(3 * 1024 * 1024 + 123)

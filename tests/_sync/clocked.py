@@ -7,13 +7,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from agentbay import _io_sync
-from agentbay._sync import _channel
+from agentbay._sync import _channel, _io
+from agentbay._transports import timing
 
 
 class Clock:
-    """Stands in for the ``time`` module of the channel: ``monotonic()`` reads ``now``; a wait
-    (``sleep``) is recorded in ``slept`` and moves ``now`` at once."""
+    """Stands in for the ``time`` module of the channel and of its deadlines: ``monotonic()``
+    reads ``now``; a wait (``sleep``) is recorded in ``slept`` and moves ``now`` at once."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -35,7 +35,8 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """
     clock = Clock()
     monkeypatch.setattr(_channel, "time", clock)
-    monkeypatch.setattr(_io_sync, "sleep", clock.sleep)
+    monkeypatch.setattr(timing, "time", clock)  # deadlines read the same clock
+    monkeypatch.setattr(_io, "sleep", clock.sleep)
     return clock
 
 

@@ -8,6 +8,7 @@ import pytest
 import respx
 
 from agentbay import Config
+from agentbay._transports.timing import Deadline
 from tests._sync.clocked import frozen_clock, throttled
 from tests._sync.mocking import mocked
 from tests.helpers import CONTEXT_DATA, ENDPOINT, ok
@@ -17,11 +18,13 @@ from tests.helpers import CONTEXT_DATA, ENDPOINT, ok
 def test_a_call_with_no_time_left_is_not_sent(
     time_left: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = frozen_clock(monkeypatch)
+    frozen_clock(monkeypatch)
     with respx.mock(base_url=ENDPOINT, assert_all_called=False) as api:
         route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
         with mocked(Config(ENDPOINT, 5000)) as client:
-            reply = client._channel.call("GetContext", {"Name": "a"}, clock.now + time_left)
+            reply = client._channel.call(
+                "GetContext", {"Name": "a"}, Deadline(total=time_left)
+            )
     assert not route.called
     assert (reply.ok, reply.code, reply.retryable) == (False, "SDK.Timeout", True)
     assert reply.error == reply.message == "GetContext ran out of time"
@@ -35,7 +38,7 @@ def test_a_retry_that_would_end_at_or_past_the_deadline_is_not_waited_for(
     with respx.mock(base_url=ENDPOINT, assert_all_called=False) as api:
         route = api.post("/").mock(side_effect=[throttled(retry_after), ok(CONTEXT_DATA)])
         with mocked(Config(ENDPOINT, 5000)) as client:
-            reply = client._channel.call("GetContext", {"Name": "a"}, clock.now + 1.0)
+            reply = client._channel.call("GetContext", {"Name": "a"}, Deadline(total=1.0))
     assert route.call_count == 1 and clock.slept == []
     assert (reply.ok, reply.code, reply.http_status) == (False, "Throttling", 503)
     assert reply.error == "[Throttling] slow down"
@@ -48,6 +51,6 @@ def test_a_retry_that_ends_before_the_deadline_is_made(
     with respx.mock(base_url=ENDPOINT, assert_all_called=False) as api:
         route = api.post("/").mock(side_effect=[throttled(0.75), ok(CONTEXT_DATA)])
         with mocked(Config(ENDPOINT, 5000)) as client:
-            reply = client._channel.call("GetContext", {"Name": "a"}, clock.now + 1.0)
+            reply = client._channel.call("GetContext", {"Name": "a"}, Deadline(total=1.0))
     assert reply.ok
     assert route.call_count == 2 and clock.slept == [0.75]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from agentbay import AgentBayError, AgentBay, Config
-from agentbay._io_sync import sleep
+from agentbay._sync._io import sleep
 from agentbay.emulator import running
 
 DATA = os.urandom(3 * 1024 * 1024 + 123)

@@ -62,9 +62,10 @@ def parameters(function: Any) -> list[dict[str, Any]]:
 
 def instance(cls: type) -> Any:
     """An instance built with defaults: placeholders for required arguments (a bare object
-    stands in for a service's client)."""
+    stands in for a service's client, with the channel and region a client hands its services)."""
+    client = types.SimpleNamespace(channel=None, region_id=None)
     arguments = {
-        parameter.name: types.SimpleNamespace() if "Service" in cls.__name__ else PLACEHOLDER
+        parameter.name: client if "Service" in cls.__name__ else PLACEHOLDER
         for parameter in list(inspect.signature(cls.__init__).parameters.values())[1:]
         if parameter.default is parameter.empty
         and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)

@@ -9,16 +9,16 @@ from collections.abc import AsyncIterator, Mapping
 
 import attrs
 
-from .. import _io_async, _request, _retry
+from .. import _request, _retry
 from .._config import Config
 from .._redact import Redactor
 from .._reply import Reply, decode_reply, failure
-from .._transports._async import exchange
 from .._transports._async.base import AsyncTransport
-from .._transports._async.exchange import Receiver
 from .._transports.errors import TransportError, client_closed
-from .._transports.http import Answer
+from .._transports.http import Response
 from .._transports.timing import Deadline
+from . import _exchange, _io
+from ._exchange import BodyDestination
 
 logger = logging.getLogger("agentbay")
 
@@ -46,11 +46,11 @@ class AsyncChannel:
         return self._config.max_retries
 
     async def call(
-        self, action: str, params: _request.Params, deadline: float | None = None
+        self, action: str, params: _request.Params, deadline: Deadline | None = None
     ) -> Reply:
-        """Send ``action`` with ``params``; retry transient failures with backoff.
+        """Send ``action`` with ``params``; retry transient failures on the retry schedule.
 
-        ``deadline`` (a ``time.monotonic()`` instant) bounds all attempts and waits together.
+        ``deadline`` bounds all attempts and waits together.
         """
         if self.closed:
             error = client_closed(action)
@@ -58,25 +58,22 @@ class AsyncChannel:
         body = _request.encode_form(params, self._api_key)
         headers = _request.call_headers(action)
         started = time.monotonic()
-        attempt = 0
+        schedule = _retry.Schedule(self.max_retries, deadline)
         while True:
             timeout = self._timeout_s
             if deadline is not None:
-                timeout = min(timeout, deadline - time.monotonic())
+                timeout = min(timeout, deadline.remaining())
                 if timeout <= 0:
                     reply = failure(f"{action} ran out of time", code="SDK.Timeout", retryable=True)
                     break
             reply = await self._attempt(action, body, headers, timeout)
-            if reply.ok or not reply.retryable or attempt >= self._config.max_retries:
-                break
-            delay = _retry.backoff_delay(attempt, reply.retry_after)
-            if deadline is not None and time.monotonic() + delay >= deadline:
+            delay = schedule.next_delay(not reply.ok and reply.retryable, reply.retry_after)
+            if delay is None:
                 break
             logger.debug(
-                "%s failed (%s); retry %d in %.2fs", action, reply.error, attempt + 1, delay
+                "%s failed (%s); retry %d in %.2fs", action, reply.error, schedule.attempts, delay
             )
-            await _io_async.sleep(delay)
-            attempt += 1
+            await _io.sleep(delay)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s in %.1f ms, RequestId=%s%s",
@@ -93,17 +90,20 @@ class AsyncChannel:
     ) -> Reply:
         url = _request.call_url(self._base_url, action)
         try:
-            answer = await exchange.fetch(
+            response = await _exchange.fetch(
                 self._transport, "POST", url, headers, body, Deadline(total=timeout)
             )
         except TransportError as exc:
             return failure(self.safe(exc.message), code=exc.code, retryable=exc.retryable)
-        reply = decode_reply(answer.status, answer.body, answer.retry_after)
+        reply = decode_reply(response.status, response.body, response.retry_after)
         if reply.ok:
             return reply
         return attrs.evolve(reply, error=self.safe(reply.error), message=self.safe(reply.message))
 
-    def _transfer_deadline(self, total: float | None) -> Deadline:
+    def _transfer_deadline(self, deadline: Deadline | None) -> Deadline:
+        """One attempt's deadline: no stall longer than the client's timeout, no end past
+        ``deadline`` (the whole transfer's)."""
+        total = None if deadline is None else deadline.remaining()
         return Deadline(total=total, stall=self._timeout_s)
 
     async def upload(
@@ -111,29 +111,29 @@ class AsyncChannel:
         url: str,
         headers: Mapping[str, str],
         chunks: AsyncIterator[bytes],
-        total: float | None = None,
-    ) -> Answer:
+        deadline: Deadline | None = None,
+    ) -> Response:
         """PUT ``chunks`` to a presigned ``url``: each step must progress within the client's
-        timeout, the whole within ``total`` seconds when given. Raises ``TransportError``."""
+        timeout, the whole before ``deadline`` when given. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Upload")
-        return await exchange.send_stream(
-            self._transport, "PUT", url, headers, chunks, self._transfer_deadline(total)
+        return await _exchange.send_stream(
+            self._transport, "PUT", url, headers, chunks, self._transfer_deadline(deadline)
         )
 
     async def download(
         self,
         url: str,
         headers: Mapping[str, str],
-        receiver: Receiver,
-        total: float | None = None,
-    ) -> Answer:
-        """GET a presigned ``url`` into ``receiver``, under the same time rules as
+        destination: BodyDestination,
+        deadline: Deadline | None = None,
+    ) -> Response:
+        """GET a presigned ``url`` into ``destination``, under the same time rules as
         :meth:`upload`. Raises ``TransportError``."""
         if self.closed:
             raise client_closed("Download")
-        return await exchange.receive_stream(
-            self._transport, url, headers, receiver, self._transfer_deadline(total)
+        return await _exchange.receive_stream(
+            self._transport, url, headers, destination, self._transfer_deadline(deadline)
         )
 
     def safe(self, text: str) -> str:

@@ -3,9 +3,9 @@
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .. import _io_async
 from .._config import Config, resolve_api_key
 from .._transports._async.base import AsyncTransport
+from . import _io
 from ._channel import AsyncChannel
 from .context import AsyncContextService
 
@@ -37,7 +37,7 @@ class AsyncAgentBay:
         self.config: Config = cfg if cfg is not None else Config.from_env()
         transport: AsyncTransport
         if http_client is None:
-            transport = _io_async.default_transport(self.config)
+            transport = _io.default_transport(self.config)
         else:
             from .._transports._async.httpx import AsyncHttpxTransport
 
@@ -49,6 +49,12 @@ class AsyncAgentBay:
     def api_key(self) -> str:
         """The API key in use (never shown in reprs or logs)."""
         return self._api_key
+
+    @property
+    def channel(self) -> AsyncChannel:
+        """How this client's services reach AgentBay (actions with retries, transfers); handed
+        to each service as it is built. Internal: not for sending requests yourself."""
+        return self._channel
 
     @property
     def region_id(self) -> str | None:

@@ -1,16 +1,18 @@
 """AsyncContextService: the seed's context methods (each a check, one action and a parse),
-auto-paging iterators, streamed file transfers and folder transfers."""
+auto-paging iterators, streamed file transfers and folder transfers.
+
+The service is handed its channel and region by the client; the transfers and the paginator
+are handed the channel and small callables (a presigned URL, a page of a listing), never the
+service itself."""
 
 import os
-import time
 import warnings
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from .. import _checks, _results, _transfer
+from .. import _checks, _local, _results
 from .._errors import AgentBayError, ClearanceTimeoutError
 from .._folders import FolderProgressCallback
-from .._io_async import open_blocking, run_to_end, sleep
 from .._models import (
     ClearContextResult,
     Context,
@@ -23,12 +25,14 @@ from .._models import (
     FolderTransferResult,
     OperationResult,
 )
-from . import _folder_transfers
-from ._folder_transfers import Options
-from ._transfers import Download, Upload
+from .._transports.timing import Deadline
+from . import _file_transfer, _folder_transfer
+from ._file_transfer import FileJob
+from ._folder_transfer import Options, Remote
+from ._io import sleep
+from ._paging import pages
 
 if TYPE_CHECKING:
-    from ._channel import AsyncChannel
     from ._client import AsyncAgentBay
 
 
@@ -69,11 +73,10 @@ class AsyncContextService:
 
     def __init__(self, agent_bay: "AsyncAgentBay") -> None:
         self.agent_bay = agent_bay
-
-    @property
-    def _channel(self) -> "AsyncChannel":
-        """The one way this service reaches AgentBay: actions and transfers."""
-        return self.agent_bay._channel
+        # What the service uses, handed over by the client: its one way to AgentBay (actions
+        # and transfers) and the region sent when creating contexts.
+        self._channel = agent_bay.channel
+        self._region_id = agent_bay.region_id
 
     async def list(self, params: ContextListParams | None = None) -> ContextListResult:
         """List one page of contexts (10 per page unless ``params.max_results`` says otherwise).
@@ -107,7 +110,7 @@ class AsyncContextService:
 
             result = await agent_bay.context.get(name="my-context", create=True)
         """
-        params = _checks.get_context_params(name, create, context_id, self.agent_bay.region_id)
+        params = _checks.get_context_params(name, create, context_id, self._region_id)
         return _results.context_result(await self._channel.call("GetContext", params))
 
     async def create(self, name: str) -> ContextResult:
@@ -235,7 +238,7 @@ class AsyncContextService:
         """
         return await self._start_clear(context_id, None)
 
-    async def _start_clear(self, context_id: str, deadline: float | None) -> ClearContextResult:
+    async def _start_clear(self, context_id: str, deadline: Deadline | None) -> ClearContextResult:
         params = {"Id": _checks.check_text("context_id", context_id)}
         reply = await self._channel.call("ClearContext", params, deadline)
         _results.raise_for(reply, f"start clearing context {context_id}")
@@ -273,23 +276,27 @@ class AsyncContextService:
         """
         wait = _checks.check_duration("timeout", timeout)
         interval = _checks.check_duration("poll_interval", poll_interval)
-        deadline = time.monotonic() + wait
+        deadline = Deadline(total=wait)
         timed_out = ClearanceTimeoutError(
             f"Context {context_id} was still clearing after {wait:g} s"
         )
         try:
             started = await self._start_clear(context_id, deadline)
         except AgentBayError as exc:
-            if exc.code == "SDK.Timeout" and time.monotonic() >= deadline - 0.01:
+            if exc.code == "SDK.Timeout" and deadline.remaining() <= 0.01:
                 raise timed_out from None
             raise
         timed_out.request_id = started.request_id
         while True:
-            remaining = deadline - time.monotonic()
+            remaining = deadline.remaining()
             if remaining <= 0:
                 raise timed_out
             await sleep(min(interval, remaining))
-            reply = await self._channel.call("GetContext", _status_params(context_id), deadline)
+            # The poll that ends the last stretch comes at the deadline: it gets one poll
+            # interval (at most 1 s) of its own, else it could never be sent.
+            grace = Deadline(total=min(interval, 1.0))
+            within = deadline if deadline.remaining() > 0 else grace
+            reply = await self._channel.call("GetContext", _status_params(context_id), within)
             status = _results.clear_status_result(reply)
             if not status.success and not reply.retryable:
                 raise AgentBayError(
@@ -318,20 +325,13 @@ class AsyncContextService:
                 print(context.id, context.name)
         """
         size = _checks.check_positive("page_size", page_size)
-        params = ContextListParams(max_results=size, session_id=session_id)
-        seen_tokens: set[str] = set()
-        while True:
-            page = await self.list(params)
-            if not page.success:
-                raise _results.page_error("list contexts", page, page.error_message)
-            for context in page.contexts:
+
+        async def page(token: str | None) -> ContextListResult:
+            return await self.list(ContextListParams(size, token, session_id))
+
+        async for listed in pages(page, "list contexts"):
+            for context in listed.contexts:
                 yield context
-            if not page.next_token:
-                return
-            if page.next_token in seen_tokens:
-                raise _results.repeated_page("list contexts", page.request_id)
-            seen_tokens.add(page.next_token)
-            params = ContextListParams(size, page.next_token, session_id)
 
     async def iter_files(
         self,
@@ -374,28 +374,31 @@ class AsyncContextService:
         self, context_id: str, folder: str, size: int
     ) -> AsyncIterator[ContextFileEntry]:
         """The entries directly under ``folder``, following ``next_token``."""
-        token: str | None = None
-        seen_tokens: set[str] = set()
-        while True:
-            page = await self.list_files(context_id, folder, max_results=size, next_token=token)
-            if not page.success:
-                raise _results.page_error("list files", page, page.error_message)
-            for entry in page.entries:
+
+        async def page(token: str | None) -> ContextFileListResult:
+            return await self._file_page(context_id, folder, size, token)
+
+        async for listed in pages(page, "list files"):
+            for entry in listed.entries:
                 yield entry
-            if not page.next_token:
-                return
-            if page.next_token in seen_tokens:
-                raise _results.repeated_page("list files", page.request_id)
-            seen_tokens.add(page.next_token)
-            token = page.next_token
+
+    async def _file_page(
+        self, context_id: str, folder: str, size: int, token: str | None
+    ) -> ContextFileListResult:
+        """One page of ``folder``'s entries, by token."""
+        return await self.list_files(context_id, folder, max_results=size, next_token=token)
+
+    def _remote(self) -> Remote:
+        """What a folder transfer uses of this service, as callables."""
+        return Remote(self._file_page, self.upload_file, self.download_file, self.delete_file)
 
     async def upload_file(
         self,
         context_id: str,
         file_path: str,
-        source: _transfer.Source,
+        source: _local.Source,
         *,
-        progress: _transfer.ProgressCallback | None = None,
+        progress: _local.ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> OperationResult:
         """Upload ``source`` to ``file_path`` of the context, streamed in 1 MiB chunks.
@@ -418,22 +421,18 @@ class AsyncContextService:
         """
         _checks.check_text("context_id", context_id)
         _checks.check_text("file_path", file_path)
-        _transfer.check_progress(progress)
+        _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        source_ = await open_blocking(_transfer.open_source, lambda opened: opened.close(), source)
-        try:
-            upload = Upload(self, context_id, file_path, source_, progress, total)
-            return await upload.run()
-        finally:
-            await run_to_end(source_.close)
+        job = FileJob(self._channel, self.get_file_upload_url, context_id, file_path, total)
+        return await _file_transfer.upload(job, source, progress)
 
     async def download_file(
         self,
         context_id: str,
         file_path: str,
-        destination: _transfer.Destination,
+        destination: _local.Destination,
         *,
-        progress: _transfer.ProgressCallback | None = None,
+        progress: _local.ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> OperationResult:
         """Download ``file_path`` of the context to ``destination``, streamed in 1 MiB chunks.
@@ -455,15 +454,10 @@ class AsyncContextService:
         """
         _checks.check_text("context_id", context_id)
         _checks.check_text("file_path", file_path)
-        _transfer.check_progress(progress)
+        _local.check_progress(progress)
         total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        sink = await open_blocking(
-            _transfer.open_destination, lambda sink: sink.discard(), destination
-        )
-        try:
-            return await Download(self, context_id, file_path, sink, progress, total).run()
-        finally:
-            await run_to_end(sink.discard)
+        job = FileJob(self._channel, self.get_file_download_url, context_id, file_path, total)
+        return await _file_transfer.download(job, destination, progress)
 
     async def upload_folder(
         self,
@@ -495,8 +489,8 @@ class AsyncContextService:
             print(len(result.transferred), "sent,", len(result.skipped), "unchanged")
         """
         options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
-        return await _folder_transfers.upload_folder(
-            self, context_id, local_folder, remote_folder, options, progress
+        return await _folder_transfer.upload_folder(
+            self._remote(), context_id, local_folder, remote_folder, options, progress
         )
 
     async def download_folder(
@@ -529,6 +523,6 @@ class AsyncContextService:
             print(result.success, result.bytes_transferred)
         """
         options = Options.checked(concurrency, only_changed, delete_extra, dry_run)
-        return await _folder_transfers.download_folder(
-            self, context_id, remote_folder, local_folder, options, progress
+        return await _folder_transfer.download_folder(
+            self._remote(), context_id, remote_folder, local_folder, options, progress
         )

@@ -67,7 +67,8 @@ class FolderProgress:
         """Make every file still moving stop (its tracker raises :class:`Aborted`)."""
         self.aborted = True
 
-    def _add(self, count: int, files: int) -> None:
+    def add(self, count: int, files: int) -> None:
+        """Count ``count`` more bytes and ``files`` more files done (from any thread)."""
         with self._lock:
             self.done_bytes += count
             self.done_files += files
@@ -95,11 +96,11 @@ class FileProgress:
         if self._finished or done == self.done:
             return
         count, self.done = done - self.done, done
-        self._folder._add(count, 0)
+        self._folder.add(count, 0)
 
     def finish(self, *, success: bool) -> None:
         """Count the file as done; a failed one gives its bytes back. Later calls do nothing."""
         if self._finished:
             return
         self._finished = True
-        self._folder._add(0 if success else -self.done, 1)
+        self._folder.add(0 if success else -self.done, 1)

@@ -4,9 +4,9 @@
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .. import _io_sync
 from .._config import Config, resolve_api_key
 from .._transports._sync.base import Transport
+from . import _io
 from ._channel import Channel
 from .context import ContextService
 
@@ -38,7 +38,7 @@ class AgentBay:
         self.config: Config = cfg if cfg is not None else Config.from_env()
         transport: Transport
         if http_client is None:
-            transport = _io_sync.default_transport(self.config)
+            transport = _io.default_transport(self.config)
         else:
             from .._transports._sync.httpx import HttpxTransport
 
@@ -50,6 +50,12 @@ class AgentBay:
     def api_key(self) -> str:
         """The API key in use (never shown in reprs or logs)."""
         return self._api_key
+
+    @property
+    def channel(self) -> Channel:
+        """How this client's services reach AgentBay (actions with retries, transfers); handed
+        to each service as it is built. Internal: not for sending requests yourself."""
+        return self._channel
 
     @property
     def region_id(self) -> str | None:

@@ -1,8 +1,9 @@
-"""HTTP facts every transport shares: chunk size, body limits, the answer, header parsing and
+"""HTTP facts every transport shares: chunk size, body limits, the response, header parsing and
 the checks a URL passes before it is requested."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import attrs
@@ -11,13 +12,14 @@ from .errors import invalid_url
 
 CHUNK_SIZE = 1 << 20  # bytes a transfer reads or writes at a time
 BODY_LIMIT = 16 << 20  # bytes of a reply of the service read at most; past it, a failed result
-HEAD_LIMIT = 64 << 10  # bytes of a storage reply (an error page, an upload's answer) kept
+HEAD_LIMIT = 64 << 10  # bytes of a storage response (an error page, an upload's) kept
+_CONTENT_RANGE = re.compile(r"bytes\s+(?:([0-9]{1,18})-([0-9]{1,18})|\*)/([0-9]{1,18}|\*)", re.I)
 
 
 @attrs.frozen
-class Answer:
-    """An HTTP answer: status, body (empty when streamed to a receiver), Retry-After and
-    Content-Range (of a refused range)."""
+class Response:
+    """An HTTP response, read: status, body (empty when streamed to a destination), Retry-After
+    and Content-Range (of a refused range). A decoded reply of the service is a ``Reply``."""
 
     status: int
     body: bytes = b""
@@ -57,3 +59,16 @@ def check_url(url: str) -> str:
     if port == 0:
         raise invalid_url(url, "port 0")
     return url
+
+
+def content_range(value: str | None) -> tuple[int | None, int | None, int | None]:
+    """``(first, last, total)`` of a Content-Range header; None for what is absent or ``*``.
+
+    >>> content_range("bytes 10-99/100"), content_range("bytes */100"), content_range("x")
+    ((10, 99, 100), (None, None, 100), (None, None, None))
+    """
+    match = _CONTENT_RANGE.fullmatch((value or "").strip())
+    if match is None:
+        return None, None, None
+    first, last, total = (int(g) if g and g.isdigit() else None for g in match.groups())
+    return first, last, total

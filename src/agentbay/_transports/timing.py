@@ -1,13 +1,14 @@
 """The time rules of one exchange, pure and shared by every transport.
 
 * A call of the service: ``Deadline(total=timeout)`` bounds the attempt as a whole, from
-  connecting to the last byte of the reply, a request body the server does not read included.
+  connecting to the last byte of the reply, a request body the server does not read included;
+  a caller's ``Deadline(total=seconds)`` (``clear(timeout=...)``) bounds all attempts and waits.
 * A transfer: ``Deadline(total=None or seconds, stall=timeout)``: every step (connecting, each
   chunk sent or received) must progress within ``stall``; the optional ``total`` bounds the
   whole transfer.
 
 The async flavour enforces a deadline by cancelling the exchange when it expires
-(``_io_async.enforce``); the sync flavour gives each socket operation at most
+(``_async/_io.enforce``); the sync flavour gives each socket operation at most
 :meth:`Deadline.op_timeout` and checks :meth:`Deadline.check` between chunks.
 """
 
@@ -45,9 +46,13 @@ class Deadline:
             return self._end
         return min(self._last_progress + self._stall, self._end)
 
+    def remaining(self) -> float:
+        """Seconds until :meth:`expires_at` (``inf`` without a total nor a stall; may be <= 0)."""
+        return self.expires_at() - time.monotonic()
+
     def op_timeout(self) -> float:
         """Seconds the next network operation may take (never zero: a socket would block)."""
-        return max(self.expires_at() - time.monotonic(), 0.001)
+        return max(self.remaining(), 0.001)
 
     def progressed(self) -> None:
         """Bytes moved: the stall budget starts again."""

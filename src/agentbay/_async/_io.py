@@ -1,8 +1,8 @@
 """What only the async flavour has: its sleep, how it enforces a deadline, how it runs blocking
 work (off the event loop) and bounded concurrent work, its default transport.
 
-(The sync flavour's counterpart is ``_io_sync``; code generated from the async source calls
-the same names there.)
+(The sync flavour's counterpart is ``_sync/_io.py``, hand-written too; code generated from the
+async source calls the same names there.)
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._config import Config
-from ._transports.timing import Deadline
+from .._config import Config
+from .._transports.timing import Deadline
 
 if sys.version_info >= (3, 11):
     from asyncio import Timeout, timeout_at
@@ -32,7 +31,7 @@ else:  # pragma: no cover - Python 3.10
 
 
 if TYPE_CHECKING:
-    from ._transports._async.base import AsyncTransport
+    from .._transports._async.base import AsyncTransport
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -68,7 +67,7 @@ async def run_to_end(fn: Callable[..., R], *args: Any) -> R:
     """``run_blocking(fn, *args)`` for cleanup that must not be cut short: when the caller is
     cancelled, ``fn`` still runs to its end before the cancellation propagates.
 
-    Example: ``await run_to_end(sink.discard)``.
+    Example: ``await run_to_end(opened.discard)``.
     """
     job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
     await _settled(job)
@@ -80,7 +79,7 @@ async def open_blocking(fn: Callable[..., R], release: Callable[[R], object], *a
     cancelled while ``fn`` runs, what it opened is released before the cancellation propagates,
     rather than left behind (a temporary file, say).
 
-    Example: ``sink = await open_blocking(open_destination, lambda s: s.discard(), "a.bin")``.
+    Example: ``opened = await open_blocking(open_destination, lambda o: o.discard(), "a.bin")``.
     """
     job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
     try:
@@ -144,7 +143,7 @@ class enforce:
         self._scope = timeout_at(self._when())
 
     def _when(self) -> float:
-        return self._loop.time() + (self._deadline.expires_at() - time.monotonic())
+        return self._loop.time() + self._deadline.remaining()
 
     def _reschedule(self) -> None:
         _move(self._scope, self._when())
@@ -168,6 +167,6 @@ class enforce:
 
 def default_transport(config: Config) -> AsyncTransport:
     """The async flavour's transport: aiohttp (chosen by measurement, docs/benchmarks.md)."""
-    from ._transports.aiohttp import AiohttpTransport
+    from .._transports.aiohttp import AiohttpTransport
 
     return AiohttpTransport(config)

@@ -1,24 +1,26 @@
 """Folder transfers of :class:`AsyncContextService`: walk, list, plan, then move the files a
 bounded number at a time (the rules are in :mod:`agentbay._folders`).
 
-Each file goes through ``upload_file`` / ``download_file``, retries included. Disk work (the
-walk, folders, mtimes, deletions) runs through ``run_blocking``; the listing goes a folder level
-at a time, ``concurrency`` folders at once.
+A folder transfer is handed what it uses, as small callables (:class:`Remote`): a page of a
+folder's listing, one file's upload, download and deletion; never the service. Each file goes
+through ``upload_file`` / ``download_file``, retries included. Disk work (the walk, folders,
+mtimes, deletions) runs through ``run_blocking``; the listing goes a folder level at a time,
+``concurrency`` folders at once, each folder through the one paginator.
 
 Example::
 
     options = Options(concurrency=16, only_changed=True, delete_extra=False, dry_run=False)
-    result = await upload_folder(service, "ctx-1", "photos", "/photos", options, None)
+    result = await upload_folder(remote, "ctx-1", "photos", "/photos", options, None)
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import attrs
 
-from .. import _checks, _transfer
+from .. import _checks, _local
 from .._errors import AgentBayError
 from .._folders import (
     FolderProgress,
@@ -34,13 +36,51 @@ from .._folders import (
     stamp_download,
     walk_local,
 )
-from .._io_async import map_bounded, run_blocking
-from .._models import ContextFileEntry, FolderTransferResult
-
-if TYPE_CHECKING:
-    from .context import AsyncContextService
+from .._models import ContextFileEntry, ContextFileListResult, FolderTransferResult, OperationResult
+from ._io import map_bounded, run_blocking
+from ._paging import pages
 
 LIST_PAGE_SIZE = 100  # entries per DescribeContextFiles page (the service's most)
+
+
+class _ListPage(Protocol):
+    """``list_page(context_id, folder, page_size, token)``: one page of a folder's entries."""
+
+    async def __call__(
+        self, context_id: str, folder: str, page_size: int, token: str | None, /
+    ) -> ContextFileListResult: ...
+
+
+class _MoveFile(Protocol):
+    """``upload_file`` or ``download_file``: one file, with its progress callback."""
+
+    async def __call__(
+        self,
+        context_id: str,
+        file_path: str,
+        local: str,
+        /,
+        *,
+        progress: _local.ProgressCallback | None = None,
+    ) -> OperationResult: ...
+
+
+class _DeleteFile(Protocol):
+    """``delete_file(context_id, path)``."""
+
+    async def __call__(self, context_id: str, file_path: str, /) -> OperationResult: ...
+
+
+@attrs.frozen
+class Remote:
+    """What a folder transfer uses of the context, as callables the service hands it:
+    ``list_page(context_id, folder, page_size, token)`` (one page of a folder's entries),
+    ``upload_file``, ``download_file`` and ``delete_file(context_id, path)``."""
+
+    list_page: _ListPage
+    upload_file: _MoveFile
+    download_file: _MoveFile
+    delete_file: _DeleteFile
 
 
 @attrs.frozen
@@ -83,7 +123,7 @@ def _finished(result: FolderTransferResult) -> FolderTransferResult:
 
 
 async def list_remote(
-    service: AsyncContextService, context_id: str, remote_root: str, concurrency: int
+    remote: Remote, context_id: str, remote_root: str, concurrency: int
 ) -> RemoteListing:
     """Every file below ``remote_root``, a folder level at a time, ``concurrency`` folders at
     once; a folder that cannot be listed is recorded as such (its partial pages dropped)."""
@@ -91,17 +131,21 @@ async def list_remote(
 
     async def entries_of(folder: str) -> tuple[list[ContextFileEntry], str | None]:
         entries: list[ContextFileEntry] = []
+
+        async def page(token: str | None) -> ContextFileListResult:
+            return await remote.list_page(context_id, folder, LIST_PAGE_SIZE, token)
+
         try:
-            async for entry in service.iter_files(context_id, folder, LIST_PAGE_SIZE):
-                entries.append(entry)
+            async for listed in pages(page, "list files"):
+                entries.extend(listed.entries)
         except AgentBayError as exc:
             return [], exc.message
         return entries, None
 
     while listing.pending:
         folders, listing.pending = listing.pending, []
-        pages = await map_bounded(entries_of, folders, concurrency)
-        for folder, (entries, problem) in zip(folders, pages, strict=True):
+        listed = await map_bounded(entries_of, folders, concurrency)
+        for folder, (entries, problem) in zip(folders, listed, strict=True):
             if problem is not None:
                 listing.folder_failed(folder, problem)
             for entry in entries:
@@ -110,7 +154,7 @@ async def list_remote(
 
 
 async def upload_folder(
-    service: AsyncContextService,
+    remote: Remote,
     context_id: str,
     local_folder: str | os.PathLike[str],
     remote_folder: str,
@@ -121,35 +165,35 @@ async def upload_folder(
     ``upload_folder``)."""
     _checks.check_text("context_id", context_id)
     local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
-    _transfer.check_progress(callback)
+    _local.check_progress(callback)
     files, problems = await run_blocking(walk_local, local_root)
     result = FolderTransferResult()
     result.failed = {remote_path(remote_root, path): why for path, why in problems.items()}
-    remote = {}
+    remote_files = {}
     if options.only_changed or options.delete_extra:
-        listing = await list_remote(service, context_id, remote_root, options.concurrency)
+        listing = await list_remote(remote, context_id, remote_root, options.concurrency)
         result.failed.update(listing.problems)
         if "" in listing.protected:  # the folder itself could not be listed
             return _finished(result)
-        remote = listing.files
+        remote_files = listing.files
     plan = plan_upload(
         files,
-        remote,
+        remote_files,
         only_changed=options.only_changed,
         delete_extra=options.delete_extra,
         protect=problems,
     )
 
-    async def send(relative: str, tracker: _transfer.ProgressCallback) -> int:
+    async def send(relative: str, tracker: _local.ProgressCallback) -> int:
         local = os.path.join(local_root, *relative.split("/"))
         path = remote_path(remote_root, relative)
-        outcome = await service.upload_file(context_id, path, local, progress=tracker)
+        outcome = await remote.upload_file(context_id, path, local, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
         return int(outcome.data)
 
     async def delete(relative: str) -> None:
-        outcome = await service.delete_file(context_id, remote_path(remote_root, relative))
+        outcome = await remote.delete_file(context_id, remote_path(remote_root, relative))
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
 
@@ -157,7 +201,7 @@ async def upload_folder(
 
 
 async def download_folder(
-    service: AsyncContextService,
+    remote: Remote,
     context_id: str,
     remote_folder: str,
     local_folder: str | os.PathLike[str],
@@ -168,10 +212,10 @@ async def download_folder(
     ``download_folder``)."""
     _checks.check_text("context_id", context_id)
     local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
-    _transfer.check_progress(callback)
+    _local.check_progress(callback)
     if not options.dry_run:
         await run_blocking(_make_folder, local_root)
-    listing = await list_remote(service, context_id, remote_root, options.concurrency)
+    listing = await list_remote(remote, context_id, remote_root, options.concurrency)
     result = FolderTransferResult(failed=dict(listing.problems))
     if "" in listing.protected:
         return _finished(result)
@@ -198,10 +242,10 @@ async def download_folder(
         total_bytes=sum(listing.files[p].size or 0 for p in plan.transfer if p not in refused),
     )
 
-    async def fetch(relative: str, tracker: _transfer.ProgressCallback) -> int:
+    async def fetch(relative: str, tracker: _local.ProgressCallback) -> int:
         target = await run_blocking(prepare_download_path, local_root, relative)
         path = remote_path(remote_root, relative)
-        outcome = await service.download_file(context_id, path, target, progress=tracker)
+        outcome = await remote.download_file(context_id, path, target, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
         try:
@@ -232,7 +276,7 @@ class _Move(Protocol):
     """Moves one file (its relative path), reporting to ``tracker``; returns its size, raises
     :class:`AgentBayError` when it fails."""
 
-    async def __call__(self, relative: str, tracker: _transfer.ProgressCallback) -> int: ...
+    async def __call__(self, relative: str, tracker: _local.ProgressCallback) -> int: ...
 
 
 class _Delete(Protocol):

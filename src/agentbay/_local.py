@@ -1,19 +1,18 @@
-"""File transfers, the parts both flavours share: sources, destinations, progress, messages.
+"""The local side of a file transfer, shared by both flavours: sources, destinations, progress.
 
 A source is opened (and checked) before anything is sent and read in :data:`CHUNK_SIZE`
 chunks, and read again from its start when a transfer is retried. A download to a path is
 written to a temporary file next to the destination and renamed into place only by
-:meth:`TempFileSink.commit`; :meth:`Sink.discard` removes it otherwise. Everything here blocks
-on the disk (the async flavour calls it through ``run_blocking``); nothing touches the network.
+:meth:`TempFileDestination.commit`; :meth:`OpenedDestination.discard` removes it otherwise.
+Everything here blocks on the disk (the async flavour calls it through ``run_blocking``);
+nothing touches the network.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http
 import io
 import os
-import re
 import secrets
 import stat
 import threading
@@ -21,15 +20,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ._errors import AgentBayError
-from ._models import FileUrlResult, OperationResult
 from ._reply import printable
-from ._transports.http import CHUNK_SIZE, Answer
-
-SNIPPET_LENGTH = 200
-HEAD_LENGTH = 1024
-# A field of a JSON ({"Code": "x"}) or XML (<Code>x</Code>) error body of object storage.
-_FIELD = r'"{name}"\s*:\s*"([^"]*)"|<{name}>([^<]*)</{name}>'
-_CONTENT_RANGE = re.compile(r"bytes\s+(?:([0-9]{1,18})-([0-9]{1,18})|\*)/([0-9]{1,18}|\*)", re.I)
+from ._transports.http import CHUNK_SIZE
 
 ProgressCallback = Callable[[int, int | None], object]
 
@@ -218,8 +210,9 @@ class _Unseekable:
         self._file.close()
 
 
-class Sink:
-    """Where downloaded chunks go: here, a file object written as is. Blocking, and safe to
+class OpenedDestination:
+    """A download's destination, open: where downloaded chunks go; here, a file object written
+    as is. Blocking, and safe to
     call from the threads of the async flavour (one call at a time)."""
 
     def __init__(self, writer: BinaryWriter, label: str = "the destination") -> None:
@@ -265,7 +258,7 @@ class Sink:
         """Undo an incomplete download (a file object keeps what was written)."""
 
 
-class TempFileSink(Sink):
+class TempFileDestination(OpenedDestination):
     """Writes to a temporary file next to ``path``, renamed onto ``path`` by :meth:`commit`."""
 
     def __init__(self, path: str) -> None:
@@ -303,88 +296,19 @@ class TempFileSink(Sink):
                     os.unlink(self.temp_path)
 
 
-def open_destination(destination: Destination) -> Sink:
-    """A :class:`Sink` for ``destination``; call its ``discard()`` when done. Blocking.
+def open_destination(destination: Destination) -> OpenedDestination:
+    """A :class:`OpenedDestination` for ``destination``; call its ``discard()`` when done. Blocking.
 
     Raises :class:`AgentBayError` for a destination of the wrong type or a folder that cannot be
     written.
     """
     if isinstance(destination, (str, os.PathLike)):
-        return TempFileSink(os.fspath(destination))
+        return TempFileDestination(os.fspath(destination))
     if _has_method(destination, "write"):
-        return Sink(destination)
+        return OpenedDestination(destination)
     raise AgentBayError(
         f"destination must be a path or a binary file object, got {type(destination).__name__}"
     )
-
-
-def url_failure(url: FileUrlResult) -> OperationResult:
-    """The failed result of a transfer whose presigned URL could not be had."""
-    return OperationResult(
-        request_id=url.request_id,
-        success=False,
-        error_message=url.error_message,
-        code=url.code,
-        message=url.message,
-        http_status_code=url.http_status_code,
-    )
-
-
-def _field(name: str, text: str) -> str:
-    match = re.search(_FIELD.format(name=name), text)
-    return (match.group(1) or match.group(2) or "") if match else ""
-
-
-def _describe(text: str) -> str:
-    """``[Code] Message`` from a JSON or XML error body, else its first characters."""
-    code, message = _field("Code", text), _field("Message", text)
-    return f"[{code}] {message}" if code and message else text[:SNIPPET_LENGTH]
-
-
-def storage_failure(url: FileUrlResult, status: int, head: bytes) -> OperationResult:
-    """The failed result of a transfer that storage answered with an HTTP error status."""
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = ""
-    text = " ".join(head[:HEAD_LENGTH].decode("utf-8", "replace").split())
-    reason = _describe(text) or phrase or "no details"
-    return OperationResult(
-        request_id=url.request_id,
-        success=False,
-        error_message=f"Storage answered HTTP {status}: {reason}",
-        code=_field("Code", text),
-        message=_field("Message", text),
-        http_status_code=status,
-    )
-
-
-def error_failure(url: FileUrlResult, message: str, code: str) -> OperationResult:
-    """The failed result of a transfer cut short by the network or by local I/O (``code``:
-    ``"SDK.ConnectionBroken"``, ``"SDK.LocalIOError"``, ...)."""
-    return OperationResult(
-        request_id=url.request_id, success=False, error_message=message, code=code, message=message
-    )
-
-
-def transfer_result(url: FileUrlResult, answer: Answer, size: int) -> OperationResult:
-    """The result of a transfer storage answered: on success ``data`` is the bytes moved."""
-    if not 200 <= answer.status < 300:
-        return storage_failure(url, answer.status, answer.body)
-    return OperationResult(request_id=url.request_id, success=True, data=size)
-
-
-def content_range(value: str | None) -> tuple[int | None, int | None, int | None]:
-    """``(first, last, total)`` of a Content-Range header; None for what is absent or ``*``.
-
-    >>> content_range("bytes 10-99/100"), content_range("bytes */100"), content_range("x")
-    ((10, 99, 100), (None, None, 100), (None, None, None))
-    """
-    match = _CONTENT_RANGE.fullmatch((value or "").strip())
-    if match is None:
-        return None, None, None
-    first, last, total = (int(g) if g and g.isdigit() else None for g in match.groups())
-    return first, last, total
 
 
 def read_chunk(reader: BinaryReader, size: int, label: str) -> bytes:

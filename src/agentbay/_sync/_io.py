@@ -1,7 +1,8 @@
 """What only the sync flavour has: its sleep, how it enforces a deadline, how it runs blocking
 work (in the calling thread) and bounded concurrent work (a thread pool), its default transport.
 
-(Code generated from the async source calls the same names as ``_io_async`` has.)
+Hand-written, like ``_async/_io.py`` (code generated from the async source calls the same
+names as it has); ``scripts/unasync.py`` leaves this file alone.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._config import Config
-from ._transports.timing import Deadline
+from .._config import Config
+from .._transports.timing import Deadline
 
 if TYPE_CHECKING:
-    from ._transports._sync.base import Transport
+    from .._transports._sync.base import Transport
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,7 +41,7 @@ def run_blocking(fn: Callable[..., R], *args: Any) -> R:
 def run_to_end(fn: Callable[..., R], *args: Any) -> R:
     """``fn(*args)``, right here (the async flavour shields such cleanup from cancellation).
 
-    Example: ``run_to_end(sink.discard)``.
+    Example: ``run_to_end(opened.discard)``.
     """
     return fn(*args)
 
@@ -49,7 +50,7 @@ def open_blocking(fn: Callable[..., R], release: Callable[[R], object], *args: A
     """``fn(*args)``, right here; ``release`` is for the async flavour, whose caller can be
     cancelled while ``fn`` runs in a worker thread.
 
-    Example: ``sink = open_blocking(open_destination, lambda s: s.discard(), "a.bin")``.
+    Example: ``opened = open_blocking(open_destination, lambda o: o.discard(), "a.bin")``.
     """
     return fn(*args)
 
@@ -126,6 +127,6 @@ class enforce:
 
 def default_transport(config: Config) -> Transport:
     """The sync flavour's transport: urllib3 (chosen by measurement, docs/benchmarks.md)."""
-    from ._transports.urllib3 import Urllib3Transport
+    from .._transports.urllib3 import Urllib3Transport
 
     return Urllib3Transport(config)
