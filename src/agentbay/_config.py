@@ -23,6 +23,12 @@ def _int_at_least(lowest: int) -> Callable[["Config", "attrs.Attribute[int]", in
     return check
 
 
+def _bool(instance: "Config", attribute: "attrs.Attribute[bool]", value: bool) -> None:
+    """An attrs validator: the value is a bool (not merely truthy)."""
+    if not isinstance(value, bool):
+        raise AgentBayError(f"Config.{attribute.name} must be a bool, got {value!r}")
+
+
 @attrs.define
 class Config:
     """Where and how the client talks to the service.
@@ -30,6 +36,8 @@ class Config:
     ``endpoint`` is a bare host (HTTPS) or a full URL used as is (``http://127.0.0.1:8765``).
     ``timeout_ms`` bounds every attempt of every call; ``max_retries`` transient failures are
     retried with backoff (0 disables); ``max_connections`` sizes the connection pool.
+    ``verify_crc`` checks every transfer's bytes against the CRC-64 storage answers with
+    (``x-oss-hash-crc64ecma``); ``False`` skips computing it (docs/transfers.md).
 
     Example::
 
@@ -42,6 +50,7 @@ class Config:
     region_id: str | None = None
     max_retries: int = attrs.field(default=3, validator=_int_at_least(0), kw_only=True)
     max_connections: int = attrs.field(default=100, validator=_int_at_least(1), kw_only=True)
+    verify_crc: bool = attrs.field(default=True, validator=_bool, kw_only=True)
 
     @classmethod
     def from_env(cls) -> "Config":

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Callable, Mapping
 from typing import Protocol
 
+from .._crc64 import HEADER as CRC64_HEADER
 from .._transports._sync.base import HTTPResponse, Transport
 from .._transports.errors import Kind, TransportError, malformed, too_large
 from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Response, check_url, content_length
@@ -83,7 +84,9 @@ def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Response(response.status, head, response.header("retry-after"))
+    return Response(
+        response.status, head, response.header("retry-after"), crc64=response.header(CRC64_HEADER)
+    )
 
 
 def receive_stream(
@@ -105,7 +108,11 @@ def receive_stream(
                     head, _ = _read_upto(response, deadline, HEAD_LIMIT)
                     retry_after = response.header("retry-after")
                     return Response(
-                        response.status, head, retry_after, response.header("content-range")
+                        response.status,
+                        head,
+                        retry_after,
+                        response.header("content-range"),
+                        response.header(CRC64_HEADER),
                     )
                 _declared_length(response)  # a Content-Length that is not one: malformed
                 destination.begin(response.status, response.header)
