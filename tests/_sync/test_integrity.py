@@ -135,6 +135,28 @@ def test_an_upload_stored_wrong_now_and_then_ends_stored_right(transport: str) -
                 assert back.getvalue() == DATA
 
 
+def test_folder_transfers_are_checked_file_by_file(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "a.bin").write_bytes(DATA[:5000])
+    (tree / "sub" / "b.bin").write_bytes(DATA[5000:9000])
+    with running(tmp_path / "data", faults="put_corrupt=1") as url:
+        with connect(url, "default", max_retries=0) as client:
+            context_id = (client.context.get("integrity", create=True)).context_id
+            up = client.context.upload_folder(context_id, tree, "/t")
+    assert sorted(up.failed) == ["/t/a.bin", "/t/sub/b.bin"]
+    assert all("CRC-64 mismatch on /t/" in why for why in up.failed.values())
+    with running(tmp_path / "data") as url:  # stored wrong: put them right
+        with connect(url, "default") as client:
+            again = client.context.upload_folder(context_id, tree, "/t", only_changed=False)
+            assert again.success and len(again.transferred) == 2
+    with running(tmp_path / "data", faults="transfer_corrupt=1") as url:
+        with connect(url, "default", max_retries=0) as client:
+            down = client.context.download_folder(context_id, "/t/", tmp_path / "copy")
+    assert sorted(down.failed) == ["/t/a.bin", "/t/sub/b.bin"]
+    assert [p for p in (tmp_path / "copy").rglob("*") if p.is_file()] == []
+
+
 def test_with_checking_off_nothing_is_checked(tmp_path: Path) -> None:
     with running(tmp_path / "data") as url:
         with connect(url, "default") as client:
