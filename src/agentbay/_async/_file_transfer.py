@@ -39,7 +39,7 @@ from .._redact import without_query_of
 from .._transports.errors import Kind, TransportError
 from .._transports.http import Response, content_length, content_range
 from .._transports.timing import Deadline
-from ._io import Behind, open_blocking, run_blocking, run_to_end, sleep
+from ._io import open_blocking, run_blocking, run_to_end, sleep
 
 if TYPE_CHECKING:
     from ._channel import AsyncChannel
@@ -250,12 +250,7 @@ class Download(_Transfer):
         their CRC-64 matches storage's. A mismatch drops what was written: the next attempt
         starts over."""
         resumable = self._resumable
-        try:
-            response = await self._channel.download(
-                url.url, resumable.headers(), resumable, deadline
-            )
-        finally:
-            await resumable.settle()
+        response = await self._channel.download(url.url, resumable.headers(), resumable, deadline)
         ended = resumable.ended(url, response)
         if ended.result.success:
             size = self._destination.written
@@ -281,7 +276,6 @@ class _Resumable:
         self._progress = progress
         self._verify = verify
         self.crc: _crc64.Crc64 | None = None  # of the bytes written (None: not checked)
-        self._crc_behind = Behind()  # the CRC of a chunk runs while the next one is read
         self.answered: str | None = None  # the file's x-oss-hash-crc64ecma, as storage sent it
         self._validator: str | None = None  # the ETag or Last-Modified of the whole file
         self._total: int | None = None
@@ -318,7 +312,6 @@ class _Resumable:
             self._progress.resume(total)
             self.answered = header(_crc64.HEADER)  # the whole file's; the CRC goes on
             return
-        await self._crc_behind.settle()
         if not await run_blocking(self._destination.restart):
             raise _local.LocalIOError(
                 "Cannot start the download over: the destination cannot be rewound"
@@ -331,16 +324,9 @@ class _Resumable:
         self._progress.start(self._total)
 
     async def write(self, chunk: bytes) -> None:
-        """Write one chunk (off the event loop) and report it; its CRC runs behind, while the
-        next chunk is read."""
-        await run_blocking(self._destination.write, chunk)
-        if self.crc is not None:
-            await self._crc_behind.then(self.crc.update, chunk)
+        """Write one chunk and add it to the CRC (off the event loop); report it."""
+        await run_blocking(_write_chunk, self._destination, self.crc, chunk)
         self._progress.advance(len(chunk))
-
-    async def settle(self) -> None:
-        """Wait for the CRC of the last chunk: ``crc`` then covers every byte written."""
-        await self._crc_behind.settle()
 
     def start_over(self) -> None:
         """The next attempt asks for the whole file (what was written is not to be trusted)."""
@@ -372,6 +358,15 @@ def _next_chunk(source: _local.OpenedSource, crc: _crc64.Crc64 | None) -> bytes:
     if crc is not None:
         crc.update(chunk)
     return chunk
+
+
+def _write_chunk(
+    destination: _local.OpenedDestination, crc: _crc64.Crc64 | None, chunk: bytes
+) -> None:
+    """Write ``chunk``, then add it to ``crc`` (blocking: in the writing thread)."""
+    destination.write(chunk)
+    if crc is not None:
+        crc.update(chunk)
 
 
 async def upload(

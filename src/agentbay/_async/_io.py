@@ -92,33 +92,6 @@ async def open_blocking(fn: Callable[..., R], release: Callable[[R], object], *a
     return job.result()
 
 
-class Behind:
-    """Blocking jobs run in a worker thread one after another, while the caller goes on: a
-    download's CRC of one chunk runs while the next chunk is read.
-
-    Example::
-
-        behind = Behind()
-        await behind.then(crc.update, chunk)  # waits for the job before, then starts this one
-        await behind.settle()  # every job has ended (raises the first one's error)
-    """
-
-    def __init__(self) -> None:
-        self._job: asyncio.Future[Any] | None = None
-
-    async def then(self, fn: Callable[..., object], *args: Any) -> None:
-        """Start ``fn(*args)`` once the job before it has ended."""
-        await self.settle()
-        self._job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
-
-    async def settle(self) -> None:
-        """Wait until the last job has ended (a cancellation waits for it too); its error."""
-        job, self._job = self._job, None
-        if job is not None:
-            await _settled(job)
-            job.result()
-
-
 def _nothing() -> None:
     return None
 

@@ -40,7 +40,7 @@ from .._redact import without_query_of
 from .._transports.errors import Kind, TransportError
 from .._transports.http import Response, content_length, content_range
 from .._transports.timing import Deadline
-from ._io import Behind, open_blocking, run_blocking, run_to_end, sleep
+from ._io import open_blocking, run_blocking, run_to_end, sleep
 
 if TYPE_CHECKING:
     from ._channel import Channel
@@ -251,12 +251,7 @@ class Download(_Transfer):
         their CRC-64 matches storage's. A mismatch drops what was written: the next attempt
         starts over."""
         resumable = self._resumable
-        try:
-            response = self._channel.download(
-                url.url, resumable.headers(), resumable, deadline
-            )
-        finally:
-            resumable.settle()
+        response = self._channel.download(url.url, resumable.headers(), resumable, deadline)
         ended = resumable.ended(url, response)
         if ended.result.success:
             size = self._destination.written
@@ -282,7 +277,6 @@ class _Resumable:
         self._progress = progress
         self._verify = verify
         self.crc: _crc64.Crc64 | None = None  # of the bytes written (None: not checked)
-        self._crc_behind = Behind()  # the CRC of a chunk runs while the next one is read
         self.answered: str | None = None  # the file's x-oss-hash-crc64ecma, as storage sent it
         self._validator: str | None = None  # the ETag or Last-Modified of the whole file
         self._total: int | None = None
@@ -319,7 +313,6 @@ class _Resumable:
             self._progress.resume(total)
             self.answered = header(_crc64.HEADER)  # the whole file's; the CRC goes on
             return
-        self._crc_behind.settle()
         if not run_blocking(self._destination.restart):
             raise _local.LocalIOError(
                 "Cannot start the download over: the destination cannot be rewound"
@@ -332,16 +325,9 @@ class _Resumable:
         self._progress.start(self._total)
 
     def write(self, chunk: bytes) -> None:
-        """Write one chunk (off the event loop) and report it; its CRC runs behind, while the
-        next chunk is read."""
-        run_blocking(self._destination.write, chunk)
-        if self.crc is not None:
-            self._crc_behind.then(self.crc.update, chunk)
+        """Write one chunk and add it to the CRC (off the event loop); report it."""
+        run_blocking(_write_chunk, self._destination, self.crc, chunk)
         self._progress.advance(len(chunk))
-
-    def settle(self) -> None:
-        """Wait for the CRC of the last chunk: ``crc`` then covers every byte written."""
-        self._crc_behind.settle()
 
     def start_over(self) -> None:
         """The next attempt asks for the whole file (what was written is not to be trusted)."""
@@ -373,6 +359,15 @@ def _next_chunk(source: _local.OpenedSource, crc: _crc64.Crc64 | None) -> bytes:
     if crc is not None:
         crc.update(chunk)
     return chunk
+
+
+def _write_chunk(
+    destination: _local.OpenedDestination, crc: _crc64.Crc64 | None, chunk: bytes
+) -> None:
+    """Write ``chunk``, then add it to ``crc`` (blocking: in the writing thread)."""
+    destination.write(chunk)
+    if crc is not None:
+        crc.update(chunk)
 
 
 def upload(

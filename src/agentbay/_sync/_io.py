@@ -55,21 +55,6 @@ def open_blocking(fn: Callable[..., R], release: Callable[[R], object], *args: A
     return fn(*args)
 
 
-class Behind:
-    """The async flavour runs these jobs in a worker thread behind the caller; here each runs
-    right away, in the calling thread.
-
-    Example: ``behind.then(crc.update, chunk)``, then ``behind.settle()``.
-    """
-
-    def then(self, fn: Callable[..., object], *args: Any) -> None:
-        """``fn(*args)``, right here."""
-        fn(*args)
-
-    def settle(self) -> None:
-        """Nothing is left running."""
-
-
 def _nothing() -> None:
     return None
 
