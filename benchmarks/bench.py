@@ -273,8 +273,12 @@ class Settings:
     fleet_calls: int = 2000
 
 
-def _config(endpoint: str) -> Config:
-    return Config(endpoint=endpoint, timeout_ms=TIMEOUT_MS)
+def _config(endpoint: str, **more: Any) -> Config:
+    return Config(endpoint=endpoint, timeout_ms=TIMEOUT_MS, **more)
+
+
+CRC_OFF = ", verify_crc=False"  # row D's candidates without the CRC-64 check
+CRC_GOAL = 0.95  # the check costs at most 5 % of a transfer's throughput
 
 
 def _check(ok: bool, what: object) -> None:
@@ -977,20 +981,24 @@ def scenario_transfers(table: Table, cfg: Settings, endpoint: str) -> None:
                     done += len(chunk)
             expect(f"raw GET: HTTP {response.status_code}", response.status_code == 200, done)
 
-        def sdk_put() -> None:
-            result = sdk.context.upload_file(cid, "/sdk.bin", source)
+        unchecked = AgentBay(API_KEY, _config(endpoint, verify_crc=False))
+
+        def sdk_put(bay: AgentBay = sdk) -> None:
+            result = bay.context.upload_file(cid, "/sdk.bin", source)
             expect(f"upload_file: {result.error_message}", result.success, result.data)
 
-        def sdk_get() -> None:
+        def sdk_get(bay: AgentBay = sdk) -> None:
             sink = Discard()
-            result = sdk.context.download_file(cid, "/get.bin", sink)
+            result = bay.context.download_file(cid, "/get.bin", sink)
             expect(f"download_file: {result.error_message}", result.success, sink.size)
 
         sync_ops: dict[str, Callable[[], None]] = {
             "sync PUT httpx.Client (raw, streamed)": raw_put,
             "sync PUT agentbay upload_file (urllib3)": sdk_put,
+            f"sync PUT agentbay upload_file (urllib3){CRC_OFF}": lambda: sdk_put(unchecked),
             "sync GET httpx.Client.stream (raw)": raw_get,
             "sync GET agentbay download_file (urllib3)": sdk_get,
+            f"sync GET agentbay download_file (urllib3){CRC_OFF}": lambda: sdk_get(unchecked),
         }
 
         def measure_sync(name: str) -> float:
@@ -1006,6 +1014,7 @@ def scenario_transfers(table: Table, cfg: Settings, endpoint: str) -> None:
         finally:
             hx.close()
             sdk.close()
+            unchecked.close()
 
         # ---- async
         async def run_async() -> dict[str, float]:
@@ -1031,20 +1040,24 @@ def scenario_transfers(table: Table, cfg: Settings, endpoint: str) -> None:
                         done += len(chunk)
                 expect(f"raw GET: HTTP {response.status_code}", response.status_code == 200, done)
 
-            async def sdk_put() -> None:
-                result = await sdk.context.upload_file(cid, "/sdk.bin", source)
+            unchecked = AsyncAgentBay(API_KEY, _config(endpoint, verify_crc=False))
+
+            async def sdk_put(bay: AsyncAgentBay = sdk) -> None:
+                result = await bay.context.upload_file(cid, "/sdk.bin", source)
                 expect(f"upload_file: {result.error_message}", result.success, result.data)
 
-            async def sdk_get() -> None:
+            async def sdk_get(bay: AsyncAgentBay = sdk) -> None:
                 sink = Discard()
-                result = await sdk.context.download_file(cid, "/get.bin", sink)
+                result = await bay.context.download_file(cid, "/get.bin", sink)
                 expect(f"download_file: {result.error_message}", result.success, sink.size)
 
             ops: dict[str, Callable[[], Awaitable[None]]] = {
                 "async PUT httpx.AsyncClient (raw, streamed)": raw_put,
                 "async PUT agentbay upload_file (aiohttp)": sdk_put,
+                f"async PUT agentbay upload_file (aiohttp){CRC_OFF}": lambda: sdk_put(unchecked),
                 "async GET httpx.AsyncClient.stream (raw)": raw_get,
                 "async GET agentbay download_file (aiohttp)": sdk_get,
+                f"async GET agentbay download_file (aiohttp){CRC_OFF}": lambda: sdk_get(unchecked),
             }
 
             async def measure(name: str) -> float:
@@ -1060,6 +1073,7 @@ def scenario_transfers(table: Table, cfg: Settings, endpoint: str) -> None:
             finally:
                 await hx.aclose()
                 await sdk.aclose()
+                await unchecked.aclose()
 
         async_res = asyncio.run(run_async())
 
@@ -1079,6 +1093,11 @@ def scenario_transfers(table: Table, cfg: Settings, endpoint: str) -> None:
                     else ""
                 )
             _rows(table, label, cands, part, lambda s: f"{s:.3f} s", notes=notes)
+            # The CRC-64 check's cost: checked against unchecked, in the same run (goal >= 0.95).
+            checked = [n for n in names[1:] if not n.endswith(CRC_OFF)]
+            for name in checked:
+                crc = [Cand(name + CRC_OFF), Cand(name, (">=", CRC_GOAL))]
+                _rows(table, f"{label} CRC", crc, part, lambda s: f"{s:.3f} s")
 
 
 # ======================================================================================

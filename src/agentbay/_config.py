@@ -80,6 +80,12 @@ def _text_or_none(instance: Config, attribute: attrs.Attribute[str | None], valu
         raise AgentBayError(f"Config.{attribute.name} must be a string, got {value!r}")
 
 
+def _bool(instance: Config, attribute: attrs.Attribute[bool], value: bool) -> None:
+    """An attrs validator: the value is a bool (not merely truthy)."""
+    if not isinstance(value, bool):
+        raise AgentBayError(f"Config.{attribute.name} must be a bool, got {value!r}")
+
+
 @attrs.define
 class Config:
     """Where and how the client talks to the service; every argument is optional, in the order
@@ -92,6 +98,8 @@ class Config:
     ``timeout_ms`` bounds every attempt of every call (default 60,000); ``max_retries``
     transient failures are retried with backoff (0 disables); ``max_connections`` sizes the
     connection pool.
+    ``verify_crc`` checks every transfer's bytes against the CRC-64 storage answers with
+    (``x-oss-hash-crc64ecma``); ``False`` skips computing it (docs/transfers.md).
 
     Example::
 
@@ -105,6 +113,7 @@ class Config:
     endpoint: str | None = attrs.field(default=None, validator=_text_or_none)
     max_retries: int = attrs.field(default=3, validator=_int_at_least(0), kw_only=True)
     max_connections: int = attrs.field(default=100, validator=_int_at_least(1), kw_only=True)
+    verify_crc: bool = attrs.field(default=True, validator=_bool, kw_only=True)
 
     @classmethod
     def from_env(cls, env_file: str | os.PathLike[str] | None = None) -> Config:

@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help=(
             "inject faults, e.g. throttle=0.1,error=0.05,latency=20ms,seed=1 into RPC calls, "
-            "transfer_error=0.1,transfer_cut=0.1,transfer_latency=20ms into presigned transfers; "
+            "transfer_error=0.1,transfer_cut=0.1,transfer_latency=20ms into presigned transfers, "
+            "transfer_corrupt=0.1 (a GET's body served with one byte inverted) and "
+            "put_corrupt=0.1 (a PUT stored with one byte inverted); "
             "quotas per account, e.g. quota=200 (calls/s), quota:GetContext=50/2s, "
             "quota_retry_after=1 (send x-acs-retry-after)"
         ),

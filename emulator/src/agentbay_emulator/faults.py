@@ -14,6 +14,11 @@ Presigned transfers have faults of their own: ``transfer_error=0.1,transfer_cut=
 transfer_latency=20ms`` answers about 10 % of them 503 ``ServiceUnavailable``, cuts the
 connection of about 10 % part-way, and delays each by 20 ms. They are drawn from a sequence of
 their own, so adding them never changes which RPC requests fail under the same seed.
+
+Two faults corrupt bytes, so that clients' CRC-64 checks (``x-oss-hash-crc64ecma``) can be
+tested end to end: ``transfer_corrupt=0.1`` inverts one byte of about 10 % of the bodies a GET
+serves (the header keeps the stored file's value), ``put_corrupt=0.1`` stores about 10 % of
+uploads with one byte inverted (the answer's header is the value of what was stored).
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ class TransferFault(enum.Enum):
     NONE = "none"
     ERROR = "error"
     CUT = "cut"
+    CORRUPT = "corrupt"  # a GET's body is served with one byte inverted
+    PUT_CORRUPT = "put_corrupt"  # a PUT's body is stored with one byte inverted
 
 
 def _rate(key: str, value: str) -> float:
@@ -119,16 +126,22 @@ class FaultSpec:
     transfer_latency: float = 0.0
     quotas: tuple[Quota, ...] = ()
     quota_retry_after: bool = False
+    transfer_corrupt: float = 0.0
+    put_corrupt: float = 0.0
 
     def __attrs_post_init__(self) -> None:
         """Check the rates."""
-        rates = (self.throttle, self.error, self.transfer_error, self.transfer_cut)
+        rates = (*self._transfer_rates, self.throttle, self.error)
         if not all(0 <= rate <= 1 for rate in rates):
             raise ValueError("fault rates must be between 0 and 1")
         if self.throttle + self.error > 1:
             raise ValueError("throttle + error must not exceed 1")
         if self.transfer_error + self.transfer_cut > 1:
             raise ValueError("transfer_error + transfer_cut must not exceed 1")
+        # One draw per transfer: error, cut, then a corruption of the transfer's kind.
+        for corrupt in ("transfer_corrupt", "put_corrupt"):
+            if self.transfer_error + self.transfer_cut + getattr(self, corrupt) > 1:
+                raise ValueError(f"transfer_error + transfer_cut + {corrupt} must not exceed 1")
         if self.latency < 0 or self.transfer_latency < 0:
             raise ValueError("latency must not be negative")
 
@@ -137,10 +150,11 @@ class FaultSpec:
         """Read ``throttle=0.1,error=0.05,latency=20ms,seed=1`` (any subset, any order).
 
         The transfer faults read the same way: ``transfer_error=0.1,transfer_cut=0.05,
-        transfer_latency=20ms``; quotas as ``quota=200,quota:GetContext=50/2s,
-        quota_retry_after=1``.
+        transfer_latency=20ms,transfer_corrupt=0.1,put_corrupt=0.1``; quotas as
+        ``quota=200,quota:GetContext=50/2s,quota_retry_after=1``.
         """
-        rates = {"throttle": 0.0, "error": 0.0, "transfer_error": 0.0, "transfer_cut": 0.0}
+        names = ["throttle", "error", "transfer_error", "transfer_cut"]
+        rates = dict.fromkeys([*names, "transfer_corrupt", "put_corrupt"], 0.0)
         latencies = {"latency": 0.0, "transfer_latency": 0.0}
         seed: int | None = None
         quotas: list[Quota] = []
@@ -176,9 +190,13 @@ class FaultSpec:
         )
 
     @property
+    def _transfer_rates(self) -> tuple[float, ...]:
+        return (self.transfer_error, self.transfer_cut, self.transfer_corrupt, self.put_corrupt)
+
+    @property
     def active(self) -> bool:
         """Whether this spec injects anything at all."""
-        rates = (self.throttle, self.error, self.transfer_error, self.transfer_cut)
+        rates = (self.throttle, self.error, *self._transfer_rates)
         return any(rates) or self.latency > 0 or self.transfer_latency > 0 or bool(self.quotas)
 
 
@@ -196,6 +214,8 @@ class FaultInjector:
         self._transfer_random = random.Random(
             None if spec.seed is None else f"transfer-{spec.seed}"
         )
+        # Which byte a corruption inverts: a third sequence, so corrupting changes no later draw.
+        self._offset_random = random.Random(None if spec.seed is None else f"offset-{spec.seed}")
         self._lock = threading.Lock()
 
     def draw(self) -> Fault:
@@ -210,16 +230,27 @@ class FaultInjector:
             return Fault.ERROR
         return Fault.NONE
 
-    def draw_transfer(self) -> TransferFault:
-        """The fault of the next presigned transfer."""
-        if not (self.spec.transfer_error or self.spec.transfer_cut):
+    def draw_transfer(self, method: str = "GET") -> TransferFault:
+        """The fault of the next presigned transfer (``method``: its ``PUT``, ``GET``, ``HEAD``).
+
+        One draw per transfer, whatever its method, so a seed's sequence of errors and cuts is
+        the same with or without the corruptions (which only a GET or a PUT can have).
+        """
+        spec = self.spec
+        if not any(spec._transfer_rates):
             return TransferFault.NONE
         with self._lock:
             value = self._transfer_random.random()
-        if value < self.spec.transfer_error:
+        if value < spec.transfer_error:
             return TransferFault.ERROR
-        if value < self.spec.transfer_error + self.spec.transfer_cut:
+        value -= spec.transfer_error
+        if value < spec.transfer_cut:
             return TransferFault.CUT
+        value -= spec.transfer_cut
+        if method == "GET" and value < spec.transfer_corrupt:
+            return TransferFault.CORRUPT
+        if method == "PUT" and value < spec.put_corrupt:
+            return TransferFault.PUT_CORRUPT
         return TransferFault.NONE
 
     def admit(self, account: str, action: str) -> float | None:
@@ -241,3 +272,8 @@ class FaultInjector:
             for quota, window, used in counts:
                 self._used[(account, quota)] = (window, used + 1)
         return None
+
+    def corrupt_offset(self, length: int) -> int:
+        """Which of ``length`` (> 0) bytes a corrupted transfer inverts."""
+        with self._lock:
+            return self._offset_random.randrange(length)

@@ -47,6 +47,11 @@ class Channel:
         """How many times a transient failure is retried (``Config.max_retries``)."""
         return self._config.max_retries
 
+    @property
+    def verify_crc(self) -> bool:
+        """Whether transfers check their bytes' CRC-64 (``Config.verify_crc``)."""
+        return self._config.verify_crc
+
     def call(
         self, action: str, params: _request.Params, deadline: Deadline | None = None
     ) -> Reply:
