@@ -303,11 +303,12 @@ def test_progress_adds_up_in_the_callers_thread(
             context_id, tree, "/data", progress=progress, concurrency=3
         )
     total, files = sum(map(len, TREE.values())), len(TREE)
-    assert progress.calls[0] == (0, total, 0, files)
+    assert progress.calls[0] == (0, 0, 0, 0)  # at once, before anything is known
     assert progress.calls[-1] == (total, total, files, files)
     assert result.bytes_transferred == total
-    done_files = [numbers[2] for numbers in progress.calls]
-    assert done_files == sorted(done_files)
+    for index in range(4):  # done and totals alike: never back
+        column = [numbers[index] for numbers in progress.calls]
+        assert column == sorted(column)
     assert max(numbers[0] for numbers in progress.calls) == total
     assert progress.threads == {threading.get_ident()}
 
@@ -425,14 +426,15 @@ def test_one_unreadable_file_fails_alone(
 ) -> None:
     from agentbay._sync import _folder_transfer
 
-    real_walk = _folder_transfer.walk_local
+    real_scan = _folder_transfer.scan_folder
 
-    def walk_with_a_ghost(root: str) -> Any:
-        files, problems = real_walk(root)
-        files["ghost.txt"] = files["top.txt"]  # listed, then gone before it is read
-        return files, problems
+    def scan_with_a_ghost(root: str, relative: str) -> Any:
+        scan = real_scan(root, relative)
+        if scan is not None and not relative:
+            scan.files["ghost.txt"] = scan.files["top.txt"]  # listed, then gone before read
+        return scan
 
-    monkeypatch.setattr(_folder_transfer, "walk_local", walk_with_a_ghost)
+    monkeypatch.setattr(_folder_transfer, "scan_folder", scan_with_a_ghost)
     counts: list[tuple[int, int, int]] = []
 
     def progress(

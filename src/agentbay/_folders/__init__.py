@@ -60,8 +60,17 @@ from .paths import (
 )
 from .plan import Plan, download_mtime_ns, plan_download, plan_upload, stamp_download
 from .progress import Aborted, FileProgress, FolderProgress, FolderProgressCallback
-from .remote import RemoteFile, RemoteListing, parse_gmt, remote_file
-from .walk import LocalFile, walk_local
+from .remote import (
+    RemoteFile,
+    RemoteListing,
+    RemoteWalk,
+    below,
+    classify,
+    folder_key,
+    parse_gmt,
+    remote_file,
+)
+from .walk import LocalFile, Scan, scan_folder, walk_local
 
 __all__ = [
     "Aborted",
@@ -72,8 +81,13 @@ __all__ = [
     "Plan",
     "RemoteFile",
     "RemoteListing",
+    "RemoteWalk",
+    "Scan",
     "UnsafePathError",
+    "below",
+    "classify",
     "download_mtime_ns",
+    "folder_key",
     "parse_gmt",
     "plan_download",
     "plan_upload",
@@ -82,6 +96,7 @@ __all__ = [
     "remote_file",
     "remote_path",
     "safe_local_path",
+    "scan_folder",
     "stamp_download",
     "walk_local",
 ]
