@@ -1,5 +1,5 @@
-"""Developer tasks: `nox -s tests`, `lint`, `typecheck`, `codegen`, `interop`, `bench`, `soak`,
-`docs`, `build`, `mutate`."""
+"""Developer tasks: `nox -s tests`, `lint`, `typecheck`, `codegen`, `interop`, `fsspec`, `bench`,
+`soak`, `docs`, `build`, `mutate`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,19 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-q", *session.posargs)
 
 
+FSSPEC_DEPS = ["pandas>=2.2", "pyarrow>=17", "duckdb>=1.1", "dask[distributed]>=2024.12"]
+
+
+@nox.session
+def fsspec(session: nox.Session) -> None:
+    """agentbay:// for the data stack: fsspec's abstract suite, the filesystem's own tests, pandas,
+    pyarrow, DuckDB and dask (two worker processes) round trips, and the docs page's examples,
+    all against the emulator. The `tests` session has no fsspec and collects none of this."""
+    session.install(*EMULATOR, "-e", ".[emulator,fsspec]", *TEST_DEPS, *FSSPEC_DEPS)
+    session.run("pytest", "-q", "tests/fsspec", *session.posargs)
+    session.run("pytest", "-q", "tests/test_docs.py", "-k", "fsspec.md")
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check (the generated _sync code is checked, not formatted)."""
@@ -48,7 +61,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on both packages, the SDK and the emulator."""
     session.install(
-        *EMULATOR, "-e", ".[emulator,cli]", "mypy==2.4.1", "pytest>=8", "async-timeout>=4"
+        *EMULATOR, "-e", ".[emulator,cli,fsspec]", "mypy==2.4.1", "pytest>=8", "async-timeout>=4"
     )
     session.run("mypy", "--strict", "src/agentbay", "emulator/src/agentbay_emulator")
 
@@ -107,7 +120,15 @@ def soak(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmark table, the official SDK's rows included (`nox -s bench -- --quick` for the
     CI smoke run, which asserts nothing about time)."""
-    session.install(*EMULATOR, "-e", ".[emulator]", "uvloop>=0.19", "httpx2>=2.16")
+    session.install(
+        *EMULATOR,
+        "-e",
+        ".[emulator,fsspec]",
+        "uvloop>=0.19",
+        "httpx2>=2.16",
+        "pandas>=2.2",
+        "pyarrow>=17",
+    )
     session.run(
         "python",
         "-m",

@@ -24,6 +24,16 @@ Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md expla
   client over the same tree (goal >= 8); the second, unchanged run against the first; the
   longest a 5 ms asyncio ticker waited beside a 1 GiB upload (a file of data, in the page
   cache) and beside the folder upload (goal <= 25 ms).
+* ``G``  ``agentbay://`` through fsspec (the ``fsspec`` extra, pandas and pyarrow; "n/a" rows
+  without them): ``pd.read_parquet`` of a 256 MiB file against ``download_file`` plus a local
+  ``pd.read_parquet`` (goal >= 0.9); ``fs.cat`` of 1,000 small files at the emulator's
+  ``latency=20ms,transfer_latency=20ms`` against a sequential ``download_file`` loop, per file
+  (the loop times 50 of them; goal >= 8); ``fs.find`` over 10,000 files in 100 folders
+  against 1,000 in 10, per listing page (goal <= 1.25: linear in the pages).
+* ``K``  the emulator at scale: one page of 100 entries of a folder of 50,000 direct children
+  against one of 1,000 (goal <= 2), and an unchanged ``upload_folder`` of the two flat folders
+  (listing only; goal <= 60: linear). The files are written into the data directory and the
+  emulator rebuilds its listing index at start (as it migrates an older data directory).
 * ``I``  import time and RSS in fresh interpreters. Ratio = time against
   ``import httpx, attrs`` (goal <= 1.5, and <= 35 MB).
 
@@ -42,6 +52,7 @@ import asyncio
 import contextlib
 import gc
 import importlib.metadata
+import io
 import json
 import logging
 import math
@@ -49,6 +60,7 @@ import os
 import platform
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -252,6 +264,7 @@ class Settings:
     import_runs: int = 5
     folder_files: int = 1000
     folder_dirs: int = 50
+    listing_files: int = 50_000
 
 
 def _config(endpoint: str) -> Config:
@@ -593,11 +606,12 @@ def scenario_threads(table: Table, cfg: Settings, server: ServerHandle) -> None:
 
 
 @contextlib.contextmanager
-def running_emulator(faults: str | None = None) -> Iterator[str]:
+def running_emulator(faults: str | None = None, data_dir: Path | None = None) -> Iterator[str]:
     """The emulator (``python -m agentbay_emulator``) in a subprocess of its own, on a free
-    port with a temporary data directory (and ``faults``, a ``--faults`` spec); yields its
-    endpoint URL."""
-    with tempfile.TemporaryDirectory(prefix="agentbay-bench-") as data:
+    port with a temporary data directory or ``data_dir`` (and ``faults``, a ``--faults``
+    spec); yields its endpoint URL."""
+    with contextlib.ExitStack() as stack:
+        data = str(data_dir) if data_dir else stack.enter_context(_temporary_dir())
         cmd = [sys.executable, "-m", "agentbay_emulator", "--port", "0", "--data-dir", data]
         cmd += [] if faults is None else ["--faults", faults]
         proc = subprocess.Popen([*cmd, "--log-level", "warning"], stdout=subprocess.PIPE)
@@ -615,6 +629,12 @@ def running_emulator(faults: str | None = None) -> Iterator[str]:
                 proc.wait()
             assert proc.stdout is not None
             proc.stdout.close()
+
+
+@contextlib.contextmanager
+def _temporary_dir() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="agentbay-bench-") as data:
+        yield data
 
 
 def scenario_emulator(table: Table, cfg: Settings, endpoint: str) -> None:
@@ -662,6 +682,80 @@ def scenario_emulator(table: Table, cfg: Settings, endpoint: str) -> None:
                 note=f"p50 {_ms(p50)}, p99 {_ms(p99)} ({n} calls)",
             )
         )
+
+
+def _fill_flat_folders(data: Path, folders: dict[str, Path]) -> str:
+    """A context ``bench-k`` whose folders (``/name``) hold what the local folders hold, every
+    file newer than its local copy (so an upload_folder finds nothing to do); its id.
+
+    The rows go into the data directory in one transaction, fast where 50,000 uploads would
+    take minutes, with the index left to the migration that rebuilds it at the next start."""
+    with running_emulator(data_dir=data) as endpoint, AgentBay(API_KEY, _config(endpoint)) as sdk:
+        created = sdk.context.get(name="bench-k", create=True)
+        _check(created.success, created)
+        cid = created.context_id
+    newer = time.time() + 60
+    rows = [
+        (cid, f"/{name}/{file.name}", f"file-{index:08d}", "0" * 32, file.stat().st_size)
+        for name, local in folders.items()
+        for index, file in enumerate(sorted(local.iterdir()))
+    ]
+    with contextlib.closing(sqlite3.connect(data / "meta.sqlite3")) as db, db:
+        db.executemany(
+            "INSERT INTO files (context_id, path, file_id, blob, size, created, modified)"
+            f" VALUES (?, ?, ?, ?, ?, {newer}, {newer})",
+            rows,
+        )
+        db.execute("PRAGMA user_version = 0")  # the next start rebuilds the listing index
+    return cid
+
+
+def scenario_listing(table: Table, cfg: Settings) -> None:
+    """K: one listing page and an unchanged upload_folder, a folder of 1,000 files against one
+    of ``cfg.listing_files`` (50,000), all direct children."""
+    small, large = 1000, cfg.listing_files
+    with tempfile.TemporaryDirectory(prefix="agentbay-bench-k-") as tmp:
+        trees = {f"flat{n}": Path(tmp) / f"flat{n}" for n in (small, large)}
+        for n, tree in zip((small, large), trees.values(), strict=True):
+            tree.mkdir()
+            for index in range(n):
+                (tree / f"f{index:06d}.txt").write_bytes(b"%d\n" % index)
+        data = Path(tmp) / "data"
+        cid = _fill_flat_folders(data, trees)
+        with running_emulator(data_dir=data) as endpoint:
+
+            async def page(n: int) -> float:
+                async with AsyncAgentBay(API_KEY, _config(endpoint)) as sdk:
+                    first = await sdk.context.list_files(cid, f"/flat{n}", max_results=100)
+                    _check(first.success and len(first.entries) == 100, first)
+                    token = first.next_token
+                    calls = 50 if cfg.quick else 200
+                    started = time.perf_counter()
+                    for _ in range(calls):
+                        listed = await sdk.context.list_files(
+                            cid, f"/flat{n}", max_results=100, next_token=token
+                        )
+                        _check(listed.success and len(listed.entries) == 100, listed)
+                    return (time.perf_counter() - started) / calls
+
+            async def unchanged(n: int) -> float:
+                async with AsyncAgentBay(API_KEY, _config(endpoint)) as sdk:
+                    started = time.perf_counter()
+                    result = await sdk.context.upload_folder(cid, trees[f"flat{n}"], f"/flat{n}")
+                    elapsed = time.perf_counter() - started
+                    _check(result.success and not result.transferred, result.failed)
+                    return elapsed
+
+            page_names = {f"page of 100, folder of {n:,} files": n for n in (small, large)}
+            pages = _best(list(page_names), cfg.repeat, lambda c: asyncio.run(page(page_names[c])))
+            cands = [Cand(name) for name in page_names]
+            cands[1].goal = ("<=", 2.0)
+            _rows(table, "K", cands, pages, _ms, cost=True)
+            up_names = {f"unchanged upload_folder, {n:,} files": n for n in (small, large)}
+            ups = _best(list(up_names), cfg.repeat, lambda c: asyncio.run(unchanged(up_names[c])))
+            cands = [Cand(name) for name in up_names]
+            cands[1].goal = ("<=", 60.0 * large / 50_000)
+            _rows(table, "K", cands, ups, _ms, cost=True)
 
 
 class RssSampler:
@@ -1189,6 +1283,134 @@ def scenario_imports(table: Table, cfg: Settings) -> None:
 
 
 # ======================================================================================
+# G: agentbay:// through fsspec
+# ======================================================================================
+
+
+def _fsspec_missing() -> str | None:
+    """The first of fsspec, pandas, pyarrow that is not installed (None when all are)."""
+    import importlib.util
+
+    return next(
+        (m for m in ("fsspec", "pandas", "pyarrow") if not importlib.util.find_spec(m)), None
+    )
+
+
+def scenario_fsspec(table: Table, cfg: Settings) -> None:
+    """G: pd.read_parquet over agentbay://, fs.cat of many small files, fs.find's pages."""
+    missing = _fsspec_missing()
+    names = ["download_file + local pd.read_parquet", "pd.read_parquet(agentbay://)"]
+    names += ["sequential download_file loop, per file", "fs.cat of many files, per file"]
+    names += ["fs.find, 1/10 of the files, per page", "fs.find, all the files, per page"]
+    if missing is not None:
+        for name in names:
+            table.add(Row("G", name, None, NOT_INSTALLED, note=f"needs {missing}"))
+        return
+    import numpy as np
+    import pandas as pd
+
+    from agentbay.fsspec import AgentBayFileSystem
+
+    def filesystem(endpoint: str) -> Any:
+        return AgentBayFileSystem(
+            api_key=API_KEY, endpoint=endpoint, timeout_ms=TIMEOUT_MS, skip_instance_cache=True
+        )
+
+    # ---- parquet: 256 MiB of incompressible numbers, uncompressed
+    size = (4 if cfg.quick else 256) * MIB
+    results: dict[str, float] = {}
+    with running_emulator() as endpoint, tempfile.TemporaryDirectory() as tmp:
+        source, local = os.path.join(tmp, "big.parquet"), os.path.join(tmp, "copy.parquet")
+        rows = size // 32
+        rng = np.random.default_rng(7)
+        frame = pd.DataFrame({f"c{i}": rng.integers(0, 2**62, rows) for i in range(4)})
+        frame.to_parquet(source, compression=None)
+        fs = filesystem(endpoint)
+        fs.mkdir("bench-g")
+        fs.put_file(source, "bench-g/big.parquet")
+        options = {"api_key": API_KEY, "endpoint": endpoint, "timeout_ms": TIMEOUT_MS}
+        sdk = AgentBay(API_KEY, _config(endpoint))
+        cid = sdk.context.get(name="bench-g").context_id
+
+        def via_download() -> int:
+            _check(sdk.context.download_file(cid, "/big.parquet", local).success, "download")
+            return len(pd.read_parquet(local))
+
+        def via_fsspec() -> int:
+            return len(pd.read_parquet("agentbay://bench-g/big.parquet", storage_options=options))
+
+        measures = {names[0]: via_download, names[1]: via_fsspec}
+        for name, measure in measures.items():
+            _check(measure() == rows, name)
+
+        def timed(name: str) -> float:
+            started = time.perf_counter()
+            measures[name]()
+            return time.perf_counter() - started
+
+        results = _best(names[:2], cfg.repeat, timed)
+        sdk.close()
+    mb = size / MIB
+    note = f"{mb:.0f} MiB, {rows:,} rows x 4 int64 columns, uncompressed"
+    cands = [Cand(names[0], note=note), Cand(names[1], (">=", 0.9), note=note)]
+    _rows(table, "G", cands, results, lambda t: f"{mb / t:.0f} MiB/s")
+
+    # ---- cat and find, every call and transfer 20 ms away
+    files = 40 if cfg.quick else 1000
+    loop_files = 10 if cfg.quick else 50
+    with running_emulator(FOLDER_FAULTS) as endpoint:
+        fs = filesystem(endpoint)
+        fs.mkdir("bench-g")
+        paths = [f"bench-g/small/{i:04}.bin" for i in range(files)]
+        fs.pipe({path: os.urandom(1024) for path in paths})
+        sdk = AgentBay(API_KEY, _config(endpoint))
+        cid = sdk.context.get(name="bench-g").context_id
+
+        def sequential() -> float:
+            started = time.perf_counter()
+            for path in paths[:loop_files]:
+                sink = io.BytesIO()
+                _check(sdk.context.download_file(cid, path[len("bench-g") :], sink).success, path)
+            return (time.perf_counter() - started) / loop_files
+
+        def concurrent() -> float:
+            started = time.perf_counter()
+            got = fs.cat(paths)
+            elapsed = time.perf_counter() - started
+            _check(len(got) == files and all(len(v) == 1024 for v in got.values()), "cat")
+            return elapsed / files
+
+        per_file = {names[2]: sequential, names[3]: concurrent}
+        results = _best(names[2:4], cfg.repeat, lambda name: per_file[name]())
+        note = f"{files:,} files of 1 KiB (the loop: {loop_files})"
+        cands = [Cand(names[2], note=note), Cand(names[3], (">=", 8.0), note=note)]
+        _rows(table, "G", cands, results, _ms)
+
+        # find: 100 files a folder, so every listing page holds the same 100 entries
+        total = 200 if cfg.quick else 10_000
+        small = total // 10
+        fs.pipe({f"bench-g/tree/d{i // 100:03}/{i:05}": b"" for i in range(total)})
+        fs.pipe({f"bench-g/part/d{i // 100:03}/{i:05}": b"" for i in range(small)})
+        pages = {names[4]: 1 + math.ceil(small / 100), names[5]: 1 + math.ceil(total / 100)}
+        roots = {names[4]: "bench-g/part", names[5]: "bench-g/tree"}
+        counts = {names[4]: small, names[5]: total}
+
+        def find(name: str) -> float:
+            fs.invalidate_cache()
+            started = time.perf_counter()
+            found = fs.find(roots[name])
+            elapsed = time.perf_counter() - started
+            _check(len(found) == counts[name], f"find found {len(found)}")
+            return elapsed / pages[name]
+
+        results = _best(names[4:6], cfg.repeat, find)
+        sdk.close()
+    notes = {name: f"{counts[name]:,} files, {pages[name]} pages" for name in names[4:6]}
+    cands = [Cand(names[4]), Cand(names[5], ("<=", 1.25))]
+    _rows(table, "G", cands, results, _ms, cost=True, notes=notes)
+
+
+# ======================================================================================
 # main
 # ======================================================================================
 
@@ -1213,7 +1435,7 @@ def machine() -> str:
     )
 
 
-SCENARIOS = ("A", "B", "C", "D", "E", "F", "I")
+SCENARIOS = ("A", "B", "C", "D", "E", "F", "G", "I", "K")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1221,7 +1443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 90 s)")
     parser.add_argument("--repeat", type=int, default=None, help="timed rounds (best of N)")
     parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma list of A,B,C,D,E,F,I (A includes A0)"
+        "--only", default=",".join(SCENARIOS), help="comma list of A-I,K (A includes A0)"
     )
     parser.add_argument("--transfer-mib", type=int, default=None, help="size of D (1024)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write rows here")
@@ -1235,6 +1457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.import_runs = 2
         cfg.folder_files = 40
         cfg.folder_dirs = 4
+        cfg.listing_files = 5000
     if args.transfer_mib is not None:
         cfg.transfer_bytes = args.transfer_mib * MIB
     wanted = {s.strip().upper() for s in args.only.split(",") if s.strip()}
@@ -1266,6 +1489,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "F" in wanted:
         with running_emulator(FOLDER_FAULTS) as endpoint:
             scenario_folders(table, cfg, endpoint)
+    if "K" in wanted:
+        scenario_listing(table, cfg)
+    if "G" in wanted:
+        scenario_fsspec(table, cfg)
     if "I" in wanted:
         scenario_imports(table, cfg)
 

@@ -74,5 +74,5 @@ def test_every_nox_session_listed_exists() -> None:
     for session in listed:
         assert f"\ndef {session}(session: nox.Session)" in noxfile, session
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
-    assert "nox -s codegen lint typecheck tests interop soak docs build" in ci
-    assert "nox -s codegen lint typecheck tests interop soak docs build" in PAGE
+    assert "nox -s codegen lint typecheck tests fsspec interop soak docs build" in ci
+    assert "nox -s codegen lint typecheck tests fsspec interop soak docs build" in PAGE

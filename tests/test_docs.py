@@ -81,6 +81,8 @@ NOT_RUN: dict[tuple[str, str], str] = {
     ("docs/emulator.md", "pip install agentbay-emulator"): "installs from PyPI",
     ("docs/emulator.md", "pip install wuying-agentbay-sdk"): "installs from PyPI",
     ("docs/emulator.md", "python -m pip install ./emulator"): "installs the checkout",
+    ("docs/fsspec.md", "pip install 'agentbay-contexts[fsspec]'"): "installs from PyPI",
+    ("README.md", "pip install 'agentbay-contexts[fsspec]'"): "installs from PyPI",
     ("docs/emulator.md", "agentbay-emulator --port 8765"): "a server that runs until stopped",
 }
 
@@ -99,6 +101,10 @@ FILES = {
     "big.iso": b"an image\n" * 128,
     "src/main.py": b"print('hello')\n",
 }
+
+# Pages whose blocks need libraries outside the `tests` session: skipped there, run by
+# `nox -s fsspec`, which installs them.
+NEEDS = {"docs/fsspec.md": ("fsspec", "pandas", "pyarrow", "duckdb", "distributed")}
 
 VOLATILE = re.compile(
     r"ctx-[a-z0-9]{16}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
@@ -303,6 +309,8 @@ def new_page(path: Path, endpoint: str, workdir: Path) -> Page:
 def test_page_code_blocks_run(
     path: Path, emulator_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for module in NEEDS.get(relative(path), ()):
+        pytest.importorskip(module, reason=f"{relative(path)} needs {module} (nox -s fsspec)")
     page = new_page(path, emulator_url, tmp_path)
     monkeypatch.chdir(tmp_path)
     for block in page_blocks(path):

@@ -1,5 +1,6 @@
-"""TLS as the default transports (aiohttp, urllib3) speak it: they trust the certifi bundle and
-nothing else, whatever the system's store or SSL_CERT_FILE say; TLS failing mid-reply is a
+"""TLS as the default transports (aiohttp, urllib3) speak it: they trust the certifi bundle (and
+AGENTBAY_CA_BUNDLE, see tests/_async/test_emulator_tls.py) and nothing else, whatever the
+system's store or SSL_CERT_FILE say; TLS failing mid-reply is a
 broken connection over every transport. The servers hold certificates of a throwaway CA
 (trustme); "the certifi bundle" is made to hold that CA by pointing ``certifi.where`` at it."""
 

@@ -321,3 +321,69 @@ def test_surface_differences_flags_what_is_missing_or_moved() -> None:
     assert "Service.list_files(new): extra required parameter" in surface_differences(
         official, ours
     )
+
+
+TLS_DRIVER = """
+import asyncio, json, sys
+import httpx
+from agentbay import AgentBay, AsyncAgentBay
+
+bay = AgentBay(api_key="official-tls")
+created = bay.context.get("secure", create=True)
+report = {"create": created.success, "error": created.error_message}
+if created.success:
+    cid = created.context_id
+    upload = bay.context.get_file_upload_url(cid, "/a/b.txt")
+    report["upload_url"] = upload.url.split("?")[0]
+    httpx.put(upload.url, content=b"official over tls").raise_for_status()
+    report["files"] = [entry.file_path for entry in bay.context.list_files(cid, "/a").entries]
+    download = bay.context.get_file_download_url(cid, "/a/b.txt")
+    report["download"] = httpx.get(download.url).content.decode()
+
+    async def listed() -> bool:
+        result = await AsyncAgentBay(api_key="official-tls").context.list()
+        return result.success and cid in [item.id for item in result.contexts]
+
+    report["async_list"] = asyncio.run(listed())
+print(json.dumps(report))
+"""
+
+
+def _official_over_tls(endpoint: str, tmp_path: Path, **env: str) -> dict[str, Any]:
+    assert OFFICIAL_PYTHON is not None
+    result = subprocess.run(
+        [OFFICIAL_PYTHON, "-c", TLS_DRIVER],
+        capture_output=True,
+        text=True,
+        env={
+            **{key: value for key, value in _clean_env().items() if key != "SSL_CERT_FILE"},
+            "AGENTBAY_ENDPOINT": endpoint,
+            **env,
+        },
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
+@needs_official
+@pytest.mark.timeout(120)
+def test_official_sdk_over_tls_with_ssl_cert_file(tmp_path: Path) -> None:
+    """A bare host endpoint (HTTPS, the official default) and the CA in SSL_CERT_FILE."""
+    data = tmp_path / "data"
+    with running(data, tls=True) as url:
+        host = url.removeprefix("https://")
+        refused = _official_over_tls(host, tmp_path)
+        trusted = _official_over_tls(host, tmp_path, SSL_CERT_FILE=str(data / "tls" / "ca.pem"))
+    assert not refused["create"]
+    assert trusted == {
+        "create": True,
+        "error": "",
+        "upload_url": trusted["upload_url"],
+        "files": ["/a/b.txt"],
+        "download": "official over tls",
+        "async_list": True,
+    }
+    assert trusted["upload_url"].startswith(f"https://{host}/files/ctx-")

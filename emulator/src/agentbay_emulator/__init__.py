@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app", "missing_extra", "running"]
 
-EXTRA_MODULES = frozenset({"anyio", "starlette", "uvicorn"})
+EXTRA_MODULES = frozenset({"anyio", "cryptography", "starlette", "uvicorn"})
 """The top-level modules of the emulator's dependencies that it imports on first use (each is
 also the name to install)."""
 

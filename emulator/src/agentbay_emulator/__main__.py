@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -42,11 +43,20 @@ def _ttl(value: str) -> int:
     return seconds
 
 
+EXAMPLES = """\
+Examples:
+  %(prog)s --port 8765 --data-dir ./emulator-data
+  %(prog)s --port 0 --quiet          # a free port, warnings only
+  %(prog)s --tls --data-dir ./emulator-data   # HTTPS, with a local CA"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command."""
     parser = argparse.ArgumentParser(
         prog="agentbay-emulator",
         description="A local, persistent emulator of the AgentBay context service.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
@@ -88,9 +98,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
-        help="uvicorn log level (info)",
+        help="log level (info: one line per request, path only)",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="log warnings and errors only (the same as --log-level warning)",
+    )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate of a local CA kept in DATA_DIR/tls/ca.pem",
     )
     return parser
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+def _configure_logging(level: str) -> None:
+    """One line per record on stderr, for uvicorn's loggers and the emulator's."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, "%H:%M:%S"))
+    for name in ("uvicorn", "agentbay_emulator"):
+        log = logging.getLogger(name)
+        log.handlers[:] = [handler]
+        log.setLevel(level.upper())
+        log.propagate = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import uvicorn
 
         from .app import create_app
-        from .server import bind_socket, endpoint_url
+        from .server import PromptServer, bind_socket, endpoint_url
+        from .tls import ensure_certificates, names_for
     except ModuleNotFoundError as exc:
         hint = missing_extra(exc)
         if hint is None:
@@ -121,19 +156,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc}")
-    print(
-        f"AgentBay emulator listening on {endpoint_url(sock)} (data: {args.data_dir.resolve()})",
-        flush=True,
-    )
+    certificates = None
+    if args.tls:
+        try:
+            certificates = ensure_certificates(args.data_dir, names_for(args.host))
+        except ModuleNotFoundError as exc:
+            sock.close()
+            return _fail(missing_extra(exc) or str(exc))
+        except (OSError, ValueError) as exc:
+            sock.close()
+            return _fail(f"cannot make a TLS certificate in {args.data_dir}: {exc}")
+    level = "warning" if args.quiet else args.log_level
+    _configure_logging(level)
+    url = endpoint_url(sock, "https" if certificates else "http")
+    print(f"AgentBay emulator listening on {url} (data: {args.data_dir.resolve()})", flush=True)
+    if certificates is not None:
+        print(f"TLS: trust the CA certificate {certificates.ca.resolve()}", flush=True)
     config = uvicorn.Config(
-        app, lifespan="on", log_level=args.log_level, timeout_graceful_shutdown=3
+        app,
+        lifespan="on",
+        log_config=None,
+        log_level=level,
+        access_log=False,
+        timeout_graceful_shutdown=3,
+        ssl_certfile=certificates.certificate if certificates else None,
+        ssl_keyfile=certificates.key if certificates else None,
     )
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: these
-    # handlers turn that last step into a clean exit (status 0) instead of a kill.
+    # handlers turn that last step into a clean exit (status 0) instead of a kill. Transfers
+    # in flight end at once (their temporary parts removed), RPC calls may finish.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stop)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        PromptServer(config, app.state.emulator.stop_transfers).run(sockets=[sock])
     except _Stopped:
         pass
     finally:

@@ -14,7 +14,15 @@ import attrs
 
 from .paths import InvalidPathError, normalize_file_path, normalize_folder_path
 from .signing import Grant, Signer
-from .store import ContextNotFoundError, ContextRecord, FileRecord, NameTakenError, Store
+from .store import (
+    FILE,
+    FOLDER,
+    ContextNotFoundError,
+    ContextRecord,
+    Entry,
+    NameTakenError,
+    Store,
+)
 from .tokens import PageTokens, forged_token
 from .wire import (
     DEFAULT_PAGE,
@@ -32,7 +40,6 @@ from .wire import (
 DEFAULT_FILE_PAGE = 50
 MAX_PAGE_NUMBER = 1_000_000
 MAX_NAME_LENGTH = 255
-_FOLDER, _FILE = 0, 1
 
 
 @attrs.frozen
@@ -200,45 +207,19 @@ def delete_context_file(env: ActionEnv, params: Params) -> dict[str, Any]:
     return {}
 
 
-def _children(folder: str, files: list[FileRecord]) -> list[tuple[tuple[int, str], dict[str, Any]]]:
-    """The direct children of ``folder``: its files, and sub-folders implied by deeper files."""
-    entries: dict[tuple[int, str], dict[str, Any]] = {}
-    for record in files:
-        rest = record.path[len(folder) :]
-        head, sep, _ = rest.partition("/")
-        if sep:
-            key = (_FOLDER, head)
-            entry = entries.get(key)
-            if entry is None:
-                entries[key] = {
-                    "FileId": "",
-                    "FileName": head,
-                    "FilePath": folder + head,
-                    "FileType": "folder",
-                    "GmtCreate": record.created,
-                    "GmtModified": record.modified,
-                    "Size": 0,
-                    "Status": "available",
-                }
-            else:
-                entry["GmtCreate"] = min(entry["GmtCreate"], record.created)
-                entry["GmtModified"] = max(entry["GmtModified"], record.modified)
-        else:
-            entries[(_FILE, head)] = {
-                "FileId": record.file_id,
-                "FileName": head,
-                "FilePath": record.path,
-                "FileType": "file",
-                "GmtCreate": record.created,
-                "GmtModified": record.modified,
-                "Size": record.size,
-                "Status": "available",
-            }
-    ordered = sorted(entries.items())
-    for _, entry in ordered:
-        entry["GmtCreate"] = iso_time(entry["GmtCreate"])
-        entry["GmtModified"] = iso_time(entry["GmtModified"])
-    return ordered
+def _entry_data(entry: Entry) -> dict[str, Any]:
+    """The wire form of one listing entry."""
+    folder = entry.kind == FOLDER
+    return {
+        "FileId": entry.file_id,
+        "FileName": entry.name,
+        "FilePath": entry.path[:-1] if folder else entry.path,
+        "FileType": "folder" if folder else "file",
+        "GmtCreate": iso_time(entry.created),
+        "GmtModified": iso_time(entry.modified),
+        "Size": entry.size,
+        "Status": "available",
+    }
 
 
 def describe_context_files(env: ActionEnv, params: Params) -> dict[str, Any]:
@@ -259,22 +240,28 @@ def describe_context_files(env: ActionEnv, params: Params) -> dict[str, Any]:
     listing = (env.account, "files", context_id, folder)
     token = params.get("NextToken")
     after = _file_position(env.tokens.position(listing, token)) if token is not None else None
+    by_number = params.get("MaxResults") is None and token is None
     try:
-        files = env.store.list_files(env.account, context_id, folder)
+        if by_number:
+            page = env.store.list_children(
+                env.account,
+                context_id,
+                folder,
+                offset=(page_number - 1) * page_size,
+                limit=page_size,
+            )
+            return {"Data": [_entry_data(entry) for entry in page.entries], "Count": page.count}
+        page = env.store.list_children(
+            env.account, context_id, folder, after=after, limit=limit + 1
+        )
     except ContextNotFoundError:
         raise context_not_found(context_id) from None
-    children = _children(folder, files)
-    if params.get("MaxResults") is None and token is None:
-        start = (page_number - 1) * page_size
-        page = children[start : start + page_size]
-        return {"Data": [entry for _, entry in page], "Count": len(children)}
-    remaining = [child for child in children if after is None or child[0] > after]
-    page = remaining[:limit]
-    more = len(remaining) > limit
+    entries = page.entries[:limit]
+    more = len(page.entries) > limit
     return {
-        "Data": [entry for _, entry in page],
-        "Count": len(children),
-        "NextToken": env.tokens.issue(listing, list(page[-1][0])) if more else None,
+        "Data": [_entry_data(entry) for entry in entries],
+        "Count": page.count,
+        "NextToken": env.tokens.issue(listing, list(entries[-1].key)) if more else None,
         "MaxResults": limit,
     }
 
@@ -284,7 +271,7 @@ def _file_position(after: Any) -> tuple[int, str]:
         isinstance(after, list)
         and len(after) == 2
         and type(after[0]) is int
-        and after[0] in (_FOLDER, _FILE)
+        and after[0] in (FOLDER, FILE)
         and isinstance(after[1], str)
     ):
         return (after[0], after[1])

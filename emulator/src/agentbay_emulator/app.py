@@ -23,12 +23,13 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import anyio.to_thread
 import attrs
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -54,9 +55,12 @@ from .wire import (
 )
 
 logger = logging.getLogger("agentbay_emulator")
+access_logger = logging.getLogger("agentbay_emulator.access")
+"""One INFO line per request: client, method, path (never the query), action, status, time."""
 
 MAX_RPC_BODY = 1 << 20
 CHUNK_SIZE = 1 << 20
+_ACTION = re.compile(r"[A-Za-z]{1,64}")
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -72,6 +76,15 @@ class Emulator:
     clear_delay: float = 1.0
     api_keys: frozenset[str] | None = None
     clock: Callable[[], float] = time.time
+    stopping: bool = False
+    transfers: set[asyncio.Task[Any]] = attrs.field(factory=set)
+
+    def stop_transfers(self) -> None:
+        """The server is stopping: end the transfers in flight now (their parts are dropped)
+        and let any request cut short end quietly, without a traceback."""
+        self.stopping = True
+        for task in list(self.transfers):
+            task.cancel()
 
     def account_of(self, key: str) -> str:
         """The account an API key stands for (keys themselves are never stored)."""
@@ -134,6 +147,7 @@ def create_app(
             Route("/_emulator/health", _health, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(_AccessLog)],
     )
     app.state.emulator = emulator
     return app
@@ -481,3 +495,82 @@ async def _hang_up(receive: Receive) -> None:
 
 class TransferCut(Exception):
     """A transfer cut by fault injection, where the connection could not be closed."""
+
+
+# The access log, and requests cut short by a stop
+
+
+class _AccessLog:
+    """Logs one line per request with the path only (a presigned query never shows), and ends
+    quietly a request the stopping server cancels (503 if nothing was sent yet)."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Any]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def sending(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        emulator: Emulator | None = getattr(scope["app"].state, "emulator", None)
+        task = asyncio.current_task()
+        transfers = emulator.transfers if emulator is not None else set()
+        if task is not None and scope["path"] != "/":  # a transfer: a stop cancels it at once
+            transfers.add(task)
+        try:
+            await self.app(scope, receive, sending)
+        except asyncio.CancelledError:
+            if emulator is None or not emulator.stopping:
+                raise
+            elapsed = time.perf_counter() - started
+            line = _access_line(scope, status, elapsed)
+            logger.warning("%s aborted: the emulator is stopping", line)  # the request's one line
+            if not status:
+                error = ApiError("ServiceUnavailable", "The emulator is stopping.", status=503)
+                await _json(503, error_body(new_request_id(), error))(scope, receive, send)
+            else:  # cut short: drop the connection (the client sees it broken)
+                await _drop_connection(receive)
+            return
+        finally:
+            if task is not None:
+                transfers.discard(task)
+        if access_logger.isEnabledFor(logging.INFO):
+            access_logger.info(_access_line(scope, status, time.perf_counter() - started))
+
+
+async def _drop_connection(receive: Receive) -> None:
+    """Abort the connection of a request cut short by a stop (unsent data is discarded), and
+    let the server see it closed; a no-op under a server that hides its connections."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if not isinstance(transport, asyncio.BaseTransport):
+        return
+    if isinstance(transport, asyncio.WriteTransport):
+        transport.abort()
+    else:
+        transport.close()
+    with contextlib.suppress(asyncio.CancelledError), anyio.move_on_after(1):
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+def _access_line(scope: Scope, status: int, seconds: float) -> str:
+    """``127.0.0.1 POST / GetContext 200 1.2ms``: the path and the action, never the query."""
+    client = scope.get("client") or ("-", 0)
+    action = ""
+    if scope["path"] == "/":
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("Action", [])
+        headers = [
+            value.decode("latin-1") for name, value in scope["headers"] if name == b"x-acs-action"
+        ]
+        named = [value for value in query + headers if _ACTION.fullmatch(value)]
+        action = " " + (named[0] if named else "-")
+    elapsed = f"{seconds * 1e3:.1f}ms" if seconds < 10 else f"{seconds:.1f}s"
+    return f"{client[0]} {scope['method']} {scope['path']}{action} {status or '-'} {elapsed}"

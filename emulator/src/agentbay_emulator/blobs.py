@@ -59,6 +59,12 @@ class BlobStore:
                     with contextlib.suppress(OSError):
                         blob.unlink()
 
+    def drop_parts(self) -> None:
+        """Remove every upload in progress (``tmp/*.part``): the store is closing."""
+        for part in self._tmp.glob("*.part"):
+            with contextlib.suppress(OSError):
+                part.unlink()
+
     def _temp_file(self, blob_id: str) -> Path:
         return self._tmp / f"{blob_id}.part"
 

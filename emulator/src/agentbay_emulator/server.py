@@ -10,13 +10,14 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import uvicorn
 
 from .app import create_app
 from .faults import FaultSpec
+from .tls import ensure_certificates, names_for
 
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -24,18 +25,21 @@ POLL_S = 0.002
 """How often a stopping server looks whether its connections have closed."""
 
 
-class _PromptServer(uvicorn.Server):
+class PromptServer(uvicorn.Server):
     """uvicorn's server, stopping as soon as :meth:`stop` is called.
 
     uvicorn looks at ``should_exit`` every 0.1 s, then always waits 0.1 s more for connections
     to close: 0.15-0.2 s per stop, which a fresh emulator per test pays every time. This one
     wakes at once and waits only while connections are open (up to the graceful timeout).
+    ``on_stop`` runs first (the emulator's ``stop_transfers``: a transfer in flight is ended
+    at once, its temporary part dropped, while RPC calls may finish).
     """
 
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
+        self._on_stop = on_stop
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """Start serving; remember the loop that :meth:`stop` wakes."""
@@ -51,9 +55,12 @@ class _PromptServer(uvicorn.Server):
                 await asyncio.wait_for(self._wake.wait(), 0.1)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        """Stop listening, close idle connections, let busy ones finish, then the lifespan."""
+        """Stop listening, end the transfers in flight (``on_stop``), close idle connections,
+        let busy ones finish, then the lifespan."""
         for server in self.servers:
             server.close()
+        if self._on_stop is not None:
+            self._on_stop()
         for connection in list(self.server_state.connections):
             connection.shutdown()
         grace = self.config.timeout_graceful_shutdown
@@ -62,6 +69,8 @@ class _PromptServer(uvicorn.Server):
             if time.monotonic() > deadline:
                 for task in self.server_state.tasks:
                     task.cancel()
+                if self.server_state.tasks:  # their clean-up (dropping parts) runs first
+                    await asyncio.wait(list(self.server_state.tasks), timeout=SHUTDOWN_TIMEOUT)
                 break
             await asyncio.sleep(POLL_S)
         await self.lifespan.shutdown()
@@ -92,14 +101,15 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def endpoint_url(sock: socket.socket) -> str:
-    """``http://host:port`` for a bound socket (a wildcard address is reached via loopback)."""
+def endpoint_url(sock: socket.socket, scheme: str = "http") -> str:
+    """``http://host:port`` (or ``https``) for a bound socket (a wildcard address is reached
+    via loopback)."""
     host, port = sock.getsockname()[:2]
     if host in ("0.0.0.0", "::"):
         host = "127.0.0.1" if host == "0.0.0.0" else "::1"
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return f"{scheme}://{host}:{port}"
 
 
 @contextlib.contextmanager
@@ -112,11 +122,13 @@ def running(
     clear_delay: float = 1.0,
     api_keys: Iterable[str] | None = None,
     faults: str | FaultSpec | None = None,
+    tls: bool = False,
 ) -> Iterator[str]:
     """Run an emulator in a background thread; yield its endpoint URL, stop it on exit.
 
     ``data_dir`` None uses a temporary directory removed afterwards; otherwise the data
-    persists there across runs. Example::
+    persists there across runs. ``tls`` serves HTTPS (``https://127.0.0.1:PORT``) with a
+    certificate of the data directory's authority, ``DATA_DIR/tls/ca.pem``. Example::
 
         with running() as endpoint:  # "http://127.0.0.1:54321"
             ...
@@ -131,6 +143,7 @@ def running(
             root, url_ttl=url_ttl, clear_delay=clear_delay, api_keys=api_keys, faults=faults
         )
         sock = bind_socket(host, port)
+        certificates = ensure_certificates(root, names_for(host)) if tls else None
         config = uvicorn.Config(
             app,
             lifespan="on",
@@ -138,8 +151,10 @@ def running(
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=3,
+            ssl_certfile=certificates.certificate if certificates else None,
+            ssl_keyfile=certificates.key if certificates else None,
         )
-        server = _PromptServer(config)
+        server = PromptServer(config, app.state.emulator.stop_transfers)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="agentbay-emulator", daemon=True
         )
@@ -151,7 +166,7 @@ def running(
                 raise RuntimeError("the AgentBay emulator failed to start")
             time.sleep(0.005)
         try:
-            yield endpoint_url(sock)
+            yield endpoint_url(sock, "https" if tls else "http")
         finally:
             server.stop()
             thread.join(SHUTDOWN_TIMEOUT)

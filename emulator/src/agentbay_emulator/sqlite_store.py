@@ -25,7 +25,19 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .blobs import BlobStore, BlobWriter
-from .store import ContextNotFoundError, ContextRecord, FileRecord, NameTakenError
+from .store import (
+    FILE,
+    FOLDER,
+    ContextNotFoundError,
+    ContextRecord,
+    Entry,
+    FileRecord,
+    Listing,
+    NameTakenError,
+)
+
+SCHEMA_VERSION = 2
+"""``PRAGMA user_version`` of a current database; older ones are migrated on open."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS contexts (
@@ -46,8 +58,38 @@ CREATE TABLE IF NOT EXISTS files (
     size INTEGER NOT NULL,
     created REAL NOT NULL,
     modified REAL NOT NULL,
+    parent TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (context_id, path)
 );
+CREATE TABLE IF NOT EXISTS folders (
+    context_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    name TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    files INTEGER NOT NULL,
+    folders INTEGER NOT NULL,
+    created REAL NOT NULL,
+    modified REAL NOT NULL,
+    PRIMARY KEY (context_id, path)
+);
+"""
+# Schema 2 (the listing index): each file row knows its folder (``parent``, ending in '/')
+# and its ``name``; each folder that holds a file at any depth has a row of its own (the root
+# ``/`` too, with parent ''), counting its files at any depth (``total``), its direct child
+# files and folders, and the earliest ``created`` and latest ``modified`` below it. A page of
+# a folder is then a keyset range of one of the two ``_children`` indexes below, whatever the
+# folder's size; a folder's times, when a file holding one goes, are read again from its direct
+# children through the ``_created`` and ``_modified`` ones (a few index lookups per level).
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS files_children ON files (context_id, parent, name);
+CREATE INDEX IF NOT EXISTS folders_children ON folders (context_id, parent, name);
+CREATE INDEX IF NOT EXISTS files_created ON files (context_id, parent, created);
+CREATE INDEX IF NOT EXISTS files_modified ON files (context_id, parent, modified);
+CREATE INDEX IF NOT EXISTS folders_created ON folders (context_id, parent, created);
+CREATE INDEX IF NOT EXISTS folders_modified ON folders (context_id, parent, modified);
+CREATE INDEX IF NOT EXISTS contexts_listing ON contexts (account, seq);
 """
 
 _CONTEXT_COLUMNS = "id, account, name, seq, created, last_used, clear_until"
@@ -71,6 +113,194 @@ def _file(row: tuple[Any, ...]) -> FileRecord:
 def _below(folder: str) -> tuple[str, str]:
     """Bounds of the paths under ``folder`` (ending in '/'): lower <= path < upper."""
     return folder, folder[:-1] + chr(ord("/") + 1)
+
+
+def _split(path: str) -> tuple[str, str]:
+    """``/a/b/c`` -> (``/a/b/``, ``c``): a file's folder and name."""
+    cut = path.rindex("/") + 1
+    return path[:cut], path[cut:]
+
+
+def _ancestors(path: str) -> list[str]:
+    """The folders holding ``path`` (a file ``/a/b/c`` or a folder ``/a/b/``), root first:
+    ``["/", "/a/", "/a/b/"]`` for the file, ``["/", "/a/"]`` for the folder."""
+    parts = path.rstrip("/").split("/")[1:-1]
+    chain, folder = ["/"], "/"
+    for part in parts:
+        folder += part + "/"
+        chain.append(folder)
+    return chain
+
+
+def _folder_parent(folder: str) -> tuple[str, str]:
+    """``/a/b/`` -> (``/a/``, ``b``); the root ``/`` -> ('', '')."""
+    if folder == "/":
+        return "", ""
+    return _split(folder[:-1])
+
+
+def _add_file(
+    db: sqlite3.Connection, context_id: str, path: str, created: float, now: float
+) -> None:
+    """Count a new file in the folder rows of its ancestors (creating the missing ones)."""
+    chain = _ancestors(path)
+    for depth, folder in enumerate(chain):
+        parent, name = _folder_parent(folder)
+        direct = 1 if depth == len(chain) - 1 else 0
+        (total,) = db.execute(
+            "INSERT INTO folders"
+            " (context_id, path, parent, name, total, files, folders, created, modified)"
+            " VALUES (?, ?, ?, ?, 1, ?, 0, ?, ?)"
+            " ON CONFLICT (context_id, path) DO UPDATE SET total = total + 1,"
+            " files = files + excluded.files, created = min(created, excluded.created),"
+            " modified = max(modified, excluded.modified)"
+            " RETURNING total",
+            (context_id, folder, parent, name, direct, created, now),
+        ).fetchone()
+        if total == 1 and depth:  # a new folder: one more child folder of its parent
+            db.execute(
+                "UPDATE folders SET folders = folders + 1 WHERE context_id = ? AND path = ?",
+                (context_id, parent),
+            )
+
+
+def _retime(db: sqlite3.Connection, context_id: str, folder: str) -> None:
+    """Read a folder's times again from its direct children (files, and folders whose own
+    times are current): the earliest ``created`` and the latest ``modified``, by index."""
+    db.execute(_RETIME, {"c": context_id, "f": folder})
+
+
+def _bound(function: str, column: str, table: str, empty: str) -> str:
+    return (
+        f"coalesce((SELECT {function}({column}) FROM {table}"
+        f" WHERE context_id = :c AND parent = :f), {empty})"
+    )
+
+
+_RETIME = (
+    "UPDATE folders SET"
+    f" created = min({_bound('min', 'created', 'files', '1e308')},"
+    f" {_bound('min', 'created', 'folders', '1e308')}),"
+    f" modified = max({_bound('max', 'modified', 'files', '-1e308')},"
+    f" {_bound('max', 'modified', 'folders', '-1e308')})"
+    " WHERE context_id = :c AND path = :f"
+)
+
+
+def _replace_file(
+    db: sqlite3.Connection, context_id: str, path: str, was_modified: float, now: float
+) -> None:
+    """Update the times of a file's folders when its contents were replaced at ``now``."""
+    for folder in reversed(_ancestors(path)[1:]):  # deepest first; the root's are never shown
+        if now >= was_modified:
+            db.execute(
+                "UPDATE folders SET modified = max(modified, ?) WHERE context_id = ? AND path = ?",
+                (now, context_id, folder),
+            )
+        else:  # a clock that went back: the old time may have been the latest
+            _retime(db, context_id, folder)
+
+
+def _forget_files(
+    db: sqlite3.Connection,
+    context_id: str,
+    top: str,
+    removed: list[tuple[Any, ...]],
+) -> None:
+    """Update the folder rows after the files ``removed`` (rows of path, blob, created,
+    modified) went: all of them the file ``top``, or every file below the folder ``top/``."""
+    count = len(removed)
+    if not count:
+        return
+    earliest = min(row[2] for row in removed)
+    latest = max(row[3] for row in removed)
+    is_file = len(removed) == 1 and removed[0][0] == top
+    if is_file:
+        chain = _ancestors(top)
+        db.execute(
+            "UPDATE folders SET files = files - 1 WHERE context_id = ? AND path = ?",
+            (context_id, chain[-1]),
+        )
+    else:
+        lower, upper = _below(top + "/")
+        db.execute(
+            "DELETE FROM folders WHERE context_id = ? AND path >= ? AND path < ?",
+            (context_id, lower, upper),
+        )
+        chain = _ancestors(top + "/")
+        db.execute(
+            "UPDATE folders SET folders = folders - 1 WHERE context_id = ? AND path = ?",
+            (context_id, chain[-1]),
+        )
+    for folder in reversed(chain):  # deepest first: an emptied folder leaves its parent
+        db.execute(
+            "UPDATE folders SET total = total - ? WHERE context_id = ? AND path = ?",
+            (count, context_id, folder),
+        )
+        row = db.execute(
+            "SELECT total, created, modified FROM folders WHERE context_id = ? AND path = ?",
+            (context_id, folder),
+        ).fetchone()
+        if row is None:
+            continue
+        if row[0] <= 0:
+            db.execute(
+                "DELETE FROM folders WHERE context_id = ? AND path = ?", (context_id, folder)
+            )
+            if folder != "/":
+                db.execute(
+                    "UPDATE folders SET folders = folders - 1 WHERE context_id = ? AND path = ?",
+                    (context_id, _folder_parent(folder)[0]),
+                )
+        elif folder != "/" and (earliest <= row[1] or latest >= row[2]):
+            _retime(db, context_id, folder)  # the files gone held a bound of its times
+
+
+def _index_holds(db: sqlite3.Connection) -> bool:
+    """Whether the folder rows count every file, and every file knows its folder: an older
+    emulator that added, replaced or deleted files leaves a file without one, or a count off."""
+    (holds,) = db.execute(
+        "SELECT (SELECT count(*) FROM files)"
+        " = (SELECT coalesce(sum(total), 0) FROM folders WHERE path = '/')"
+        " AND NOT EXISTS (SELECT 1 FROM files WHERE parent = '')"
+    ).fetchone()
+    return bool(holds)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a database of any earlier schema to :data:`SCHEMA_VERSION` (in one transaction),
+    and rebuild the listing index when an emulator of the first schema wrote to it since."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION and _index_holds(db):
+        db.executescript(_INDEXES)
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+        for column in ("parent", "name"):
+            if column not in columns:
+                db.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        db.execute("DELETE FROM folders")
+        rows = db.execute("SELECT context_id, path, created, modified FROM files").fetchall()
+        for context_id, path, created, modified in rows:
+            parent, name = _split(path)
+            db.execute(
+                "UPDATE files SET parent = ?, name = ? WHERE context_id = ? AND path = ?",
+                (parent, name, context_id, path),
+            )
+            _add_file(db, context_id, path, created, modified)
+        for statement in _INDEXES.strip().split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _entry(kind: int, row: tuple[Any, ...]) -> Entry:
+    return Entry(kind, *row)
 
 
 def _claim(data_dir: Path) -> int:
@@ -99,6 +329,7 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        _migrate(self._db)
         keep = {row[0] for row in self._db.execute("SELECT blob FROM files")}
         self._blobs.sweep(keep)
 
@@ -198,6 +429,7 @@ class SqliteStore:
                 for row in db.execute("SELECT blob FROM files WHERE context_id = ?", (context_id,))
             ]
             db.execute("DELETE FROM files WHERE context_id = ?", (context_id,))
+            db.execute("DELETE FROM folders WHERE context_id = ?", (context_id,))
             db.execute("DELETE FROM contexts WHERE id = ?", (context_id,))
         self._delete_blobs(blobs)
 
@@ -212,6 +444,7 @@ class SqliteStore:
                 for row in db.execute("SELECT blob FROM files WHERE context_id = ?", (context_id,))
             ]
             db.execute("DELETE FROM files WHERE context_id = ?", (context_id,))
+            db.execute("DELETE FROM folders WHERE context_id = ?", (context_id,))
             db.execute(
                 "UPDATE contexts SET clear_until = ?, last_used = ? WHERE id = ?",
                 (clear_until, now, context_id),
@@ -222,36 +455,77 @@ class SqliteStore:
 
     # Files
 
-    def list_files(self, account: str, context_id: str, folder: str) -> list[FileRecord]:
-        """All files below ``folder`` (``/`` or ``/a/b/``), at any depth, sorted by path."""
-        lower, upper = _below(folder)
+    def list_children(
+        self,
+        account: str,
+        context_id: str,
+        folder: str,
+        *,
+        after: tuple[int, str] | None = None,
+        offset: int = 0,
+        limit: int,
+    ) -> Listing:
+        """Up to ``limit`` direct children of ``folder`` (``/`` or ``/a/b/``) in listing order:
+        those past the key ``after``, else from position ``offset``; raises ContextNotFoundError.
+        """
         with self._lock:
-            self._owned(self._db, account, context_id)
-            rows = self._db.execute(
-                f"SELECT {_FILE_COLUMNS} FROM files"
-                " WHERE context_id = ? AND path >= ? AND path < ? ORDER BY path",
-                (context_id, lower, upper),
-            ).fetchall()
-        return [_file(row) for row in rows]
+            db = self._db
+            self._owned(db, account, context_id)
+            row = db.execute(
+                "SELECT files, folders FROM folders WHERE context_id = ? AND path = ?",
+                (context_id, folder),
+            ).fetchone()
+            files, folders = row if row else (0, 0)
+            entries: list[Entry] = []
+            if after is None:  # page numbers: skip ``offset`` entries (index only)
+                kind, name = (FOLDER, "") if offset < folders else (FILE, "")
+                skip = offset if offset < folders else offset - folders
+                include = True
+            else:
+                (kind, name), skip, include = after, 0, False
+            if kind == FOLDER:
+                entries += [
+                    _entry(FOLDER, row)
+                    for row in db.execute(
+                        "SELECT name, path, '', 0, created, modified FROM folders"
+                        " WHERE context_id = ? AND parent = ? AND name >= ?"
+                        " AND (? OR name > ?) ORDER BY name LIMIT ? OFFSET ?",
+                        (context_id, folder, name, include, name, limit, skip),
+                    )
+                ]
+                name, include, skip = "", True, 0
+            if len(entries) < limit:
+                entries += [
+                    _entry(FILE, row)
+                    for row in db.execute(
+                        "SELECT name, path, file_id, size, created, modified FROM files"
+                        " WHERE context_id = ? AND parent = ? AND name >= ?"
+                        " AND (? OR name > ?) ORDER BY name LIMIT ? OFFSET ?",
+                        (context_id, folder, name, include, name, limit - len(entries), skip),
+                    )
+                ]
+        return Listing(entries, files + folders)
 
     def delete_files(self, account: str, context_id: str, path: str, now: float) -> int:
         """Delete the file at ``path``, or else every file below it as a folder; the count."""
         with self._transaction() as db:
             self._owned(db, account, context_id)
             rows = db.execute(
-                "SELECT path, blob FROM files WHERE context_id = ? AND path = ?",
+                "SELECT path, blob, created, modified FROM files WHERE context_id = ? AND path = ?",
                 (context_id, path),
             ).fetchall()
             if not rows:
                 lower, upper = _below(path + "/")
                 rows = db.execute(
-                    "SELECT path, blob FROM files WHERE context_id = ? AND path >= ? AND path < ?",
+                    "SELECT path, blob, created, modified FROM files"
+                    " WHERE context_id = ? AND path >= ? AND path < ?",
                     (context_id, lower, upper),
                 ).fetchall()
             db.executemany(
                 "DELETE FROM files WHERE context_id = ? AND path = ?",
                 [(context_id, row[0]) for row in rows],
             )
+            _forget_files(db, context_id, path, rows)
             if rows:
                 db.execute("UPDATE contexts SET last_used = ? WHERE id = ?", (now, context_id))
         self._delete_blobs([row[1] for row in rows])
@@ -288,14 +562,16 @@ class SqliteStore:
             with self._transaction() as db:
                 self._owned(db, upload.account, upload.context_id)
                 old = db.execute(
-                    "SELECT file_id, blob, created FROM files WHERE context_id = ? AND path = ?",
+                    "SELECT file_id, blob, created, modified FROM files"
+                    " WHERE context_id = ? AND path = ?",
                     (upload.context_id, upload.path),
                 ).fetchone()
                 file_id, created = (old[0], old[2]) if old else ("file-" + uuid.uuid4().hex, now)
+                parent, name = _split(upload.path)
                 db.execute(
                     "INSERT OR REPLACE INTO files"
-                    " (context_id, path, file_id, blob, size, created, modified)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " (context_id, path, file_id, blob, size, created, modified, parent, name)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         upload.context_id,
                         upload.path,
@@ -304,8 +580,14 @@ class SqliteStore:
                         writer.size,
                         created,
                         now,
+                        parent,
+                        name,
                     ),
                 )
+                if old:
+                    _replace_file(db, upload.context_id, upload.path, old[3], now)
+                else:
+                    _add_file(db, upload.context_id, upload.path, created, now)
                 db.execute(
                     "UPDATE contexts SET last_used = ? WHERE id = ?", (now, upload.context_id)
                 )
@@ -321,9 +603,10 @@ class SqliteStore:
             self._blobs.delete(blob)
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection and drop the parts of uploads never finished."""
         with self._lock:
             self._db.close()
+        self._blobs.drop_parts()
         os.close(self._owner)
 
 

@@ -51,6 +51,40 @@ class FileRecord:
     modified: float
 
 
+FOLDER, FILE = 0, 1
+"""The kinds of a listing entry; a folder listing shows its folders first, then its files."""
+
+
+@attrs.frozen
+class Entry:
+    """A direct child of a folder: a file, or a folder implied by the files below it.
+
+    ``key`` is the entry's place in its listing, ``(kind, name)``; a folder's ``created`` and
+    ``modified`` are the earliest and the latest of the files below it, its ``size`` 0.
+    """
+
+    kind: int
+    name: str
+    path: str
+    file_id: str
+    size: int
+    created: float
+    modified: float
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """The entry's position in the listing order: folders first, then by name."""
+        return (self.kind, self.name)
+
+
+@attrs.frozen
+class Listing:
+    """One page of a folder's direct children, and how many children it has in all."""
+
+    entries: list[Entry]
+    count: int
+
+
 class Upload(Protocol):
     """An upload in progress: nothing is visible until :meth:`commit`."""
 
@@ -93,8 +127,19 @@ class Store(Protocol):
     ) -> ContextRecord:
         """Delete all files of a context and mark it clearing until ``clear_until``."""
 
-    def list_files(self, account: str, context_id: str, folder: str) -> list[FileRecord]:
-        """All files below ``folder`` (``/`` or ``/a/b/``), at any depth, sorted by path."""
+    def list_children(
+        self,
+        account: str,
+        context_id: str,
+        folder: str,
+        *,
+        after: tuple[int, str] | None = None,
+        offset: int = 0,
+        limit: int,
+    ) -> Listing:
+        """Up to ``limit`` direct children of ``folder`` (``/`` or ``/a/b/``) in listing order:
+        those past the key ``after``, else from position ``offset``; raises ContextNotFoundError.
+        """
 
     def delete_files(self, account: str, context_id: str, path: str, now: float) -> int:
         """Delete the file at ``path``, or else every file below it as a folder; the count."""

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
 import weakref
 from collections.abc import AsyncGenerator, Mapping
 
 import aiohttp
-import certifi
 import yarl
 
 from .._config import Config
 from ._async.base import Body
 from .errors import TransportError, broken, cannot_connect, invalid_url, malformed, timed_out
-from .http import CHUNK_SIZE
+from .http import CHUNK_SIZE, tls_context
 
 # Headers aiohttp would add on its own; a presigned PUT must go out with only what we set.
 _NO_AUTO_HEADERS = ("Content-Type", "User-Agent", "Accept-Encoding", "Accept")
@@ -84,6 +82,7 @@ class AiohttpTransport:
 
     def __init__(self, config: Config) -> None:
         self._limit = config.max_connections
+        self._tls = tls_context()
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._finalizer: weakref.finalize[[aiohttp.ClientSession], AiohttpTransport] | None = None
@@ -96,7 +95,7 @@ class AiohttpTransport:
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=self._limit,
-                ssl=ssl.create_default_context(cafile=certifi.where()),
+                ssl=self._tls,
             ),
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,

@@ -3,12 +3,18 @@ the checks a URL passes before it is requested."""
 
 from __future__ import annotations
 
+import os
 import re
+import ssl
 from urllib.parse import urlsplit
 
 import attrs
 
+from .._errors import AgentBayError
 from .errors import invalid_url
+
+CA_BUNDLE_ENV = "AGENTBAY_CA_BUNDLE"
+"""A PEM file of CA certificates the default transports trust besides the certifi bundle."""
 
 CHUNK_SIZE = 1 << 20  # bytes a transfer reads or writes at a time
 BODY_LIMIT = 16 << 20  # bytes of a reply of the service read at most; past it, a failed result
@@ -72,3 +78,24 @@ def content_range(value: str | None) -> tuple[int | None, int | None, int | None
         return None, None, None
     first, last, total = (int(g) if g and g.isdigit() else None for g in match.groups())
     return first, last, total
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings of the default transports: the certifi bundle, plus the CA
+    certificates of the PEM file named by ``AGENTBAY_CA_BUNDLE`` when it is set (the
+    emulator's ``--tls`` CA, a company proxy's). Nothing else: not the system's store, not
+    ``SSL_CERT_FILE``. Raises :class:`AgentBayError` when the file cannot be used.
+    """
+    import certifi  # with the transport, not with ``import agentbay``
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    extra = os.environ.get(CA_BUNDLE_ENV)
+    if extra:
+        try:
+            context.load_verify_locations(cafile=extra)
+        except (OSError, ssl.SSLError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise AgentBayError(
+                f"{CA_BUNDLE_ENV}={extra!r} is not a readable PEM file of CA certificates: {reason}"
+            ) from None
+    return context

@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 from collections.abc import Callable, Mapping
 
-import certifi
 import urllib3
 from urllib3.exceptions import (
     HeaderParsingError,
@@ -28,7 +27,7 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from .._config import Config
 from ._sync.base import Body
 from .errors import TransportError, broken, cannot_connect, invalid_url, malformed, timed_out
-from .http import CHUNK_SIZE
+from .http import CHUNK_SIZE, tls_context
 
 
 def _mapped(exc: Exception, url: str) -> TransportError:
@@ -66,12 +65,12 @@ class Urllib3Transport:
 
     def __init__(self, config: Config) -> None:
         # Past ``size`` connections to a host, urllib3's pools (block=False) open more and close
-        # them after use; TLS trusts the certifi bundle alone.
-        size, ca_certs = config.max_connections, certifi.where()
-        self._pool = urllib3.PoolManager(maxsize=size, ca_certs=ca_certs)
+        # them after use; TLS trusts the certifi bundle (and AGENTBAY_CA_BUNDLE) alone.
+        size, context = config.max_connections, tls_context()
+        self._pool = urllib3.PoolManager(maxsize=size, ssl_context=context)
         origin = urllib3.util.parse_url(config.base_url)
         self._origin = f"{origin.scheme}://{origin.netloc}/"
-        tls = {"ca_certs": ca_certs} if origin.scheme == "https" else {}
+        tls = {"ssl_context": context} if origin.scheme == "https" else {}
         self._endpoint = urllib3.connection_from_url(self._origin, maxsize=size, **tls)
 
     def open(
