@@ -603,7 +603,7 @@ def test_hostile_listings_are_refused_without_writing_outside(
     assert read_tree(tmp_path) == {"deep/out/ok.txt": b"safe", "deep/out/sub/ok.txt": b"safe"}
 
 
-# --------------------------------------------------------------------------- at scale: folder by folder
+# ------------------------------------------------------------------ at scale: folder by folder
 
 CHAIN = {"first.txt": b"1", **{"/".join("abcde"[: i + 1]) + f"/f{i}.txt": b"x" for i in range(5)}}
 """A file at the top, then a chain of five folders (a, a/b, ... a/b/c/d/e), a file in each."""
@@ -768,7 +768,7 @@ def test_the_loop_only_handles_pages_and_plans_off_it(
     result = agent_bay.context.upload_folder(context_id, source, "/flat")
     assert result.success and len(result.skipped) == 150
     assert sizes == [100, 50]  # pages of 100, the service's most
-    assert {"_read_root", "_plan_upload"} <= set(blocking)
+    assert {"_check_root", "scan_folder", "_plan_upload"} <= set(blocking)
     result = agent_bay.context.download_folder(context_id, "/flat", tmp_path / "copy")
     assert result.success and len(result.transferred) == 150
     assert {"scan_folder", "_plan_download", "prepare_download_path"} <= set(blocking)

@@ -40,8 +40,9 @@ Paths:
   symbolic link below the local folder (the folder itself may be one).
 
 Progress: ``progress(done_bytes, total_bytes, done_files, total_files)`` is called first with
-zeros done, then as bytes move, always in the caller's thread (or on its event loop).
-``total_bytes`` is the plan's sum of sizes; ``done_files`` counts files finished, moved or failed.
+zeros, at once, then as folders are read and bytes move, always in the caller's thread (or on
+its event loop). ``total_bytes`` and ``total_files`` grow as folders are planned (their sum of
+sizes and count); ``done_files`` counts files that landed.
 ``done_bytes`` goes back when a file's transfer starts over or fails, so at the end it equals
 ``bytes_transferred``.
 

@@ -201,18 +201,16 @@ def _io_message(exc: OSError) -> str:
     return f"Local I/O error: {exc.strerror or exc}"
 
 
-def _read_root(local_root: str) -> Scan:
-    """The top of the local folder of an upload; :class:`AgentBayError` if it cannot be read."""
+def _check_root(local_root: str) -> None:
+    """:class:`AgentBayError` unless the local folder of an upload is a folder that can be
+    read (it is read with the others, once the transfer has begun)."""
     try:
         if not os.path.isdir(local_root):
             os.stat(local_root)  # the reason it is missing, if it is
             raise NotADirectoryError(0, "not a folder")
-        scan = scan_folder(local_root, "")
-        if scan is None:
-            raise FileNotFoundError(0, "No such file or directory")
+        os.scandir(local_root).close()
     except OSError as exc:
         raise AgentBayError(f"Cannot read folder {local_root}: {exc.strerror or exc}") from None
-    return scan
 
 
 class _Transfer:
@@ -311,8 +309,8 @@ class _Transfer:
         try:
             scan = run_blocking(scan_folder, self.local_root, folder.relative)
         except OSError as exc:
-            return functools.partial(self.scanned, folder, None, _io_message(exc))
-        return functools.partial(self.scanned, folder, scan, None)
+            return functools.partial(self._scanned, folder, None, _io_message(exc))
+        return functools.partial(self._scanned, folder, scan, None)
 
     def _plan(self, folder: _Folder) -> _Apply:
         plan = self._plan_upload if self.upload else self._plan_download
@@ -481,7 +479,7 @@ class _Transfer:
         self._ready(folder)
         self._phase()
 
-    def scanned(self, folder: _Folder, scan: Scan | None, problem: str | None) -> None:
+    def _scanned(self, folder: _Folder, scan: Scan | None, problem: str | None) -> None:
         self.scanning -= 1
         folder.scan, folder.scanned = scan, True
         if problem is not None:
@@ -600,12 +598,9 @@ def upload_folder(
     _checks.check_text("context_id", context_id)
     local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
     _local.check_progress(callback)
+    run_blocking(_check_root, local_root)
     transfer = _Transfer(remote, context_id, local_root, remote_root, options, callback, True)
-    top = run_blocking(_read_root, local_root)
-    need_listing = options.only_changed or options.delete_extra
-    transfer.start("", need_listing, True)
-    transfer.scans.clear()  # the top is read already
-    transfer.scanned(transfer.folders[folder_key(remote_root)], top, None)
+    transfer.start("", options.only_changed or options.delete_extra, True)
     return transfer.run()
 
 
