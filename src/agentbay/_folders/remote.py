@@ -12,8 +12,7 @@ from __future__ import annotations
 import collections
 import datetime
 import re
-
-import attrs
+from typing import NamedTuple
 
 from .. import _results
 from .._models import ContextFileEntry, ContextFileListResult
@@ -25,9 +24,9 @@ _ISO_TIME = re.compile(
 )
 
 
-@attrs.frozen
-class RemoteFile:
-    """A file of a context: its size and modification time (epoch seconds), either unknown."""
+class RemoteFile(NamedTuple):
+    """A file of a context: its size and modification time (epoch seconds), either unknown.
+    A tuple, like :class:`~agentbay._folders.walk.LocalFile`."""
 
     size: int | None
     modified: float | None

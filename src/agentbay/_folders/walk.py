@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import NamedTuple
 
 import attrs
 
 from .._errors import AgentBayError
 
 
-@attrs.frozen
-class LocalFile:
-    """A regular local file: its size and mtime (nanoseconds since the epoch)."""
+class LocalFile(NamedTuple):
+    """A regular local file: its size and mtime (nanoseconds since the epoch). A tuple: the
+    smallest record, and one the garbage collector stops tracking (a folder holds many)."""
 
     size: int
     mtime_ns: int
