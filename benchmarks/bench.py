@@ -1228,11 +1228,23 @@ def _write_scale_tree(root: Path, files: int, deep: bool) -> None:
 def _scale_child(endpoint: str, *calls: str) -> None:
     """Calls of row L in this process, ``op local remote`` each: prints, one JSON line a call,
     its seconds, the seconds to the first progress report, the ticker's longest wait and
-    longest loop step, and the growth of the process's peak RSS."""
+    longest loop step, the longest garbage collection (it stops every thread), and the growth
+    of the process's peak RSS."""
     import resource
+
+    collections = [0.0, 0.0]  # when the running one started, the longest
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections[0] = time.perf_counter()
+        else:
+            collections[1] = max(collections[1], time.perf_counter() - collections[0])
+
+    gc.callbacks.append(collected)
 
     async def one(sdk: AsyncAgentBay, cid: str, op: str, local: str, remote: str) -> None:
         first: list[float] = []
+        collections[1] = 0.0
 
         def progress(*numbers: int) -> None:
             if not first:
@@ -1256,6 +1268,7 @@ def _scale_child(endpoint: str, *calls: str) -> None:
             "step": lag.step,
             "rss": (peak - before) * 1024.0,
             "moved": float(len(result.transferred)),
+            "gc": collections[1],
         }
         print(json.dumps(numbers), flush=True)
 
@@ -1314,11 +1327,13 @@ def scenario_scale(table: Table, cfg: Settings) -> None:
             first = max(low["first"], high["first"])
             wait = max(low["wait"], high["wait"])
             step = max(low["step"], high["step"])
+            collection = max(low["gc"], high["gc"])
             note = (
                 f"{per_low * 1e3:.2f} -> {per_high * 1e3:.2f} ms/file; first report "
                 f"{first * 1e3:.0f} ms ({'ok' if first <= 1.0 else 'MISS'} <=1 s); ticker "
                 f"{wait * 1e3:.0f} ms ({'ok' if wait <= LAG_BUDGET else 'MISS'} <=25 ms; "
-                f"longest loop step {step * 1e3:.1f} ms of CPU); peak RSS "
+                f"longest loop step {step * 1e3:.1f} ms of CPU, longest garbage collection "
+                f"{collection * 1e3:.1f} ms); peak RSS "
                 f"+{low['rss'] / MIB:.1f} -> +{high['rss'] / MIB:.1f} MiB"
             )
             row = Row(label, f"{shape} {name}", per_high, _ms(per_high) + "/file", ratio)

@@ -227,12 +227,8 @@ class _Transfer:
         callback: FolderProgressCallback | None,
         upload: bool,
     ) -> None:
-        self.remote, self.context_id, self.options, self.upload = (
-            remote,
-            context_id,
-            options,
-            upload,
-        )
+        self.remote, self.context_id = remote, context_id
+        self.options, self.upload = options, upload
         self.local_root, self.remote_root = local_root, remote_root
         phase = "walking" if upload else "listing"
         self.progress = FolderProgress(None if options.dry_run else callback, phase=phase)
