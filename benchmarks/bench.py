@@ -1244,13 +1244,13 @@ def _scale_child(endpoint: str, *calls: str) -> None:
 
     async def one(sdk: AsyncAgentBay, cid: str, op: str, local: str, remote: str) -> None:
         first: list[float] = []
-        collections[1] = 0.0
 
         def progress(*numbers: int) -> None:
             if not first:
                 first.append(time.perf_counter())
 
         gc.collect()
+        collections[1] = 0.0  # not the collection just made
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         if op == "down":
