@@ -38,6 +38,13 @@ Scenarios (the letters are the SDK's performance goals; docs/benchmarks.md expla
   against one of 1,000 (goal <= 2), and an unchanged ``upload_folder`` of the two flat folders
   (listing only; goal <= 60: linear). The files are written into the data directory and the
   emulator rebuilds its listing index at start (as it migrates an older data directory).
+* ``L``  folders at scale: ``upload_folder``, the unchanged second run and ``download_folder``
+  of 1,000 and 50,000 small files (``--scale-files``), flat (one folder) and deep (100 files a
+  folder, ten folders a folder), the emulator without added latency (so it measures the SDK),
+  each call in a client process of its own. Ratio = ms per file at 50,000 against 1,000 (goal
+  <= 1.3); the time to the first progress report (goal <= 1 s), the longest wait of a 5 ms
+  ticker (goal <= 25 ms) and the client's peak RSS growth (for an unchanged run, goal: the
+  large one <= 2x the small one plus the largest folder's listing, flat; <= 1.5x, deep).
 * ``I``  import time and RSS in fresh interpreters. Ratio = time against
   ``import httpx, attrs`` (goal <= 1.5, and <= 35 MB).
 
@@ -64,6 +71,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -271,6 +279,7 @@ class Settings:
     folder_dirs: int = 50
     listing_files: int = 50_000
     fleet_calls: int = 2000
+    scale_files: tuple[int, int] = (1000, 50_000)
 
 
 def _config(endpoint: str, **more: Any) -> Config:
@@ -1337,6 +1346,146 @@ def scenario_folders(table: Table, cfg: Settings, endpoint: str) -> None:
 
 
 # ======================================================================================
+# L: folders at scale
+# ======================================================================================
+
+SCALE_OPS = (
+    ("up", "upload_folder"),
+    ("again", "upload_folder, unchanged"),
+    ("down", "download_folder"),
+)
+
+
+def _write_scale_tree(root: Path, files: int, deep: bool) -> None:
+    """``files`` files of 100 bytes: all in ``root`` (flat), or 100 a folder, the folders
+    numbered in base 10 one digit a level (``1/2/f12345.txt``), ten folders a folder (deep)."""
+    width = len(str(max(0, (files - 1) // 100)))
+    data = b"x" * 100
+    for index in range(files):
+        folder = "/".join(f"{index // 100:0{width}d}") if deep else ""
+        path = root / folder / f"f{index:06d}.txt"
+        if index % 100 == 0:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _scale_child(endpoint: str, *calls: str) -> None:
+    """Calls of row L in this process, ``op local remote`` each: prints, one JSON line a call,
+    its seconds, the seconds to the first progress report, the ticker's longest wait and
+    longest loop step, the longest garbage collection (it stops every thread), and the growth
+    of the process's peak RSS."""
+    import resource
+
+    collections = [0.0, 0.0]  # when the running one started, the longest
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections[0] = time.perf_counter()
+        else:
+            collections[1] = max(collections[1], time.perf_counter() - collections[0])
+
+    gc.callbacks.append(collected)
+
+    async def one(sdk: AsyncAgentBay, cid: str, op: str, local: str, remote: str) -> None:
+        first: list[float] = []
+
+        def progress(*numbers: int) -> None:
+            if not first:
+                first.append(time.perf_counter())
+
+        gc.collect()
+        collections[1] = 0.0  # not the collection just made
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        if op == "down":
+            call = sdk.context.download_folder(cid, remote, local, progress=progress)
+        else:
+            call = sdk.context.upload_folder(cid, local, remote, progress=progress)
+        result, lag = await _lag_beside(call)
+        seconds = time.perf_counter() - started
+        _check(result.success, (op, result.error_message))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        numbers = {
+            "seconds": seconds,
+            "first": (first or [math.nan])[0] - started,
+            "wait": lag.wait,
+            "step": lag.step,
+            "rss": (peak - before) * 1024.0,
+            "moved": float(len(result.transferred)),
+            "gc": collections[1],
+        }
+        print(json.dumps(numbers), flush=True)
+
+    async def run() -> None:
+        sdk = AsyncAgentBay(API_KEY, _config(endpoint))
+        try:
+            cid = (await sdk.context.get(name="bench-l", create=True)).context_id
+            for index in range(0, len(calls), 3):
+                await one(sdk, cid, *calls[index : index + 3])
+        finally:
+            await sdk.aclose()
+
+    asyncio.run(run())
+
+
+def _scale_calls(endpoint: str, calls: list[tuple[str, Path, str]]) -> list[dict[str, float]]:
+    """The numbers of ``calls`` (``(op, local, remote)``), all in one client process."""
+    code = "import sys; from benchmarks.bench import _scale_child; _scale_child(*sys.argv[1:])"
+    args = [str(part) for call in calls for part in call]
+    out = subprocess.run(
+        [sys.executable, "-c", code, endpoint, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return [dict(json.loads(line)) for line in out.stdout.strip().splitlines()[-len(calls) :]]
+
+
+def scenario_scale(table: Table, cfg: Settings) -> None:
+    """L: folder transfers at two sizes, flat and deep, per file and per call."""
+    small, large = cfg.scale_files
+    measured: dict[tuple[str, int, str], dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="agentbay-bench-l-") as tmp, running_emulator() as url:
+        for shape in ("flat", "deep"):
+            for size in (small, large):
+                tree = Path(tmp) / f"{shape}-{size}"
+                _write_scale_tree(tree, size, shape == "deep")
+                remote, copy = f"/{shape}-{size}", Path(tmp) / f"{shape}-{size}-copy"
+                calls = [(op, copy if op == "down" else tree, remote) for op, _ in SCALE_OPS]
+                if cfg.quick:  # one client process for the three calls: quicker, RSS rough
+                    results = _scale_calls(url, calls)
+                else:  # a process per call: each its own peak RSS
+                    results = [_scale_calls(url, [call])[0] for call in calls]
+                for (op, _, _), numbers in zip(calls, results, strict=True):
+                    measured[shape, size, op] = numbers
+                    print(f"    L {shape} {size} {op}: {numbers}", file=sys.stderr)
+                shutil.rmtree(tree)
+                shutil.rmtree(Path(tmp) / f"{shape}-{size}-copy")
+    label = f"L {large:,}/{small:,}"
+    for shape in ("flat", "deep"):
+        for op, name in SCALE_OPS:
+            low, high = measured[shape, small, op], measured[shape, large, op]
+            per_low, per_high = low["seconds"] / small, high["seconds"] / large
+            ratio = per_high / per_low
+            first = max(low["first"], high["first"])
+            wait = max(low["wait"], high["wait"])
+            step = max(low["step"], high["step"])
+            collection = max(low["gc"], high["gc"])
+            note = (
+                f"{per_low * 1e3:.2f} -> {per_high * 1e3:.2f} ms/file; first report "
+                f"{first * 1e3:.0f} ms ({'ok' if first <= 1.0 else 'MISS'} <=1 s); ticker "
+                f"{wait * 1e3:.0f} ms ({'ok' if wait <= LAG_BUDGET else 'MISS'} <=25 ms; "
+                f"longest loop step {step * 1e3:.1f} ms of CPU, longest garbage collection "
+                f"{collection * 1e3:.1f} ms); peak RSS "
+                f"+{low['rss'] / MIB:.1f} -> +{high['rss'] / MIB:.1f} MiB"
+            )
+            row = Row(label, f"{shape} {name}", per_high, _ms(per_high) + "/file", ratio)
+            row.goal, row.note = _goal(ratio, "<=", 1.3), note
+            table.add(row)
+
+
+# ======================================================================================
 # I: imports
 # ======================================================================================
 
@@ -1579,7 +1728,7 @@ def machine() -> str:
     )
 
 
-SCENARIOS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "K")
+SCENARIOS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "K", "L")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1590,8 +1739,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 90 s)")
     parser.add_argument("--repeat", type=int, default=None, help="timed rounds (best of N)")
     parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma list of A-I,K (A includes A0)"
+        "--only", default=",".join(SCENARIOS), help="comma list of A-I,K,L (A includes A0)"
     )
+    parser.add_argument("--scale-files", type=int, default=None, help="the large size of L (50000)")
     parser.add_argument("--transfer-mib", type=int, default=None, help="size of D (1024)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write rows here")
     args = parser.parse_args(argv)
@@ -1606,8 +1756,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.folder_dirs = 4
         cfg.listing_files = 5000
         cfg.fleet_calls = 400
+        cfg.scale_files = (20, 100)
     if args.transfer_mib is not None:
         cfg.transfer_bytes = args.transfer_mib * MIB
+    if args.scale_files is not None:
+        cfg.scale_files = (cfg.scale_files[0], args.scale_files)
     wanted = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     if wanted - set(SCENARIOS):
         parser.error(f"unknown scenarios: {sorted(wanted - set(SCENARIOS))}")
@@ -1639,6 +1792,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             scenario_folders(table, cfg, endpoint)
     if "K" in wanted:
         scenario_listing(table, cfg)
+    if "L" in wanted:
+        scenario_scale(table, cfg)
     if "G" in wanted:
         scenario_fsspec(table, cfg)
     if "H" in wanted:
