@@ -44,7 +44,7 @@ TIME_LIMIT = 240.0  # seconds for the whole test; it takes far less
 MAX_CONTEXTS = 4  # per worker
 PATHS = ("/a.bin", "/b.txt", "/d1/c.bin", "/d1/d.bin", "/d2/e.bin", "/d2/sub/f.bin")
 SIZES = (0, 1, 300, 4_000, 40_000, 150_000)
-INJECTED = ("Throttling", "InternalError")  # the codes of the emulator's injected faults
+INJECTED = ("Throttling.User", "InternalError")  # the codes of the emulator's injected faults
 MAX_FAILURE_RATE = 0.005
 
 
@@ -285,7 +285,9 @@ async def verify(url: str, workers: list[Worker]) -> int:
     verified = 0
     for key in KEYS:
         mine = [worker for worker in workers if worker.key == key]
-        cfg = Config(url, 30_000, max_retries=12)  # 13 faults in a row: p = 1e-13
+        cfg = Config(
+            endpoint=url, timeout_ms=30_000, max_retries=12
+        )  # 13 faults in a row: p = 1e-13
         async with AsyncAgentBay(api_key=key, cfg=cfg) as agent_bay:
             listed: dict[str, str] = {}
             async for context in agent_bay.context.iter_contexts(page_size=100):
@@ -359,7 +361,9 @@ async def test_soak(
     with running(data_dir, faults=FAULTS, clear_delay=0.1) as url:
         async with httpx.AsyncClient(limits=limits) as http:
             clients = [
-                AsyncAgentBay(api_key=key, cfg=Config(url, 30_000), http_client=carrier)
+                AsyncAgentBay(
+                    api_key=key, cfg=Config(endpoint=url, timeout_ms=30_000), http_client=carrier
+                )
                 for carrier in (None, http)
                 for key in KEYS
             ]

@@ -46,7 +46,7 @@ def watched() -> Iterator[WatchedServer]:
 
 
 def connect(server: HostileServer) -> AsyncAgentBay:
-    return AsyncAgentBay(API_KEY, Config(server.url, 2000, max_retries=0))
+    return AsyncAgentBay(API_KEY, Config(endpoint=server.url, timeout_ms=2000, max_retries=0))
 
 
 async def works(client: AsyncAgentBay) -> bool:

@@ -49,7 +49,7 @@ class Gate:
 async def test_the_pool_holds_at_most_max_connections() -> None:
     gate = Gate()
     with serving(gate) as server:
-        config = Config(server.url, 5000, max_retries=0, max_connections=2)
+        config = Config(endpoint=server.url, timeout_ms=5000, max_retries=0, max_connections=2)
         async with AsyncAgentBay(API_KEY, config) as client:
             results = await asyncio.gather(*(client.context.get(name="a") for _ in range(3)))
     assert all(result.success for result in results)
@@ -66,7 +66,9 @@ async def test_a_cookie_the_server_sets_is_never_sent_back() -> None:
     with serving(cookie_setter) as server:
         # By name: aiohttp's cookie jar would ignore a cookie of an IP address anyway.
         endpoint = server.url.replace("127.0.0.1", "localhost")
-        async with AsyncAgentBay(API_KEY, Config(endpoint, 2000, max_retries=0)) as client:
+        async with AsyncAgentBay(
+            API_KEY, Config(endpoint=endpoint, timeout_ms=2000, max_retries=0)
+        ) as client:
             for _ in range(2):
                 assert (await client.context.get(name="a")).success
         assert [request.headers.get("cookie") for request in server.requests] == [None, None]
@@ -84,7 +86,9 @@ async def test_aiohttp_default_time_limits_never_cut_a_call(
     # aiohttp bounds a call by 5 minutes unless told otherwise; shrunk here so as not to wait.
     monkeypatch.setattr(aiohttp.client, "DEFAULT_TIMEOUT", aiohttp.ClientTimeout(total=0.05))
     with serving(slow_answer) as server:
-        async with AsyncAgentBay(API_KEY, Config(server.url, 5000, max_retries=0)) as client:
+        async with AsyncAgentBay(
+            API_KEY, Config(endpoint=server.url, timeout_ms=5000, max_retries=0)
+        ) as client:
             result = await client.context.get(name="a")
     assert result.success, result.error_message
 
@@ -113,7 +117,9 @@ async def test_a_slow_destination_gets_a_download_in_steps_over_a_chunk() -> Non
     # aiohttp's own 64 KiB buffer would hand it over in many more, smaller writes.
     writer = SlowWriter()
     with serving(urls_then(big_blob)) as server:
-        async with AsyncAgentBay(API_KEY, Config(server.url, 5000, max_retries=0)) as client:
+        async with AsyncAgentBay(
+            API_KEY, Config(endpoint=server.url, timeout_ms=5000, max_retries=0)
+        ) as client:
             result = await client.context.download_file("ctx-1", "/big", writer)
     assert result.success, result.error_message
     assert sum(writer.writes) == len(BIG)
@@ -127,7 +133,9 @@ def unreadable_url(conn: socket.socket, request: Request) -> bool:
 
 async def test_a_presigned_url_aiohttp_cannot_read_is_refused_saying_why() -> None:
     with serving(unreadable_url) as server:
-        async with AsyncAgentBay(API_KEY, Config(server.url, 2000, max_retries=0)) as client:
+        async with AsyncAgentBay(
+            API_KEY, Config(endpoint=server.url, timeout_ms=2000, max_retries=0)
+        ) as client:
             result = await client.context.upload_file("ctx-1", "/a", b"x")
         assert [request.method for request in server.requests] == ["POST"]
     assert (result.success, result.code) == (False, "SDK.InvalidUrl")

@@ -119,7 +119,9 @@ def _fail() -> None:
 async def test_a_file_opened_for_a_cancelled_upload_is_closed(tmp_path: Path) -> None:
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    async with AsyncAgentBay(API_KEY, Config("http://127.0.0.1:9", 1000)) as client:
+    async with AsyncAgentBay(
+        API_KEY, Config(endpoint="http://127.0.0.1:9", timeout_ms=1000)
+    ) as client:
         task = asyncio.ensure_future(client.context.upload_file("ctx-1", "/a", pipe))
         await asyncio.sleep(0.2)  # its worker thread waits in open() for a writer
         task.cancel()

@@ -44,7 +44,9 @@ def expected(direction: str) -> str:
 async def test_an_async_client_closed_mid_setup(direction: str, tmp_path: Path) -> None:
     urls = SlowUrls()
     with serving(urls) as server:
-        client = AsyncAgentBay(API_KEY, Config(server.url, 5000), http_client=httpx.AsyncClient())
+        client = AsyncAgentBay(
+            API_KEY, Config(endpoint=server.url, timeout_ms=5000), http_client=httpx.AsyncClient()
+        )
         if direction == "upload":
             transfer = client.context.upload_file("ctx-1", "/a", b"x")
         else:
@@ -70,7 +72,9 @@ def test_a_sync_client_closed_mid_setup(direction: str, tmp_path: Path) -> None:
     urls = SlowUrls()
     server: HostileServer
     with serving(urls) as server:
-        client = AgentBay(API_KEY, Config(server.url, 5000), http_client=httpx.Client())
+        client = AgentBay(
+            API_KEY, Config(endpoint=server.url, timeout_ms=5000), http_client=httpx.Client()
+        )
         out: list[object] = []
         worker = threading.Thread(
             target=run_transfer, args=(client, direction, tmp_path / "a", out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from agentbay import AgentBay, AgentBayError, AsyncAgentBay, Config
@@ -30,24 +32,32 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_endpoint_normalisation(endpoint: str, url: str) -> None:
-    assert Config(endpoint, 1000).base_url == url
+    assert Config(endpoint=endpoint, timeout_ms=1000).base_url == url
 
 
-def test_from_env_defaults() -> None:
+def test_from_env_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("agentbay._config.find_env_file", lambda start=None: None)
     cfg = Config.from_env()
-    assert cfg.endpoint == "wuyingai.cn-shanghai.aliyuncs.com"
-    assert (cfg.timeout_ms, cfg.region_id, cfg.max_retries) == (60000, None, 3)
+    assert (cfg.endpoint, cfg.timeout_ms, cfg.region_id, cfg.max_retries) == (None, None, None, 3)
+    resolved = cfg.resolved()
+    assert (resolved.endpoint, resolved.timeout_ms, resolved.region_id) == (
+        "agentbay.cn-hangzhou.aliyuncs.com",
+        60000,
+        "cn-hangzhou",
+    )
 
 
 def test_from_env_reads_the_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTBAY_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("AGENTBAY_TIMEOUT_MS", "1500")
-    monkeypatch.setenv("AGENTBAY_REGION_ID", "cn-hangzhou")
     cfg = Config.from_env()
-    assert (cfg.base_url, cfg.timeout_ms, cfg.region_id) == (
-        "http://127.0.0.1:9/",
-        1500,
-        "cn-hangzhou",
+    assert (cfg.base_url, cfg.timeout_ms, cfg.region_id) == ("http://127.0.0.1:9/", 1500, None)
+    monkeypatch.setenv("AGENTBAY_REGION_ID", "us-east-1")  # the region wins over the endpoint
+    cfg = Config.from_env()
+    assert (cfg.base_url, cfg.region_id) == (
+        "https://agentbay.us-east-1.aliyuncs.com/",
+        "us-east-1",
     )
 
 
@@ -69,9 +79,11 @@ def test_config_refuses_bad_numbers(kwargs: dict[str, int]) -> None:
 
 def test_config_refuses_other_schemes() -> None:
     with pytest.raises(AgentBayError, match="http or https"):
-        _ = Config("ftp://host", 1000).base_url
+        _ = Config(endpoint="ftp://host", timeout_ms=1000).base_url
     with pytest.raises(AgentBayError, match="must be a string"):
-        _ = Config(None, 1000).base_url  # type: ignore[arg-type]
+        Config(endpoint=8765)  # type: ignore[arg-type]
+    with pytest.raises(AgentBayError, match="must not be empty"):
+        _ = Config(endpoint=" ").base_url
 
 
 @pytest.mark.parametrize("client_class", CLIENTS)
@@ -91,7 +103,9 @@ def test_cfg_wins_over_the_environment(
     client_class: type[AgentBay], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AGENTBAY_ENDPOINT", "http://env.example")
-    client = client_class(API_KEY, Config("http://cfg.example", 1000, region_id="r"))
+    client = client_class(
+        API_KEY, Config(endpoint="http://cfg.example", timeout_ms=1000, region_id="r")
+    )
     assert client.config.base_url == "http://cfg.example/"
     assert client.region_id == "r"
     assert client_class(API_KEY).config.base_url == "http://env.example/"

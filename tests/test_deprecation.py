@@ -20,7 +20,9 @@ def deprecations(warned: pytest.WarningsRecorder) -> list[str]:
 
 
 async def test_start_clear_warns_at_the_async_caller() -> None:
-    client = AsyncAgentBay(API_KEY, Config(ENDPOINT, 1000), http_client=httpx.AsyncClient())
+    client = AsyncAgentBay(
+        API_KEY, Config(endpoint=ENDPOINT, timeout_ms=1000), http_client=httpx.AsyncClient()
+    )
     async with client:
         with respx.mock(base_url=ENDPOINT) as api, pytest.warns(DeprecationWarning) as warned:
             api.post("/").mock(return_value=ok())
@@ -29,7 +31,9 @@ async def test_start_clear_warns_at_the_async_caller() -> None:
 
 
 def test_start_clear_warns_at_the_sync_caller() -> None:
-    client = AgentBay(API_KEY, Config(ENDPOINT, 1000), http_client=httpx.Client())
+    client = AgentBay(
+        API_KEY, Config(endpoint=ENDPOINT, timeout_ms=1000), http_client=httpx.Client()
+    )
     with client, respx.mock(base_url=ENDPOINT) as api, pytest.warns(DeprecationWarning) as warned:
         api.post("/").mock(return_value=ok())
         client.context.start_clear("ctx-1")

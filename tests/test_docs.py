@@ -264,7 +264,7 @@ def run_python(page: Page, block: Block, monkeypatch: pytest.MonkeyPatch) -> Non
         return
     for name in ("AGENTBAY_ENDPOINT", "AGENTBAY_API_KEY"):
         monkeypatch.setenv(name, page.env[name])
-    config = Config(page.endpoint, 10_000)
+    config = Config(endpoint=page.endpoint, timeout_ms=10_000)
     key = page.env["AGENTBAY_API_KEY"]
     namespace = page.namespace
     if "ctx_id" in source and "ctx_id" not in namespace:

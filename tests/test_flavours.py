@@ -33,13 +33,15 @@ CALLS: list[tuple[str, tuple[Any, ...], httpx.Response]] = [
 
 def run_sync() -> list[Any]:
     with AgentBay(
-        API_KEY, Config(ENDPOINT, 1000, max_retries=0), http_client=httpx.Client()
+        API_KEY,
+        Config(endpoint=ENDPOINT, timeout_ms=1000, max_retries=0),
+        http_client=httpx.Client(),
     ) as client:
         return [getattr(client.context, name)(*args) for name, args, _ in CALLS]
 
 
 async def run_async() -> list[Any]:
-    cfg = Config(ENDPOINT, 1000, max_retries=0)
+    cfg = Config(endpoint=ENDPOINT, timeout_ms=1000, max_retries=0)
     async with AsyncAgentBay(API_KEY, cfg, http_client=httpx.AsyncClient()) as client:
         return [await getattr(client.context, name)(*args) for name, args, _ in CALLS]
 

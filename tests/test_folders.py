@@ -721,3 +721,118 @@ def test_an_aborted_folder_transfer_stops_its_files() -> None:
     progress.abort()
     with pytest.raises(Aborted):
         tracker(6, 10)
+
+
+# --------------------------------------------------------------------------- the one walk
+
+
+def listed(*paths: str, token: str | None = None, success: bool = True) -> Any:
+    from agentbay._models import ContextFileListResult
+
+    entries = [
+        ContextFileEntry(
+            "", "", file_path=p.rstrip("/"), file_type="folder" if p.endswith("/") else "file"
+        )
+        for p in paths
+    ]
+    return ContextFileListResult(
+        "req-1", success=success, entries=entries, next_token=token, error_message="no"
+    )
+
+
+def test_the_walk_asks_for_a_folders_next_page_before_any_other_folder() -> None:
+    walk = _folders.RemoteWalk("/d")
+    assert walk.root == "/d/" and walk.visit(walk.root) and not walk.visit("/d/")
+    assert walk.request() == ("/d/", None) and walk.request() is None
+    for entry in walk.take("/d/", listed("/d/a/", "/d/b/", "/d/f", token="t1")):
+        key = _folders.below(entry.file_path, "/d/")
+        if entry.file_type == "folder" and key:
+            walk.visit(key)
+    assert not walk.last("/d/") and not walk.finished
+    assert [walk.request(), walk.request(), walk.request()] == [
+        ("/d/", "t1"),
+        ("/d/a/", None),
+        ("/d/b/", None),
+    ]
+    assert walk.outstanding == 3
+
+
+def test_the_walk_refuses_a_repeated_token_and_a_failed_page() -> None:
+    walk = _folders.RemoteWalk("/")
+    walk.visit("/")
+    walk.request()
+    walk.take("/", listed(token="t"))
+    walk.request()
+    with pytest.raises(AgentBayError, match="repeated a page") as caught:
+        walk.take("/", listed(token="t"))
+    assert caught.value.code == "SDK.RepeatedPage" and walk.finished
+    walk.visit("/x/")
+    walk.request()
+    with pytest.raises(AgentBayError, match=r"Failed to list files: no"):
+        walk.take("/x/", listed(success=False))
+    assert walk.last("/x/") and walk.finished
+
+
+@pytest.mark.parametrize(
+    ("path", "folder", "key"),
+    [
+        ("/d/a", "/d/", "/d/a/"),
+        ("/d//a/", "/d/", "/d/a/"),
+        ("/d", "/d/", None),
+        ("/x", "/d/", None),
+        ("/d/../x", "/d/", None),
+        ("/a", "/", "/a/"),
+    ],
+)
+def test_below_is_strictly_below(path: str, folder: str, key: str | None) -> None:
+    assert _folders.below(path, folder) == key
+
+
+def test_classify_sorts_files_folders_and_problems() -> None:
+    def entry(path: str, kind: str | None) -> ContextFileEntry:
+        return ContextFileEntry("", "", file_path=path, file_type=kind, size=3)
+
+    assert _folders.classify("/d/", entry("/d/a/b.txt", "file")) == (
+        "file",
+        "a/b.txt",
+        _folders.RemoteFile(3, None),
+    )
+    assert _folders.classify("/d/", entry("/d/a", "Folder")) == ("folder", "a", None)
+    assert _folders.classify("/d/", entry("/e/x", "file"))[0] == "problem"
+    assert _folders.classify("/d/", entry("/d/x", "link"))[2] == "Unknown file type 'link'"
+
+
+def test_scan_folder_reads_one_folder_only(tmp_path: Path) -> None:
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "sub" / "a.txt").write_bytes(b"abc")
+    (tmp_path / "sub" / "deeper" / "no.txt").write_bytes(b"")
+    scan = _folders.scan_folder(str(tmp_path), "sub")
+    assert scan is not None
+    assert list(scan.files) == ["sub/a.txt"] and scan.files["sub/a.txt"].size == 3
+    assert scan.folders == ["sub/deeper"] and scan.problems == {}
+    assert _folders.scan_folder(str(tmp_path), "missing") is None
+
+
+def test_progress_reports_discovery_to_a_callback_that_takes_it() -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    def full(*numbers: int, phase: str, found_files: int, found_bytes: int, **more: int) -> None:
+        calls.append((*numbers, phase, found_files, found_bytes))
+
+    plain: list[tuple[int, ...]] = []
+    for callback in (full, lambda *numbers: plain.append(numbers)):
+        progress = _folders.FolderProgress(callback, phase="walking")
+        progress.start()
+        progress.found(3, 30)
+        progress.enter("listing")
+        progress.grow(2, 20)
+        progress.enter("walking")  # never back
+        progress.enter("transferring")
+    assert calls == [
+        (0, 0, 0, 0, "walking", 0, 0),
+        (0, 0, 0, 0, "walking", 3, 30),
+        (0, 0, 0, 0, "listing", 3, 30),
+        (0, 20, 0, 2, "listing", 3, 30),
+        (0, 20, 0, 2, "transferring", 3, 30),
+    ]
+    assert plain == [(0, 0, 0, 0), (0, 20, 0, 2)]

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "agentbay._checks",
             "agentbay._request",
             "agentbay._redact",
+            "agentbay._crc64",
         ],
     ),
     ("transports", ["agentbay._transports"]),

@@ -127,7 +127,7 @@ def test_one_client_many_threads_then_no_leak(emulator: tuple[str, int]) -> None
     url, port = emulator
     # Warm the emulator up with a client of its own (its database opens its journal files on
     # the first write), so that what this process holds open is steady before the count.
-    with AgentBay("warm-up", Config(url, 30_000)) as warm:
+    with AgentBay("warm-up", Config(endpoint=url, timeout_ms=30_000)) as warm:
         made = warm.context.create("warm-up")
         assert made.success and made.context is not None
         assert warm.context.upload_file(made.context_id, "/x", b"x").success
@@ -135,7 +135,7 @@ def test_one_client_many_threads_then_no_leak(emulator: tuple[str, int]) -> None
     assert _settle(lambda: not _client_sockets(port))
     fds_before = _open_fds()
 
-    agent_bay = AgentBay(f"threads-{uuid.uuid4().hex}", Config(url, 30_000))
+    agent_bay = AgentBay(f"threads-{uuid.uuid4().hex}", Config(endpoint=url, timeout_ms=30_000))
     barrier = threading.Barrier(THREADS)
     with ThreadPoolExecutor(THREADS) as pool:
         done = list(pool.map(lambda w: _lifecycle(agent_bay, w, barrier), range(THREADS)))
@@ -156,7 +156,7 @@ def test_one_client_many_threads_then_no_leak(emulator: tuple[str, int]) -> None
 def test_close_shuts_the_connections_of_every_thread(emulator: tuple[str, int]) -> None:
     """close() shuts every pooled connection at once, whichever thread opened it."""
     url, port = emulator
-    agent_bay = AgentBay("close-key", Config(url, 30_000))
+    agent_bay = AgentBay("close-key", Config(endpoint=url, timeout_ms=30_000))
     barrier = threading.Barrier(8)
 
     def call(_: int) -> bool:
@@ -176,7 +176,7 @@ def test_more_threads_than_max_connections(
     """Past Config.max_connections, calls still run at once on extra connections, which are
     closed after use (urllib3 logs a warning); the pool keeps at most max_connections."""
     url, port = emulator
-    agent_bay = AgentBay("small-pool", Config(url, 30_000, max_connections=4))
+    agent_bay = AgentBay("small-pool", Config(endpoint=url, timeout_ms=30_000, max_connections=4))
     barrier = threading.Barrier(12)
 
     def call(_: int) -> bool:

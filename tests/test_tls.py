@@ -88,7 +88,7 @@ def only_the_system_store_holds_the_ca(
 
 
 def config(url: str) -> Config:
-    return Config(url, 2000, max_retries=0)
+    return Config(endpoint=url, timeout_ms=2000, max_retries=0)
 
 
 @pytest.mark.usefixtures("certifi_holds_the_ca")

@@ -21,7 +21,7 @@ UNCLOSED = """
 import asyncio, sys
 from agentbay import AsyncAgentBay, Config
 
-client = AsyncAgentBay("k" * 12, Config(sys.argv[1], 2000, max_retries=0))
+client = AsyncAgentBay("k" * 12, Config(endpoint=sys.argv[1], timeout_ms=2000, max_retries=0))
 
 async def once():
     return await client.context.get(name="a")
@@ -63,7 +63,9 @@ def test_a_client_moved_to_a_second_loop_closes_the_first_loops_connections(
 
     warnings.simplefilter("always")
     with serving(fine) as server:
-        client = AsyncAgentBay("k" * 12, Config(server.url, 2000, max_retries=0))
+        client = AsyncAgentBay(
+            "k" * 12, Config(endpoint=server.url, timeout_ms=2000, max_retries=0)
+        )
         assert asyncio.run(once(client)) and asyncio.run(once(client))
         gc.collect()
         assert len(server._conns) == 2

@@ -75,7 +75,9 @@ def at_once(count: int, call: Callable[[], bool]) -> list[bool]:
 def test_the_endpoint_keeps_max_connections_and_never_waits_past_them() -> None:
     gathering = Gathering(3, rounds=2)
     with serving(gathered(gathering, answer)) as server:
-        with AgentBay(API_KEY, Config(server.url, 10_000, max_connections=2)) as client:
+        with AgentBay(
+            API_KEY, Config(endpoint=server.url, timeout_ms=10_000, max_connections=2)
+        ) as client:
             for _ in range(2):
                 assert at_once(3, lambda: client.context.get(name="a").success) == [True] * 3
         connections = len(server._conns)
@@ -90,7 +92,9 @@ def test_each_storage_host_keeps_max_connections_and_never_waits_past_them() -> 
         return client.context.download_file("ctx-1", "/a", Collector()).success
 
     with serving(gathered(gathering, blob)) as storage, serving(presigning(storage)) as endpoint:
-        with AgentBay(API_KEY, Config(endpoint.url, 10_000, max_connections=2)) as client:
+        with AgentBay(
+            API_KEY, Config(endpoint=endpoint.url, timeout_ms=10_000, max_connections=2)
+        ) as client:
             for _ in range(2):
                 assert at_once(3, lambda: download(client)) == [True] * 3
         connections = len(storage._conns)
@@ -105,7 +109,7 @@ def test_the_endpoint_keeps_its_connections_past_ten_other_hosts() -> None:
     gathering = Gathering(10, rounds=1)
     try:
         with serving(gathered(gathering, presigning(*storages))) as endpoint:
-            with AgentBay(API_KEY, Config(endpoint.url, 10_000)) as client:
+            with AgentBay(API_KEY, Config(endpoint=endpoint.url, timeout_ms=10_000)) as client:
                 downloads = at_once(
                     10, lambda: client.context.download_file("ctx-1", "/a", Collector()).success
                 )
@@ -137,7 +141,7 @@ def test_each_request_is_framed_as_its_body_needs() -> None:
     with (
         serving(storage) as store,
         serving(presigning(store)) as endpoint,
-        AgentBay(API_KEY, Config(endpoint.url, 10_000)) as client,
+        AgentBay(API_KEY, Config(endpoint=endpoint.url, timeout_ms=10_000)) as client,
     ):
         assert client.context.upload_file("ctx-1", "/sized", b"12345").success
         assert client.context.upload_file("ctx-1", "/unsized", Unsized(b"12345")).success

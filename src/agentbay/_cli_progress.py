@@ -135,6 +135,8 @@ class TransferBar:
         self._task = self._progress.add_task(label, total=None, files="listing…" if files else "")
         self.files: tuple[int, int, int, int] | None = None
         """The last file counts shown: (landed, failed, started, total); None before any."""
+        self.text = ""
+        """The last file counts, as shown."""
 
     def update(
         self,
@@ -145,14 +147,29 @@ class TransferBar:
         *,
         failed_files: int = 0,
         started_files: int = 0,
+        phase: str = "transferring",
+        found_files: int = 0,
+        found_bytes: int = 0,
     ) -> None:
         """Show ``done_bytes`` of ``total_bytes`` (None: unknown) and, if given, the files that
-        landed of all, and the failed ones apart. Takes the SDK's folder progress keywords."""
-        self._progress.update(self._task, completed=done_bytes, total=total_bytes)
+        landed of all, and the failed ones apart. Takes the SDK's folder progress keywords:
+        while the folders are still walked or listed (``phase``), the total is not final, so
+        the bar shows it as unknown and says how many files were found so far.
+
+        >>> bar = TransferBar("/photos", files=True, shown=False)
+        >>> bar.update(0, 0, 0, 0, phase="listing", found_files=1200, found_bytes=5 << 20)
+        >>> bar.text
+        'listing: 1200 found, 0/0 files'
+        """
+        discovering = phase != "transferring"
+        total = None if discovering else total_bytes
+        self._progress.update(self._task, completed=done_bytes, total=total)
         if done_files is not None and total_files is not None:
             self.files = (done_files, failed_files, started_files, total_files)
-            text = f"{done_files}/{total_files} files"
+            text = f"{phase}: {found_files} found, " if discovering else ""
+            text += f"{done_files}/{total_files} files"
             text += f", {failed_files} failed" if failed_files else ""
+            self.text = text
             self._progress.update(self._task, files=text)
 
     def __call__(self, done: int, total: int | None) -> None:

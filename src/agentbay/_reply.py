@@ -19,7 +19,8 @@ class Reply:
     """What one call came back with: the body of a success, or why it failed.
 
     ``code`` and ``message`` of a failure are the service's (or an SDK code for a call that got
-    no usable answer), ``http_status`` the HTTP status (0 when there was no answer),
+    no usable answer), ``http_status`` the body's ``HttpStatusCode`` when it has one, else the
+    HTTP status (0 when there was no answer),
     ``from_service`` whether the service itself refused (its JSON envelope, not a gateway page
     or no answer). A success carries neither a code nor ``from_service``: nothing reads them.
     """
@@ -71,6 +72,17 @@ def _load(content: bytes) -> tuple[Any, str]:
         return None, f"the response is not JSON: {snippet!r}"
 
 
+def _reported_status(body: dict[str, Any], status: int) -> int:
+    """The body's ``HttpStatusCode`` (as wuying-agentbay-sdk reports it: the service answers a
+    missing context with HTTP 200 and ``"HttpStatusCode": 404``), else the HTTP status."""
+    value = body.get("HttpStatusCode")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
+        return value
+    return status
+
+
 def decode_reply(status: int, content: bytes, retry_after: str | None = None) -> Reply:
     """Turn an HTTP status and body into a :class:`Reply`; never raises."""
     wait = parse_retry_after(retry_after)
@@ -87,8 +99,9 @@ def decode_reply(status: int, content: bytes, retry_after: str | None = None) ->
         )
     request_id = body.get("RequestId")
     request_id = printable(request_id) if isinstance(request_id, str) else ""
+    reported = _reported_status(body, status)
     if body.get("Success") is True and status < 400:
-        return Reply(ok=True, body=body, request_id=request_id, http_status=status)
+        return Reply(ok=True, body=body, request_id=request_id, http_status=reported)
     code = body.get("Code")
     if not isinstance(code, str) or not code:
         code = "Unknown" if status < 400 else f"HTTP{status}"
@@ -101,7 +114,7 @@ def decode_reply(status: int, content: bytes, retry_after: str | None = None) ->
         error=f"[{code}] {message}",
         code=code,
         message=message,
-        http_status=status,
+        http_status=reported,
         from_service=True,
         retryable=is_retryable(status, code),
         retry_after=wait,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from . import _crc64
 from ._errors import AgentBayError
 from ._models import (
     ApiResponse,
@@ -29,6 +30,7 @@ from ._transports.http import Response
 
 R = TypeVar("R")
 MALFORMED = "SDK.MalformedResponse"  # the code of a success whose fields have the wrong type
+CHECKSUM_MISMATCH = "SDK.ChecksumMismatch"  # a transfer's bytes and storage's CRC-64 differ
 _MAX_INT_DIGITS = 20
 SNIPPET_LENGTH = 200
 HEAD_LENGTH = 1024
@@ -305,6 +307,27 @@ def error_failure(url: FileUrlResult, message: str, code: str) -> OperationResul
     return OperationResult(
         request_id=url.request_id, success=False, error_message=message, code=code, message=message
     )
+
+
+def checksum_failure(
+    url: FileUrlResult, file_path: str, moved: str, computed: int, answered: str | None
+) -> OperationResult:
+    """The failed result of a transfer whose bytes (``moved``: "sent" or "received") have
+    another CRC-64 than storage's ``x-oss-hash-crc64ecma`` (``answered``, as sent).
+
+    >>> url = FileUrlResult(request_id="r", success=True, url="u")
+    >>> checksum_failure(url, "/a.txt", "sent", 1, "2").error_message
+    'CRC-64 mismatch on /a.txt: the bytes sent give 1, storage answered 2 (x-oss-hash-crc64ecma)'
+    """
+    try:
+        theirs = str(_crc64.parse_header(answered))
+    except ValueError:
+        theirs = f"the unreadable {_crc64.show(answered)}"
+    message = (
+        f"CRC-64 mismatch on {file_path}: the bytes {moved} give {computed}, "
+        f"storage answered {theirs} ({_crc64.HEADER})"
+    )
+    return error_failure(url, message, CHECKSUM_MISMATCH)
 
 
 def transfer_result(url: FileUrlResult, response: Response, size: int) -> OperationResult:

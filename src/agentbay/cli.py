@@ -680,6 +680,43 @@ def _interrupted(bar: TransferBar) -> str:
     )
 
 
+@attrs.frozen
+class _FolderOptions:
+    """The options ``folder put`` and ``folder get`` share."""
+
+    concurrency: int
+    delete: bool
+    allow_empty_source: bool
+    dry_run: bool
+
+
+def _moving(
+    bar: TransferBar,
+    move: Callable[..., FolderTransferResult],
+    context_id: str,
+    source: str,
+    target: str,
+    options: _FolderOptions,
+) -> FolderTransferResult:
+    """``move`` (the client's upload_folder or download_folder) with the bar showing; on
+    Ctrl-C, the one-line summary and exit status 130."""
+    try:
+        with bar:
+            return move(
+                context_id,
+                source,
+                target,
+                concurrency=options.concurrency,
+                delete_extra=options.delete,
+                allow_empty_source=options.allow_empty_source,
+                dry_run=options.dry_run,
+                progress=bar.update,
+            )
+    except KeyboardInterrupt:
+        click.echo(_interrupted(bar), err=True)
+        raise click.exceptions.Exit(INTERRUPTED) from None
+
+
 @folder_group.command(
     "put",
     epilog=_examples(
@@ -707,21 +744,8 @@ def folder_put(
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
     bar = TransferBar(remote, files=True, shown=not dry_run)
-    try:
-        with bar:
-            result = agent_bay.context.upload_folder(
-                found.id,
-                local,
-                remote,
-                concurrency=concurrency,
-                delete_extra=delete,
-                allow_empty_source=allow_empty_source,
-                dry_run=dry_run,
-                progress=bar.update,
-            )
-    except KeyboardInterrupt:
-        click.echo(_interrupted(bar), err=True)
-        raise click.exceptions.Exit(INTERRUPTED) from None
+    options = _FolderOptions(concurrency, delete, allow_empty_source, dry_run)
+    result = _moving(bar, agent_bay.context.upload_folder, found.id, local, remote, options)
     report = _FolderReport(state, found, result, dry_run)
     report.show("upload", f"to {found.name}:{remote}", _symlinks(local), lambda path: path)
 
@@ -752,21 +776,8 @@ def folder_get(
     agent_bay = state.agent_bay()
     found = _resolve(agent_bay, context_ref)
     bar = TransferBar(remote, files=True, shown=not dry_run)
-    try:
-        with bar:
-            result = agent_bay.context.download_folder(
-                found.id,
-                remote,
-                local,
-                concurrency=concurrency,
-                delete_extra=delete,
-                allow_empty_source=allow_empty_source,
-                dry_run=dry_run,
-                progress=bar.update,
-            )
-    except KeyboardInterrupt:
-        click.echo(_interrupted(bar), err=True)
-        raise click.exceptions.Exit(INTERRUPTED) from None
+    options = _FolderOptions(concurrency, delete, allow_empty_source, dry_run)
+    result = _moving(bar, agent_bay.context.download_folder, found.id, remote, local, options)
     root = remote_path(remote, "")
 
     def local_path(path: str) -> str:  # a deleted local file, named by its remote path

@@ -15,7 +15,9 @@ from tests.helpers import ENDPOINT
 @pytest.fixture
 async def agent_bay(emulator_url: str, account_key: str) -> AsyncIterator[AsyncAgentBay]:
     """A client of the session's live emulator, on an account of its own (empty)."""
-    async with AsyncAgentBay(account_key, Config(emulator_url, 10_000)) as client:
+    async with AsyncAgentBay(
+        account_key, Config(endpoint=emulator_url, timeout_ms=10_000)
+    ) as client:
         yield client
 
 
@@ -30,5 +32,5 @@ def api() -> Generator[respx.MockRouter, None, None]:
 async def mocked_bay() -> AsyncIterator[AsyncAgentBay]:
     """A client of the fake service at ``ENDPOINT`` (through httpx, so respx answers), no
     retries."""
-    async with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
+    async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=0)) as client:
         yield client

@@ -39,7 +39,7 @@ async def test_a_call_that_succeeds_logs_its_duration_and_request_id(
 
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=answer)
-        async with mocked(Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             assert (await client.context.get(name="a")).success
     assert lines(log) == ["GetContext ok in 250.0 ms, RequestId=req-42"]
 
@@ -55,7 +55,7 @@ async def test_a_refused_call_logs_the_refusal(
 
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=answer)
-        async with mocked(Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             await client.context.get(name="a")
     assert lines(log) == [
         "GetContext failed in 12.5 ms, RequestId=req-7: [InvalidContext.NotFound] no such context"
@@ -74,7 +74,7 @@ async def test_each_retry_is_logged_with_its_reason_and_delay(
 
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=answer)
-        async with mocked(Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             assert (await client.context.get(name="a")).success
     assert lines(log) == [
         "GetContext failed ([Throttling] slow down); retry 1 in 0.01s",
@@ -92,7 +92,7 @@ async def test_the_logged_duration_is_the_time_the_call_took(
 
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=unreachable)
-        async with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=0)) as client:
             await client.context.get(name="a")
     [line] = lines(log)
     match = re.fullmatch(

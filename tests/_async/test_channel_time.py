@@ -20,7 +20,7 @@ async def test_a_call_with_no_time_left_is_not_sent(
     frozen_clock(monkeypatch)
     with respx.mock(base_url=ENDPOINT, assert_all_called=False) as api:
         route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
-        async with mocked(Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             reply = await client._channel.call(
                 "GetContext", {"Name": "a"}, Deadline(total=time_left)
             )
@@ -36,7 +36,7 @@ async def test_a_retry_that_would_end_at_or_past_the_deadline_is_not_waited_for(
     clock = frozen_clock(monkeypatch)
     with respx.mock(base_url=ENDPOINT, assert_all_called=False) as api:
         route = api.post("/").mock(side_effect=[throttled(retry_after), ok(CONTEXT_DATA)])
-        async with mocked(Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             reply = await client._channel.call("GetContext", {"Name": "a"}, Deadline(total=1.0))
     assert route.call_count == 1 and clock.slept == []
     assert (reply.ok, reply.code, reply.http_status) == (False, "Throttling", 503)
@@ -49,7 +49,7 @@ async def test_a_retry_that_ends_before_the_deadline_is_made(
     clock = frozen_clock(monkeypatch)
     with respx.mock(base_url=ENDPOINT, assert_all_called=False) as api:
         route = api.post("/").mock(side_effect=[throttled(0.75), ok(CONTEXT_DATA)])
-        async with mocked(Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             reply = await client._channel.call("GetContext", {"Name": "a"}, Deadline(total=1.0))
     assert reply.ok
     assert route.call_count == 2 and clock.slept == [0.75]

@@ -23,7 +23,7 @@ from tests.helpers import API_KEY, CONTEXT_DATA, ENDPOINT, action, form, ok, ref
 
 @pytest.fixture
 async def mocked_bay() -> AsyncIterator[AsyncAgentBay]:
-    cfg = Config(ENDPOINT, 5000, region_id="cn-shanghai", max_retries=0)
+    cfg = Config(endpoint=ENDPOINT, timeout_ms=5000, region_id="cn-shanghai", max_retries=0)
     async with mocked(cfg) as client:
         yield client
 
@@ -591,7 +591,7 @@ async def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
             ok(CONTEXT_DATA),
         ]
     )
-    cfg = Config(ENDPOINT, 5000, max_retries=3)
+    cfg = Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=3)
     async with mocked(cfg) as client:
         result = await client.context.get(name="a")
     assert result.success and route.call_count == 3
@@ -599,7 +599,7 @@ async def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
 
 async def test_refusals_are_not_retried(api: respx.MockRouter) -> None:
     route = api.post("/").mock(return_value=refused("InvalidContext.NotFound", "no", 400))
-    async with mocked(Config(ENDPOINT, 5000)) as client:
+    async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
         result = await client.context.get(name="a")
     assert not result.success and route.call_count == 1
 
@@ -610,10 +610,10 @@ async def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
             503, json={"Code": "Throttling", "Message": "later"}, headers={"Retry-After": "0"}
         )
     )
-    async with mocked(Config(ENDPOINT, 5000, max_retries=2)) as client:
+    async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=2)) as client:
         result = await client.context.get(name="a")
     assert route.call_count == 3
-    assert result.error_message == "[Throttling] later"
+    assert result.error_message == "[Throttling] later (after 3 attempts)"
 
 
 # --------------------------------------------------------------------------- the client
@@ -622,7 +622,9 @@ async def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
 async def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRouter) -> None:
     api.post("/").mock(return_value=ok(CONTEXT_DATA))
     async with httpx.AsyncClient(headers={"x-trace": "t-1"}) as http_client:
-        async with AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=http_client) as c:
+        async with AsyncAgentBay(
+            API_KEY, Config(endpoint=ENDPOINT, timeout_ms=5000), http_client=http_client
+        ) as c:
             await c.context.get(name="a")
         assert api.calls.last.request.headers["x-trace"] == "t-1"
         assert not http_client.is_closed
@@ -630,7 +632,7 @@ async def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRo
 
 def test_an_http_client_of_the_other_flavour_is_refused() -> None:
     with pytest.raises(AgentBayError, match=r"http_client must be an httpx\.AsyncClient"):
-        AsyncAgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=object())  # type: ignore[arg-type]
+        AsyncAgentBay(API_KEY, Config(endpoint=ENDPOINT, timeout_ms=5000), http_client=object())  # type: ignore[arg-type]
 
 
 async def test_the_key_never_shows(api: respx.MockRouter, mocked_bay: AsyncAgentBay) -> None:

@@ -29,7 +29,7 @@ def connect(
     transport: str, server: HostileServer, timeout_ms: int = 1000, max_retries: int = 0
 ) -> AsyncAgentBay:
     """A client of ``server`` over ``transport`` (the httpx client would follow redirects)."""
-    cfg = Config(server.url, timeout_ms, max_retries=max_retries)
+    cfg = Config(endpoint=server.url, timeout_ms=timeout_ms, max_retries=max_retries)
     if transport == "httpx":
         return AsyncAgentBay(API_KEY, cfg, http_client=httpx.AsyncClient(follow_redirects=True))
     return AsyncAgentBay(API_KEY, cfg)

@@ -103,7 +103,9 @@ async def test_refusals_of_the_emulator(agent_bay: AsyncAgentBay) -> None:
 
 async def test_accounts_are_isolated(emulator_url: str, agent_bay: AsyncAgentBay) -> None:
     await agent_bay.context.create("private")
-    async with AsyncAgentBay("someone-else", Config(emulator_url, 10_000)) as other:
+    async with AsyncAgentBay(
+        "someone-else", Config(endpoint=emulator_url, timeout_ms=10_000)
+    ) as other:
         assert not (await other.context.get(name="private")).success
         assert (await other.context.list()).contexts == []
 
@@ -111,11 +113,13 @@ async def test_accounts_are_isolated(emulator_url: str, agent_bay: AsyncAgentBay
 async def test_a_closed_client_fails_calls_without_sending(
     emulator_url: str, account_key: str
 ) -> None:
-    client = AsyncAgentBay(account_key, Config(emulator_url, 10_000))
+    client = AsyncAgentBay(account_key, Config(endpoint=emulator_url, timeout_ms=10_000))
     assert (await client.context.create("kept")).success
     await client.aclose()
     result = await client.context.create("late")
     assert not result.success
     assert result.error_message == "GetContext not sent: the client is closed"
-    async with AsyncAgentBay(account_key, Config(emulator_url, 10_000)) as other:
+    async with AsyncAgentBay(
+        account_key, Config(endpoint=emulator_url, timeout_ms=10_000)
+    ) as other:
         assert [c.name for c in (await other.context.list()).contexts] == ["kept"]

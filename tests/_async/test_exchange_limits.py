@@ -31,7 +31,11 @@ async def http_client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.Asy
 
 def connect(http_client: httpx.AsyncClient | None, server: HostileServer) -> AsyncAgentBay:
     """A client of ``server`` over ``http_client`` (None: the default transport), no retries."""
-    return AsyncAgentBay(API_KEY, Config(server.url, 2000, max_retries=0), http_client=http_client)
+    return AsyncAgentBay(
+        API_KEY,
+        Config(endpoint=server.url, timeout_ms=2000, max_retries=0),
+        http_client=http_client,
+    )
 
 
 def declaring(length: str) -> Handler:

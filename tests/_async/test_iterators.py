@@ -95,7 +95,7 @@ async def test_iter_files_walks_every_page(
     assert all(dict(args[2:])["next_token"] for args in calls[1:])
 
 
-async def test_iter_files_recursive_yields_every_file_below_depth_first_once(
+async def test_iter_files_recursive_yields_every_file_below_once(
     agent_bay: AsyncAgentBay,
 ) -> None:
     context_id = (await agent_bay.context.create("tree")).context_id
@@ -107,9 +107,6 @@ async def test_iter_files_recursive_yields_every_file_below_depth_first_once(
         async for e in agent_bay.context.iter_files(context_id, "/t", page_size=2, recursive=True)
     ]
     assert sorted(found) == sorted(paths) and len(found) == len(paths)
-    # Depth first: everything under /t/a comes together, before or after /t/e, never between.
-    under_a = [i for i, path in enumerate(found) if path.startswith("/t/a/")]
-    assert under_a == list(range(under_a[0], under_a[0] + 3))
     flat = [e.file_path async for e in agent_bay.context.iter_files(context_id, "/t")]
     assert sorted(flat) == ["/t/a", "/t/e", "/t/top.txt"]
 
@@ -138,7 +135,7 @@ async def test_iter_files_of_a_missing_context_raises(agent_bay: AsyncAgentBay) 
         [e async for e in agent_bay.context.iter_files("ctx-missing", "/")]
     assert caught.value.code == "InvalidContext.NotFound"
     assert "ctx-missing" in caught.value.message
-    assert caught.value.http_status_code == 200
+    assert caught.value.http_status_code == 404  # the body's HttpStatusCode, as 0.22.3
 
 
 @pytest.mark.parametrize("page_size", [0, -1, "5", 2.5, True, None])

@@ -45,7 +45,7 @@ async def test_iter_contexts_asks_50_a_page_and_keeps_the_session_on_every_page(
     ]
 
 
-async def test_iter_files_asks_50_a_page_by_token(
+async def test_iter_files_asks_100_a_page_by_token(
     api: respx.MockRouter, mocked_bay: AsyncAgentBay
 ) -> None:
     route = api.post("/").mock(
@@ -53,7 +53,7 @@ async def test_iter_files_asks_50_a_page_by_token(
     )
     entries = [e async for e in mocked_bay.context.iter_files("ctx-1", "/d")]
     assert [e.file_path for e in entries] == ["/d/a", "/d/b"]
-    where = {"ContextId": "ctx-1", "ParentFolderPath": "/d", "MaxResults": "50"}
+    where = {"ContextId": "ctx-1", "ParentFolderPath": "/d", "MaxResults": "100"}
     assert sent(route) == [where, {**where, "NextToken": "t2"}]
 
 
@@ -101,10 +101,12 @@ def file(path: str) -> dict[str, Any]:
 
 
 def serve_tree(api: respx.MockRouter, tree: Tree) -> respx.Route:
-    """Answer DescribeContextFiles from ``tree``: {folder: its entries}, one page each."""
+    """Answer DescribeContextFiles from ``tree``: {folder: its entries}, one page each (the
+    folder asked for with or without its final slash)."""
 
     def answer(request: httpx.Request) -> httpx.Response:
-        return ok(tree.get(form(request)["ParentFolderPath"], []))
+        folder = form(request)["ParentFolderPath"]
+        return ok(tree.get(folder, tree.get(folder.rstrip("/") or "/", [])))
 
     return api.post("/").mock(side_effect=answer)
 
@@ -126,8 +128,12 @@ async def test_a_recursive_walk_from_the_root_reaches_every_folder(
             "/X": [file("/X/h")],
         },
     )
-    assert await walk(mocked_bay, "/") == ["/top", "/a/f", "/a/b/g", "/X/h"]
-    assert [f["ParentFolderPath"] for f in sent(route)] == ["/", "/a", "/a/b", "/X"]
+    found = await walk(mocked_bay, "/")
+    assert found[0] == "/top"  # the root's page comes first; then sibling folders at once
+    assert sorted(found) == sorted(["/top", "/a/f", "/a/b/g", "/X/h"])
+    asked = [f["ParentFolderPath"] for f in sent(route)]
+    assert asked[0] == "/" and sorted(asked) == ["/", "/X/", "/a/", "/a/b/"]
+    assert asked.index("/a/") < asked.index("/a/b/")
 
 
 async def test_a_recursive_walk_follows_each_folder_once_and_only_below(
@@ -143,4 +149,4 @@ async def test_a_recursive_walk_follows_each_folder_once_and_only_below(
     )
     assert await walk(mocked_bay, "/t/") == ["/t/a/f"]
     assert await walk(mocked_bay, "/X") == []
-    assert [f["ParentFolderPath"] for f in sent(route)] == ["/t/", "/t/a", "/X"]
+    assert [f["ParentFolderPath"] for f in sent(route)] == ["/t/", "/t/a/", "/X/"]

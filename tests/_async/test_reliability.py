@@ -43,7 +43,7 @@ def silent_server() -> Generator[str, None, None]:
 
 
 async def test_a_silent_server_gives_a_failed_result_in_bounded_time(silent_server: str) -> None:
-    cfg = Config(silent_server, 300, max_retries=1)
+    cfg = Config(endpoint=silent_server, timeout_ms=300, max_retries=1)
     started = time.monotonic()
     async with AsyncAgentBay(API_KEY, cfg) as client:
         result = await client.context.get(name="a")
@@ -63,7 +63,7 @@ async def test_clear_timeout_bounds_polling_retries_included() -> None:
 
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=answer)
-        async with mocked(Config(ENDPOINT, 5000, max_retries=50)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=50)) as client:
             started = time.monotonic()
             with pytest.raises(ClearanceTimeoutError):
                 await client.context.clear("ctx-1", timeout=0.5, poll_interval=0.05)
@@ -78,7 +78,7 @@ async def test_debug_log_names_action_duration_and_request_id(
     caplog.set_level(logging.DEBUG, logger="agentbay")
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=[refused("Throttling", "slow", 503), ok(CONTEXT_DATA)])
-        async with mocked(Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             await client.context.get(name="a")
     messages = [record.getMessage() for record in caplog.records]
     assert any("GetContext ok in" in m and "RequestId=req-1" in m for m in messages)
@@ -97,7 +97,7 @@ async def test_the_key_is_redacted_even_when_the_server_echoes_it(
                 refused("InvalidApiKey", f"bad key Bearer {API_KEY}", 401),
             ]
         )
-        async with mocked(Config(ENDPOINT, 5000)) as client:
+        async with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             result = await client.context.get(name="a")
     assert not result.success and "<redacted>" in result.error_message
     assert API_KEY not in repr(result)

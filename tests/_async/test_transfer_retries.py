@@ -31,7 +31,7 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 
 def connect(transport: str, server: HostileServer, max_retries: int = 3) -> AsyncAgentBay:
-    cfg = Config(server.url, 2000, max_retries=max_retries)
+    cfg = Config(endpoint=server.url, timeout_ms=2000, max_retries=max_retries)
     http_client = httpx.AsyncClient() if transport == "httpx" else None
     return AsyncAgentBay(API_KEY, cfg, http_client=http_client)
 

@@ -217,7 +217,7 @@ def short_lived_urls() -> Generator[str, None, None]:
 async def test_storage_403_on_an_expired_upload_url(
     short_lived_urls: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cfg = Config(short_lived_urls, 10_000)
+    cfg = Config(endpoint=short_lived_urls, timeout_ms=10_000)
     async with AsyncAgentBay(api_key="sk-expiry-test", cfg=cfg) as agent_bay:
         context_id = (await agent_bay.context.create("expiry")).context_id
         signed = await agent_bay.context.get_file_upload_url(context_id, "/late.bin")
@@ -314,7 +314,8 @@ import asyncio, sys
 from agentbay import AsyncAgentBay, Config
 
 async def main(url, source, target):
-    async with AsyncAgentBay(api_key="sk-memory-test", cfg=Config(url, 60_000)) as client:
+    cfg = Config(endpoint=url, timeout_ms=60_000)
+    async with AsyncAgentBay(api_key="sk-memory-test", cfg=cfg) as client:
         context_id = (await client.context.create("memory")).context_id
         up = await client.context.upload_file(context_id, "/big.bin", source)
         down = await client.context.download_file(context_id, "/big.bin", target)

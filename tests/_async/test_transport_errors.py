@@ -52,7 +52,7 @@ def plain_http_server() -> Iterator[int]:
 
 
 def client_of(transport: str, endpoint: str) -> AsyncAgentBay:
-    cfg = Config(endpoint, 1000, max_retries=0)
+    cfg = Config(endpoint=endpoint, timeout_ms=1000, max_retries=0)
     http_client = httpx.AsyncClient() if transport == "httpx" else None
     return AsyncAgentBay(API_KEY, cfg, http_client=http_client)
 

@@ -27,7 +27,9 @@ async def test_proxies_in_the_environment_are_not_used(monkeypatch: pytest.Monke
             monkeypatch.setenv(name, proxy.url)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        async with AsyncAgentBay(API_KEY, Config(service.url, 2000, max_retries=0)) as client:
+        async with AsyncAgentBay(
+            API_KEY, Config(endpoint=service.url, timeout_ms=2000, max_retries=0)
+        ) as client:
             assert (await client.context.get(name="a")).success
     assert (len(service.requests), len(proxy.requests)) == (1, 0)
 
@@ -42,6 +44,8 @@ def always_gzip(conn: socket.socket, request: Request) -> bool:
 async def test_a_download_keeps_a_stored_content_encoding(tmp_path: Path) -> None:
     destination = tmp_path / "blob.gz"
     with serving(urls_then(always_gzip)) as server:
-        async with AsyncAgentBay(API_KEY, Config(server.url, 2000, max_retries=0)) as client:
+        async with AsyncAgentBay(
+            API_KEY, Config(endpoint=server.url, timeout_ms=2000, max_retries=0)
+        ) as client:
             result = await client.context.download_file("ctx-1", "/blob.gz", str(destination))
     assert result.success and destination.read_bytes() == STORED

@@ -16,7 +16,9 @@ from tests.helpers import ENDPOINT
 @pytest.fixture
 def agent_bay(emulator_url: str, account_key: str) -> Iterator[AgentBay]:
     """A client of the session's live emulator, on an account of its own (empty)."""
-    with AgentBay(account_key, Config(emulator_url, 10_000)) as client:
+    with AgentBay(
+        account_key, Config(endpoint=emulator_url, timeout_ms=10_000)
+    ) as client:
         yield client
 
 
@@ -31,5 +33,5 @@ def api() -> Generator[respx.MockRouter, None, None]:
 def mocked_bay() -> Iterator[AgentBay]:
     """A client of the fake service at ``ENDPOINT`` (through httpx, so respx answers), no
     retries."""
-    with mocked(Config(ENDPOINT, 5000, max_retries=0)) as client:
+    with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=0)) as client:
         yield client

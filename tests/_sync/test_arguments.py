@@ -135,12 +135,12 @@ def test_clear_with_no_time_gives_up_at_once(
 
 
 def test_the_client_shows_its_endpoint_never_its_key() -> None:
-    client = AgentBay(API_KEY, Config("http://127.0.0.1:9/api", 1000))
+    client = AgentBay(API_KEY, Config(endpoint="http://127.0.0.1:9/api", timeout_ms=1000))
     assert repr(client) == f"{type(client).__name__}(endpoint='http://127.0.0.1:9/api')"
     assert type(client).__name__ in ("AgentBay", "AgentBay")
 
 
 def test_an_http_client_of_the_other_kind_is_named() -> None:
     with pytest.raises(AgentBayError) as caught:
-        AgentBay(API_KEY, Config(ENDPOINT, 1000), http_client="httpx")  # type: ignore[arg-type]
+        AgentBay(API_KEY, Config(endpoint=ENDPOINT, timeout_ms=1000), http_client="httpx")  # type: ignore[arg-type]
     assert str(caught.value) == "http_client must be an httpx.Client, got str"

@@ -13,7 +13,7 @@ from tests.helpers import CONTEXT_DATA, ENDPOINT, ok
 def test_a_call_on_a_closed_client_fails_with_the_code_of_it() -> None:
     with respx.mock(base_url=ENDPOINT, assert_all_called=False) as api:
         route = api.post("/").mock(return_value=ok(CONTEXT_DATA))
-        client = mocked(Config(ENDPOINT, 5000))
+        client = mocked(Config(endpoint=ENDPOINT, timeout_ms=5000))
         client.close()
         result = client.context.get(name="a")
     assert not route.called

@@ -24,7 +24,7 @@ from tests.helpers import API_KEY, CONTEXT_DATA, ENDPOINT, action, form, ok, ref
 
 @pytest.fixture
 def mocked_bay() -> Iterator[AgentBay]:
-    cfg = Config(ENDPOINT, 5000, region_id="cn-shanghai", max_retries=0)
+    cfg = Config(endpoint=ENDPOINT, timeout_ms=5000, region_id="cn-shanghai", max_retries=0)
     with mocked(cfg) as client:
         yield client
 
@@ -592,7 +592,7 @@ def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
             ok(CONTEXT_DATA),
         ]
     )
-    cfg = Config(ENDPOINT, 5000, max_retries=3)
+    cfg = Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=3)
     with mocked(cfg) as client:
         result = client.context.get(name="a")
     assert result.success and route.call_count == 3
@@ -600,7 +600,7 @@ def test_transient_failures_are_retried(api: respx.MockRouter) -> None:
 
 def test_refusals_are_not_retried(api: respx.MockRouter) -> None:
     route = api.post("/").mock(return_value=refused("InvalidContext.NotFound", "no", 400))
-    with mocked(Config(ENDPOINT, 5000)) as client:
+    with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
         result = client.context.get(name="a")
     assert not result.success and route.call_count == 1
 
@@ -611,10 +611,10 @@ def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
             503, json={"Code": "Throttling", "Message": "later"}, headers={"Retry-After": "0"}
         )
     )
-    with mocked(Config(ENDPOINT, 5000, max_retries=2)) as client:
+    with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=2)) as client:
         result = client.context.get(name="a")
     assert route.call_count == 3
-    assert result.error_message == "[Throttling] later"
+    assert result.error_message == "[Throttling] later (after 3 attempts)"
 
 
 # --------------------------------------------------------------------------- the client
@@ -623,7 +623,9 @@ def test_retries_stop_at_max_retries(api: respx.MockRouter) -> None:
 def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRouter) -> None:
     api.post("/").mock(return_value=ok(CONTEXT_DATA))
     with httpx.Client(headers={"x-trace": "t-1"}) as http_client:
-        with AgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=http_client) as c:
+        with AgentBay(
+            API_KEY, Config(endpoint=ENDPOINT, timeout_ms=5000), http_client=http_client
+        ) as c:
             c.context.get(name="a")
         assert api.calls.last.request.headers["x-trace"] == "t-1"
         assert not http_client.is_closed
@@ -631,7 +633,7 @@ def test_uses_an_injected_http_client_and_leaves_it_open(api: respx.MockRouter) 
 
 def test_an_http_client_of_the_other_flavour_is_refused() -> None:
     with pytest.raises(AgentBayError, match=r"http_client must be an httpx\.Client"):
-        AgentBay(API_KEY, Config(ENDPOINT, 5000), http_client=object())  # type: ignore[arg-type]
+        AgentBay(API_KEY, Config(endpoint=ENDPOINT, timeout_ms=5000), http_client=object())  # type: ignore[arg-type]
 
 
 def test_the_key_never_shows(api: respx.MockRouter, mocked_bay: AgentBay) -> None:

@@ -17,7 +17,7 @@ ANSWER = {"RequestId": "r-1", "Success": True, "Code": "", "Message": "", "Data"
 
 def test_an_rpc_call_on_the_wire() -> None:
     with recording(ANSWER) as (url, received):
-        with AgentBay(API_KEY, Config(url, 5000)) as client:
+        with AgentBay(API_KEY, Config(endpoint=url, timeout_ms=5000)) as client:
             result = client.context.get(name="a b", create=True)
     assert result.success and result.context_id == CONTEXT_DATA["Id"]
     (request,) = received
@@ -37,6 +37,7 @@ def test_an_rpc_call_on_the_wire() -> None:
         "AllowCreate": "true",
         "Authorization": f"Bearer {API_KEY}",
         "Name": "a b",
+        "LoginRegionId": "cn-hangzhou",  # the default region, sent on create as 0.22.3 does
     }
 
 
@@ -44,7 +45,7 @@ def test_an_upload_sends_only_the_bytes_and_their_length(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with recording(ANSWER) as (url, received):
-        with AgentBay(API_KEY, Config(url, 5000)) as client:
+        with AgentBay(API_KEY, Config(endpoint=url, timeout_ms=5000)) as client:
 
             def presigned(context_id: str, file_path: str) -> FileUrlResult:
                 return FileUrlResult("r-2", True, f"{url}/put?sig=a%2Fb%3D", 3600)

@@ -104,7 +104,9 @@ def test_refusals_of_the_emulator(agent_bay: AgentBay) -> None:
 
 def test_accounts_are_isolated(emulator_url: str, agent_bay: AgentBay) -> None:
     agent_bay.context.create("private")
-    with AgentBay("someone-else", Config(emulator_url, 10_000)) as other:
+    with AgentBay(
+        "someone-else", Config(endpoint=emulator_url, timeout_ms=10_000)
+    ) as other:
         assert not (other.context.get(name="private")).success
         assert (other.context.list()).contexts == []
 
@@ -112,11 +114,13 @@ def test_accounts_are_isolated(emulator_url: str, agent_bay: AgentBay) -> None:
 def test_a_closed_client_fails_calls_without_sending(
     emulator_url: str, account_key: str
 ) -> None:
-    client = AgentBay(account_key, Config(emulator_url, 10_000))
+    client = AgentBay(account_key, Config(endpoint=emulator_url, timeout_ms=10_000))
     assert (client.context.create("kept")).success
     client.close()
     result = client.context.create("late")
     assert not result.success
     assert result.error_message == "GetContext not sent: the client is closed"
-    with AgentBay(account_key, Config(emulator_url, 10_000)) as other:
+    with AgentBay(
+        account_key, Config(endpoint=emulator_url, timeout_ms=10_000)
+    ) as other:
         assert [c.name for c in (other.context.list()).contexts] == ["kept"]

@@ -32,7 +32,11 @@ def http_client(request: pytest.FixtureRequest) -> Iterator[httpx.Client | None]
 
 def connect(http_client: httpx.Client | None, server: HostileServer) -> AgentBay:
     """A client of ``server`` over ``http_client`` (None: the default transport), no retries."""
-    return AgentBay(API_KEY, Config(server.url, 2000, max_retries=0), http_client=http_client)
+    return AgentBay(
+        API_KEY,
+        Config(endpoint=server.url, timeout_ms=2000, max_retries=0),
+        http_client=http_client,
+    )
 
 
 def declaring(length: str) -> Handler:

@@ -303,11 +303,12 @@ def test_progress_adds_up_in_the_callers_thread(
             context_id, tree, "/data", progress=progress, concurrency=3
         )
     total, files = sum(map(len, TREE.values())), len(TREE)
-    assert progress.calls[0] == (0, total, 0, files)
+    assert progress.calls[0] == (0, 0, 0, 0)  # at once, before anything is known
     assert progress.calls[-1] == (total, total, files, files)
     assert result.bytes_transferred == total
-    done_files = [numbers[2] for numbers in progress.calls]
-    assert done_files == sorted(done_files)
+    for index in range(4):  # done and totals alike: never back
+        column = [numbers[index] for numbers in progress.calls]
+        assert column == sorted(column)
     assert max(numbers[0] for numbers in progress.calls) == total
     assert progress.threads == {threading.get_ident()}
 
@@ -425,14 +426,15 @@ def test_one_unreadable_file_fails_alone(
 ) -> None:
     from agentbay._sync import _folder_transfer
 
-    real_walk = _folder_transfer.walk_local
+    real_scan = _folder_transfer.scan_folder
 
-    def walk_with_a_ghost(root: str) -> Any:
-        files, problems = real_walk(root)
-        files["ghost.txt"] = files["top.txt"]  # listed, then gone before it is read
-        return files, problems
+    def scan_with_a_ghost(root: str, relative: str) -> Any:
+        scan = real_scan(root, relative)
+        if scan is not None and not relative:
+            scan.files["ghost.txt"] = scan.files["top.txt"]  # listed, then gone before read
+        return scan
 
-    monkeypatch.setattr(_folder_transfer, "walk_local", walk_with_a_ghost)
+    monkeypatch.setattr(_folder_transfer, "scan_folder", scan_with_a_ghost)
     counts: list[tuple[int, int, int]] = []
 
     def progress(
@@ -490,7 +492,7 @@ def test_transient_failures_of_every_file_still_move_the_whole_tree(
     fault: str, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with running(faults=f"{fault},seed=3") as url:
-        cfg = Config(url, 10_000, max_retries=10)
+        cfg = Config(endpoint=url, timeout_ms=10_000, max_retries=10)
         with AgentBay("sk-faults-0123456789", cfg) as agent_bay:
             context_id = (agent_bay.context.create("faulty")).context_id
             actions = count_actions(monkeypatch, agent_bay)
@@ -519,7 +521,9 @@ def test_a_download_cut_short_resumes_with_a_range_request(
     data = os.urandom(8 * 1024 * 1024)
     # Under seed 0 the transfers draw: the upload passes, the first GET is cut, the next passes.
     with running(faults="transfer_cut=0.5,seed=0") as url:
-        with AgentBay("sk-resume-0123456789", Config(url, 10_000)) as agent_bay:
+        with AgentBay(
+            "sk-resume-0123456789", Config(endpoint=url, timeout_ms=10_000)
+        ) as agent_bay:
             context_id = (agent_bay.context.create("resume")).context_id
             assert (agent_bay.context.upload_file(context_id, "/big.bin", data)).success
             transfers = record_transfers(monkeypatch, agent_bay)
@@ -591,7 +595,9 @@ def test_hostile_listings_are_refused_without_writing_outside(
 ) -> None:
     url, service = hostile
     target = tmp_path / "deep" / "out"
-    with AgentBay("sk-hostile-0123456789", Config(url, 5000)) as agent_bay:
+    with AgentBay(
+        "sk-hostile-0123456789", Config(endpoint=url, timeout_ms=5000)
+    ) as agent_bay:
         result = agent_bay.context.download_folder("ctx-1", "/data", target)
     assert result.success is False
     assert result.transferred == ["/data/ok.txt", "/data/sub/ok.txt"]
@@ -599,3 +605,174 @@ def test_hostile_listings_are_refused_without_writing_outside(
     assert set(result.failed) == set(HOSTILE_PATHS)
     assert all(message.startswith("Refused ") for message in result.failed.values())
     assert read_tree(tmp_path) == {"deep/out/ok.txt": b"safe", "deep/out/sub/ok.txt": b"safe"}
+
+
+# ------------------------------------------------------------------ at scale: folder by folder
+
+CHAIN = {"first.txt": b"1", **{"/".join("abcde"[: i + 1]) + f"/f{i}.txt": b"x" for i in range(5)}}
+"""A file at the top, then a chain of five folders (a, a/b, ... a/b/c/d/e), a file in each."""
+
+
+def log_listing(
+    agent_bay: AgentBay, monkeypatch: pytest.MonkeyPatch, events: list[tuple[Any, ...]]
+) -> None:
+    """Append ``("listed", folder)`` to ``events`` as each page of a listing comes back (a
+    little slow, as a service far away)."""
+    original = agent_bay.context.list_files
+
+    def listing(context_id: str, folder: str, *args: Any, **kwargs: Any) -> Any:
+        sleep(0.02)
+        page = original(context_id, folder, *args, **kwargs)
+        events.append(("listed", folder))
+        return page
+
+    monkeypatch.setattr(agent_bay.context, "list_files", listing)
+
+
+def test_progress_comes_before_the_listing_ends_and_its_totals_only_grow(
+    agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (
+        agent_bay.context.upload_folder(context_id, write_tree(tmp_path / "t", CHAIN), "/c")
+    ).success
+    events: list[tuple[Any, ...]] = []
+    log_listing(agent_bay, monkeypatch, events)
+
+    def progress(
+        done: int,
+        total: int,
+        files: int,
+        all_files: int,
+        *,
+        phase: str,
+        found_files: int,
+        found_bytes: int,
+    ) -> None:
+        events.append(("progress", phase, found_files, found_bytes, total, all_files))
+
+    result = agent_bay.context.download_folder(
+        context_id, "/c", tmp_path / "copy", progress=progress
+    )
+    assert result.success and len(result.transferred) == len(CHAIN)
+    reports = [event for event in events if event[0] == "progress"]
+    assert reports[0] == ("progress", "listing", 0, 0, 0, 0)  # at once, nothing known yet
+    last_listed = max(i for i, event in enumerate(events) if event[0] == "listed")
+    found_early = [e for e in events[:last_listed] if e[0] == "progress" and e[2] > 0]
+    assert found_early  # files found were reported while folders were still being listed
+    assert reports[-1][1:] == ("transferring", *[len(CHAIN)] * 4)  # found files, bytes, totals
+    for column in range(2, 6):  # found and totals: never back
+        numbers = [report[column] for report in reports]
+        assert numbers == sorted(numbers)
+    phases = [report[1] for report in reports]
+    assert phases == sorted(phases, key=["listing", "transferring"].index)
+
+
+def test_an_upload_reports_walking_first(
+    agent_bay: AgentBay, context_id: str, tree: Path
+) -> None:
+    phases: list[str] = []
+
+    def progress(*numbers: int, **found: Any) -> None:
+        phases.append(found["phase"])
+
+    assert (
+        agent_bay.context.upload_folder(context_id, tree, "/data", progress=progress)
+    ).success
+    assert phases[0] == "walking" and phases[-1] == "transferring"
+
+
+def test_a_transfer_starts_before_the_listing_has_finished(
+    agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (
+        agent_bay.context.upload_folder(context_id, write_tree(tmp_path / "t", CHAIN), "/c")
+    ).success
+    events: list[tuple[Any, ...]] = []
+    log_listing(agent_bay, monkeypatch, events)
+    original = agent_bay.context.download_file
+
+    def download(context_id: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        events.append(("download", path))
+        return original(context_id, path, *args, **kwargs)
+
+    monkeypatch.setattr(agent_bay.context, "download_file", download)
+    result = agent_bay.context.download_folder(context_id, "/c", tmp_path / "copy")
+    assert result.success and read_tree(tmp_path / "copy") == CHAIN
+    first = events.index(("download", "/c/first.txt"))
+    assert first < events.index(("listed", "/c/a/b/c/d/e/"))  # the deepest folder, listed last
+
+
+@pytest.mark.parametrize("direction", ["up", "down"])
+def test_a_tree_of_many_small_folders_is_listed_concurrently(
+    agent_bay: AgentBay,
+    context_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    direction: str,
+) -> None:
+    files = {f"d{i:02d}/f.txt": b"x" for i in range(12)}
+    source = write_tree(tmp_path / "t", files)
+    assert (agent_bay.context.upload_folder(context_id, source, "/many")).success
+    peak = count_in_flight(agent_bay, "list_files", monkeypatch, pause=0.05)
+    if direction == "up":
+        result = agent_bay.context.upload_folder(context_id, source, "/many", concurrency=4)
+        assert result.success and len(result.skipped) == 12
+    else:
+        result = agent_bay.context.download_folder(
+            context_id, "/many", tmp_path / "copy", concurrency=4
+        )
+        assert result.success and len(result.transferred) == 12
+    assert 2 <= peak[0] <= 4  # sibling folders at once, within the concurrency
+
+
+def test_iter_files_lists_sibling_folders_concurrently(
+    agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"d{i:02d}/f.txt": b"x" for i in range(12)}
+    assert (
+        agent_bay.context.upload_folder(context_id, write_tree(tmp_path / "t", files), "/m")
+    ).success
+    peak = count_in_flight(agent_bay, "list_files", monkeypatch, pause=0.05)
+    found = [
+        e.file_path for e in agent_bay.context.iter_files(context_id, "/m", recursive=True)
+    ]
+    assert sorted(found) == remote(*files, folder="/m")
+    assert peak[0] >= 2
+
+
+@pytest.mark.timeout(30)
+def test_the_loop_only_handles_pages_and_plans_off_it(
+    agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What keeps the event loop free at any size: folders are read a page (at most 100
+    entries) at a time, and scanning and planning a folder run through ``run_blocking`` (a
+    worker thread in the sync flavour)."""
+    from agentbay._sync import _folder_transfer
+
+    files = {f"f{i:03d}.txt": b"x" for i in range(150)}
+    source = write_tree(tmp_path / "t", files)
+    assert (agent_bay.context.upload_folder(context_id, source, "/flat")).success
+    blocking: list[str] = []
+    real = _folder_transfer.run_blocking
+
+    def recording(fn: Any, *args: Any) -> Any:
+        blocking.append(getattr(fn, "__name__", ""))
+        return real(fn, *args)
+
+    monkeypatch.setattr(_folder_transfer, "run_blocking", recording)
+    sizes: list[int] = []
+    original = agent_bay.context.list_files
+
+    def listing(*args: Any, **kwargs: Any) -> Any:
+        page = original(*args, **kwargs)
+        sizes.append(len(page.entries))
+        return page
+
+    monkeypatch.setattr(agent_bay.context, "list_files", listing)
+    result = agent_bay.context.upload_folder(context_id, source, "/flat")
+    assert result.success and len(result.skipped) == 150
+    assert sizes == [100, 50]  # pages of 100, the service's most
+    assert {"_check_root", "scan_folder", "_plan_upload"} <= set(blocking)
+    result = agent_bay.context.download_folder(context_id, "/flat", tmp_path / "copy")
+    assert result.success and len(result.transferred) == 150
+    assert {"scan_folder", "_plan_download", "prepare_download_path"} <= set(blocking)

@@ -46,7 +46,7 @@ def test_iter_contexts_asks_50_a_page_and_keeps_the_session_on_every_page(
     ]
 
 
-def test_iter_files_asks_50_a_page_by_token(
+def test_iter_files_asks_100_a_page_by_token(
     api: respx.MockRouter, mocked_bay: AgentBay
 ) -> None:
     route = api.post("/").mock(
@@ -54,7 +54,7 @@ def test_iter_files_asks_50_a_page_by_token(
     )
     entries = [e for e in mocked_bay.context.iter_files("ctx-1", "/d")]
     assert [e.file_path for e in entries] == ["/d/a", "/d/b"]
-    where = {"ContextId": "ctx-1", "ParentFolderPath": "/d", "MaxResults": "50"}
+    where = {"ContextId": "ctx-1", "ParentFolderPath": "/d", "MaxResults": "100"}
     assert sent(route) == [where, {**where, "NextToken": "t2"}]
 
 
@@ -102,10 +102,12 @@ def file(path: str) -> dict[str, Any]:
 
 
 def serve_tree(api: respx.MockRouter, tree: Tree) -> respx.Route:
-    """Answer DescribeContextFiles from ``tree``: {folder: its entries}, one page each."""
+    """Answer DescribeContextFiles from ``tree``: {folder: its entries}, one page each (the
+    folder asked for with or without its final slash)."""
 
     def answer(request: httpx.Request) -> httpx.Response:
-        return ok(tree.get(form(request)["ParentFolderPath"], []))
+        folder = form(request)["ParentFolderPath"]
+        return ok(tree.get(folder, tree.get(folder.rstrip("/") or "/", [])))
 
     return api.post("/").mock(side_effect=answer)
 
@@ -127,8 +129,12 @@ def test_a_recursive_walk_from_the_root_reaches_every_folder(
             "/X": [file("/X/h")],
         },
     )
-    assert walk(mocked_bay, "/") == ["/top", "/a/f", "/a/b/g", "/X/h"]
-    assert [f["ParentFolderPath"] for f in sent(route)] == ["/", "/a", "/a/b", "/X"]
+    found = walk(mocked_bay, "/")
+    assert found[0] == "/top"  # the root's page comes first; then sibling folders at once
+    assert sorted(found) == sorted(["/top", "/a/f", "/a/b/g", "/X/h"])
+    asked = [f["ParentFolderPath"] for f in sent(route)]
+    assert asked[0] == "/" and sorted(asked) == ["/", "/X/", "/a/", "/a/b/"]
+    assert asked.index("/a/") < asked.index("/a/b/")
 
 
 def test_a_recursive_walk_follows_each_folder_once_and_only_below(
@@ -144,4 +150,4 @@ def test_a_recursive_walk_follows_each_folder_once_and_only_below(
     )
     assert walk(mocked_bay, "/t/") == ["/t/a/f"]
     assert walk(mocked_bay, "/X") == []
-    assert [f["ParentFolderPath"] for f in sent(route)] == ["/t/", "/t/a", "/X"]
+    assert [f["ParentFolderPath"] for f in sent(route)] == ["/t/", "/t/a/", "/X/"]

@@ -44,7 +44,7 @@ def silent_server() -> Generator[str, None, None]:
 
 
 def test_a_silent_server_gives_a_failed_result_in_bounded_time(silent_server: str) -> None:
-    cfg = Config(silent_server, 300, max_retries=1)
+    cfg = Config(endpoint=silent_server, timeout_ms=300, max_retries=1)
     started = time.monotonic()
     with AgentBay(API_KEY, cfg) as client:
         result = client.context.get(name="a")
@@ -64,7 +64,7 @@ def test_clear_timeout_bounds_polling_retries_included() -> None:
 
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=answer)
-        with mocked(Config(ENDPOINT, 5000, max_retries=50)) as client:
+        with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=50)) as client:
             started = time.monotonic()
             with pytest.raises(ClearanceTimeoutError):
                 client.context.clear("ctx-1", timeout=0.5, poll_interval=0.05)
@@ -79,7 +79,7 @@ def test_debug_log_names_action_duration_and_request_id(
     caplog.set_level(logging.DEBUG, logger="agentbay")
     with respx.mock(base_url=ENDPOINT) as api:
         api.post("/").mock(side_effect=[refused("Throttling", "slow", 503), ok(CONTEXT_DATA)])
-        with mocked(Config(ENDPOINT, 5000)) as client:
+        with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             client.context.get(name="a")
     messages = [record.getMessage() for record in caplog.records]
     assert any("GetContext ok in" in m and "RequestId=req-1" in m for m in messages)
@@ -98,7 +98,7 @@ def test_the_key_is_redacted_even_when_the_server_echoes_it(
                 refused("InvalidApiKey", f"bad key Bearer {API_KEY}", 401),
             ]
         )
-        with mocked(Config(ENDPOINT, 5000)) as client:
+        with mocked(Config(endpoint=ENDPOINT, timeout_ms=5000)) as client:
             result = client.context.get(name="a")
     assert not result.success and "<redacted>" in result.error_message
     assert API_KEY not in repr(result)

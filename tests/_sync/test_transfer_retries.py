@@ -32,7 +32,7 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 
 def connect(transport: str, server: HostileServer, max_retries: int = 3) -> AgentBay:
-    cfg = Config(server.url, 2000, max_retries=max_retries)
+    cfg = Config(endpoint=server.url, timeout_ms=2000, max_retries=max_retries)
     http_client = httpx.Client() if transport == "httpx" else None
     return AgentBay(API_KEY, cfg, http_client=http_client)
 

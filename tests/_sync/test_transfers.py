@@ -218,7 +218,7 @@ def short_lived_urls() -> Generator[str, None, None]:
 def test_storage_403_on_an_expired_upload_url(
     short_lived_urls: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cfg = Config(short_lived_urls, 10_000)
+    cfg = Config(endpoint=short_lived_urls, timeout_ms=10_000)
     with AgentBay(api_key="sk-expiry-test", cfg=cfg) as agent_bay:
         context_id = (agent_bay.context.create("expiry")).context_id
         signed = agent_bay.context.get_file_upload_url(context_id, "/late.bin")
@@ -315,7 +315,8 @@ import asyncio, sys
 from agentbay import AgentBay, Config
 
 def main(url, source, target):
-    with AgentBay(api_key="sk-memory-test", cfg=Config(url, 60_000)) as client:
+    cfg = Config(endpoint=url, timeout_ms=60_000)
+    with AgentBay(api_key="sk-memory-test", cfg=cfg) as client:
         context_id = (client.context.create("memory")).context_id
         up = client.context.upload_file(context_id, "/big.bin", source)
         down = client.context.download_file(context_id, "/big.bin", target)

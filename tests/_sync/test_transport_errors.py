@@ -53,7 +53,7 @@ def plain_http_server() -> Iterator[int]:
 
 
 def client_of(transport: str, endpoint: str) -> AgentBay:
-    cfg = Config(endpoint, 1000, max_retries=0)
+    cfg = Config(endpoint=endpoint, timeout_ms=1000, max_retries=0)
     http_client = httpx.Client() if transport == "httpx" else None
     return AgentBay(API_KEY, cfg, http_client=http_client)
 

@@ -28,7 +28,9 @@ def test_proxies_in_the_environment_are_not_used(monkeypatch: pytest.MonkeyPatch
             monkeypatch.setenv(name, proxy.url)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        with AgentBay(API_KEY, Config(service.url, 2000, max_retries=0)) as client:
+        with AgentBay(
+            API_KEY, Config(endpoint=service.url, timeout_ms=2000, max_retries=0)
+        ) as client:
             assert (client.context.get(name="a")).success
     assert (len(service.requests), len(proxy.requests)) == (1, 0)
 
@@ -43,6 +45,8 @@ def always_gzip(conn: socket.socket, request: Request) -> bool:
 def test_a_download_keeps_a_stored_content_encoding(tmp_path: Path) -> None:
     destination = tmp_path / "blob.gz"
     with serving(urls_then(always_gzip)) as server:
-        with AgentBay(API_KEY, Config(server.url, 2000, max_retries=0)) as client:
+        with AgentBay(
+            API_KEY, Config(endpoint=server.url, timeout_ms=2000, max_retries=0)
+        ) as client:
             result = client.context.download_file("ctx-1", "/blob.gz", str(destination))
     assert result.success and destination.read_bytes() == STORED

@@ -8,7 +8,8 @@ test runs this script once in each interpreter and compares the two dumps::
 For each class: every public method (and ``__init__``) with its parameters (name, kind,
 position, default) and whether it is a coroutine function, the public properties, and the
 instance attributes of an instance built with defaults (required arguments get placeholders),
-with their values. It needs nothing but the standard library and ``agentbay``.
+with their values; for the clients, the constructor's parameters only. It needs nothing but
+the standard library and ``agentbay``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ CLASSES = [
     "ClearContextResult",
     "ContextListParams",
     "OperationResult",
+    "Config",
 ]
+# Classes of which only the constructor is compared: the clients (the official one has
+# sessions, browsers and more, none of which this project covers).
+CONSTRUCTED = ["AgentBay", "AsyncAgentBay"]
 PLACEHOLDER = "placeholder"
 
 
@@ -113,6 +118,9 @@ def main() -> int:
     import agentbay
 
     dump = {name: surface(getattr(agentbay, name)) for name in CLASSES}
+    for name in CONSTRUCTED:
+        init = {"async": False, "parameters": parameters(getattr(agentbay, name).__init__)}
+        dump[name] = {"methods": {"__init__": init}, "properties": [], "attributes": {}}
     with open(sys.argv[1], "w") as file:
         json.dump({"module": agentbay.__file__, "classes": dump}, file, indent=1)
     return 0

@@ -45,7 +45,7 @@ def test_the_emulator_distribution_holds_the_script_and_the_plugin() -> None:
 def test_the_sdk_distribution_registers_no_plugin_and_no_emulator_script() -> None:
     sdk = importlib.metadata.distribution("agentbay-contexts")
     groups = {(point.group, point.name) for point in sdk.entry_points}
-    assert groups == {("console_scripts", "agentbay")}
+    assert groups == {("console_scripts", "agentbay"), ("fsspec.specs", "agentbay")}
     assert "agentbay-emulator>=0.1.0; extra == 'emulator'" in (sdk.requires or [])
     assert not (ROOT / "src" / "agentbay" / "emulator").exists()
 

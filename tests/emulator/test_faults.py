@@ -14,7 +14,7 @@ from emulator_support import check_envelope, new_key, rpc_request
 from starlette.applications import Starlette
 
 from agentbay_emulator import create_app
-from agentbay_emulator.faults import FaultSpec, parse_duration
+from agentbay_emulator.faults import FaultInjector, FaultSpec, Quota, parse_duration
 
 
 def test_parse() -> None:
@@ -34,6 +34,10 @@ def test_parse() -> None:
         "throttle",
         "seed=x",
         "throttle=0.6,error=0.6",
+        "quota=0",
+        "quota=many",
+        "quota:GetContext=5/never",
+        "quota_retry_after=maybe",
     ],
 )
 def test_bad_specs(spec: str) -> None:
@@ -69,9 +73,10 @@ async def test_rates_are_roughly_honoured_and_faults_have_no_effect(tmp_path: Pa
             check_envelope(body)
             statuses[response.status_code] += 1
             created = emulator.store.find_context(account, name)
-            if response.status_code == 503:
-                assert body["Code"] == "Throttling" and body["Success"] is False
-                assert response.headers["retry-after"] == "0"
+            if response.status_code == 400:  # as the POP gateway throttles
+                assert body["Code"] == "Throttling.User" and body["Success"] is False
+                assert body["Message"] == "Request was denied due to user flow control."
+                assert "retry-after" not in response.headers
                 assert created is None
             elif response.status_code == 500:
                 assert body["Code"] == "InternalError"
@@ -79,8 +84,8 @@ async def test_rates_are_roughly_honoured_and_faults_have_no_effect(tmp_path: Pa
             else:
                 assert response.status_code == 200 and created is not None
         assert emulator.store.count_contexts(account) == statuses[200]
-    assert set(statuses) == {200, 500, 503}
-    assert 50 <= statuses[503] <= 110  # 20 % of 400
+    assert set(statuses) == {200, 400, 500}
+    assert 50 <= statuses[400] <= 110  # 20 % of 400
     assert 20 <= statuses[500] <= 65  # 10 % of 400
 
 
@@ -126,3 +131,50 @@ async def test_rpc_faults_spare_file_transfers(tmp_path: Path) -> None:
         for _ in range(20):
             got = await http.get(down["Data"]["Url"])  # type: ignore[index]
             assert got.status_code == 200 and got.content == b"payload"
+
+
+def test_parse_quotas() -> None:
+    spec = FaultSpec.parse(
+        "quota=200, quota:GetContext=50/2s,quota:ListContexts=5/60,quota_retry_after=1"
+    )
+    assert spec.quotas == (
+        Quota(200, 1.0, ""),
+        Quota(50, 2.0, "GetContext"),
+        Quota(5, 60.0, "ListContexts"),
+    )
+    assert spec.quota_retry_after and spec.active
+    assert not FaultSpec.parse("quota=5").quota_retry_after
+
+
+def test_quotas_count_per_account_per_window() -> None:
+    now = [10.25]
+    faults = FaultInjector(FaultSpec.parse("quota=3,quota:GetContext=2"), clock=lambda: now[0])
+    assert [faults.admit("a", "GetContext") for _ in range(2)] == [None, None]
+    assert faults.admit("a", "GetContext") == pytest.approx(0.75)  # the action's quota
+    assert faults.admit("a", "ListContexts") is None  # the overall quota: 3rd call
+    assert faults.admit("a", "ListContexts") == pytest.approx(0.75)
+    assert faults.admit("b", "GetContext") is None  # another account
+    now[0] = 11.0  # the next window
+    assert faults.admit("a", "GetContext") is None
+
+
+@pytest.mark.parametrize("header", [True, False])
+async def test_a_call_past_its_quota_is_throttled_like_the_gateway(
+    tmp_path: Path, header: bool
+) -> None:
+    faults = "quota:ListContexts=2/3600" + (",quota_retry_after=1" if header else "")
+    app = create_app(tmp_path, faults=faults)
+    key = new_key()
+    async with _app_client(app) as http:
+        answers = [await http.request(**rpc_request("ListContexts", key, {})) for _ in range(3)]
+        other = await http.request(**rpc_request("GetContext", key, {"Name": "n"}))
+    assert [a.status_code for a in answers] == [200, 200, 400]
+    body = answers[2].json()
+    check_envelope(body)
+    assert (body["Code"], body["HttpStatusCode"]) == ("Throttling.User", 400)
+    assert body["Message"] == "Request was denied due to user flow control."
+    wait = answers[2].headers.get("x-acs-retry-after")
+    assert (wait is not None) == header
+    if wait is not None:
+        assert 0 < int(wait) <= 3_600_000
+    assert other.status_code == 200 and other.json()["Code"] == "InvalidContext.NotFound"

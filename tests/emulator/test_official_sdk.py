@@ -15,7 +15,8 @@ when agentbay-emulator is installed there, as ``nox -s interop`` does: one envir
 official SDK and the emulator; otherwise it runs in this process.
 
 It also compares the public surface of the official context API (classes, methods,
-parameters, defaults, attributes) with ours. These tests are skipped when the variable is unset
+parameters, defaults, attributes) with ours, and the signatures that build a client
+(``Config``, ``AgentBay``, ``AsyncAgentBay``). These tests are skipped when the variable is unset
 (``nox -s interop`` sets it).
 """
 

@@ -43,11 +43,20 @@ def _ttl(value: str) -> int:
     return seconds
 
 
+EXAMPLES = """\
+Examples:
+  %(prog)s --port 8765 --data-dir ./emulator-data
+  %(prog)s --port 0 --quiet          # a free port, warnings only
+  %(prog)s --tls --data-dir ./emulator-data   # HTTPS, with a local CA"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command."""
     parser = argparse.ArgumentParser(
         prog="agentbay-emulator",
         description="A local, persistent emulator of the AgentBay context service.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
@@ -82,7 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help=(
             "inject faults, e.g. throttle=0.1,error=0.05,latency=20ms,seed=1 into RPC calls, "
-            "transfer_error=0.1,transfer_cut=0.1,transfer_latency=20ms into presigned transfers"
+            "transfer_error=0.1,transfer_cut=0.1,transfer_latency=20ms into presigned transfers, "
+            "transfer_corrupt=0.1 (a GET's body served with one byte inverted) and "
+            "put_corrupt=0.1 (a PUT stored with one byte inverted); "
+            "quotas per account, e.g. quota=200 (calls/s), quota:GetContext=50/2s, "
+            "quota_retry_after=1 (send x-acs-retry-after)"
         ),
     )
     parser.add_argument(

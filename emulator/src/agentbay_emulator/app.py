@@ -7,7 +7,8 @@ Routes:
   ``Authorization=Bearer <key>`` (an ``Authorization`` header is accepted as a fallback).
 * ``PUT``/``GET``/``HEAD /files/{context_id}?acct=&path=&method=&exp=&sig=``: presigned
   transfers, streamed in both directions (see :mod:`agentbay_emulator.signing`); a GET honours
-  one ``Range`` (see :mod:`agentbay_emulator.ranges`).
+  one ``Range`` (see :mod:`agentbay_emulator.ranges`). Every answer about a stored file carries
+  ``x-oss-hash-crc64ecma``: the CRC-64/XZ of the whole file, kept with it since its upload.
 * ``GET /_emulator/health``: readiness probe.
 """
 
@@ -17,6 +18,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import math
 import re
 import tempfile
 import time
@@ -36,7 +38,15 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .actions import ACTIONS, ActionEnv, run_action
-from .faults import Fault, FaultInjector, FaultSpec, TransferFault
+from .faults import (
+    THROTTLED_CODE,
+    THROTTLED_MESSAGE,
+    THROTTLED_STATUS,
+    Fault,
+    FaultInjector,
+    FaultSpec,
+    TransferFault,
+)
 from .paths import InvalidPathError, normalize_file_path
 from .ranges import ByteRange, UnsatisfiableRange, if_range_holds, select_range
 from .signing import Grant, Signer, Verdict, load_or_create_secret
@@ -61,6 +71,7 @@ access_logger = logging.getLogger("agentbay_emulator.access")
 MAX_RPC_BODY = 1 << 20
 CHUNK_SIZE = 1 << 20
 _ACTION = re.compile(r"[A-Za-z]{1,64}")
+CRC64_HEADER = "x-oss-hash-crc64ecma"  # OSS's: CRC-64/XZ of the whole object, unsigned decimal
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -171,6 +182,13 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
     )
 
 
+def _throttled(request_id: str, wait: float | None) -> Response:
+    """The POP gateway's flow-control answer; ``x-acs-retry-after`` (ms) when ``wait`` given."""
+    error = ApiError(THROTTLED_CODE, THROTTLED_MESSAGE, status=THROTTLED_STATUS)
+    headers = None if wait is None else {"x-acs-retry-after": str(max(1, math.ceil(wait * 1000)))}
+    return _json(THROTTLED_STATUS, error_body(request_id, error), headers)
+
+
 async def _read_body(request: Request) -> bytes:
     body = bytearray()
     async for chunk in request.stream():
@@ -218,10 +236,7 @@ async def _rpc(request: Request) -> Response:
             await anyio.sleep(emulator.faults.spec.latency)
         fault = emulator.faults.draw()  # before anything runs: a faulted request has no effect
         if fault is Fault.THROTTLE:
-            error = ApiError(
-                "Throttling", "Request was denied due to request throttling.", status=503
-            )
-            return _json(503, error_body(request_id, error), {"Retry-After": "0"})
+            return _throttled(request_id, None)
         if fault is Fault.ERROR:
             error = ApiError(
                 "InternalError",
@@ -256,6 +271,9 @@ async def _rpc(request: Request) -> Response:
             url_ttl=emulator.url_ttl,
             clear_delay=emulator.clear_delay,
         )
+        wait = emulator.faults.admit(env.account, action)
+        if wait is not None:
+            return _throttled(request_id, wait if emulator.faults.spec.quota_retry_after else None)
         params = Params({**query, **form})
         fields = await anyio.to_thread.run_sync(run_action, action, env, params)
         return _json(200, success_body(request_id, **fields))
@@ -283,20 +301,21 @@ async def _files(request: Request) -> Response:
     emulator = _emulator(request)
     if emulator.faults.spec.transfer_latency:
         await anyio.sleep(emulator.faults.spec.transfer_latency)
-    fault = emulator.faults.draw_transfer()  # before anything runs: no effect on the store
+    # Drawn before anything runs: no effect on the store (a PUT_CORRUPT one is the effect).
+    fault = emulator.faults.draw_transfer(request.method)
     if fault is TransferFault.ERROR:
         return _transfer_error(
             503, "ServiceUnavailable", "The service is busy. Please try again later."
         )
     if fault is TransferFault.CUT and request.method == "PUT":
         return await _cut_upload(request)
-    response = await _transfer(emulator, request, cut=fault is TransferFault.CUT)
+    response = await _transfer(emulator, request, fault)
     if fault is TransferFault.CUT and not isinstance(response, _CutBody):
         return _DroppedConnection()  # no body to cut short: no answer at all
     return response
 
 
-async def _transfer(emulator: Emulator, request: Request, *, cut: bool) -> Response:
+async def _transfer(emulator: Emulator, request: Request, fault: TransferFault) -> Response:
     query = request.query_params
     method = "GET" if request.method == "HEAD" else request.method
     account, raw_path = query.get("acct", ""), query.get("path", "")
@@ -325,11 +344,19 @@ async def _transfer(emulator: Emulator, request: Request, *, cut: bool) -> Respo
     if verdict is Verdict.EXPIRED:
         return _transfer_error(403, "AccessDenied", "Request has expired.")
     if method == "PUT":
-        return await _upload(emulator, request, grant)
-    return await _download(emulator, request, grant, cut=cut)
+        return await _upload(emulator, request, grant, fault is TransferFault.PUT_CORRUPT)
+    return await _download(
+        emulator,
+        request,
+        grant,
+        cut=fault is TransferFault.CUT,
+        corrupt=fault is TransferFault.CORRUPT,
+    )
 
 
-async def _download(emulator: Emulator, request: Request, grant: Grant, *, cut: bool) -> Response:
+async def _download(
+    emulator: Emulator, request: Request, grant: Grant, *, cut: bool, corrupt: bool = False
+) -> Response:
     try:
         opened = await anyio.to_thread.run_sync(
             emulator.store.open_file, grant.account, grant.context_id, grant.path
@@ -340,6 +367,8 @@ async def _download(emulator: Emulator, request: Request, grant: Grant, *, cut: 
         return _transfer_error(404, "NoSuchKey", "The specified key does not exist.")
     record, reader = opened
     headers = {"accept-ranges": "bytes", "last-modified": _http_date(record.modified)}
+    if record.crc64 is not None:  # the whole file's, on a 206 too (as OSS answers)
+        headers[CRC64_HEADER] = str(record.crc64)
     try:
         wanted = _requested_range(request, record.size, record.modified)
     except UnsatisfiableRange:
@@ -361,8 +390,9 @@ async def _download(emulator: Emulator, request: Request, grant: Grant, *, cut: 
         return Response(status_code=status, headers=headers, media_type="application/octet-stream")
     if cut:
         return _CutBody(reader, start, length, status, headers)
+    flip_at = emulator.faults.corrupt_offset(length) if corrupt and length else None
     return StreamingResponse(
-        _chunks(reader, start, length),
+        _chunks(reader, start, length, flip_at),
         status_code=status,
         headers=headers,
         media_type="application/octet-stream",
@@ -379,24 +409,39 @@ def _requested_range(request: Request, size: int, modified: float) -> ByteRange 
     return select_range(header, size)
 
 
-async def _chunks(reader: BinaryIO, start: int, length: int) -> AsyncIterator[bytes]:
+async def _chunks(
+    reader: BinaryIO, start: int, length: int, flip_at: int | None = None
+) -> AsyncIterator[bytes]:
+    """``length`` bytes from ``start``; the byte at ``flip_at`` of them inverted, if given."""
     try:
         await anyio.to_thread.run_sync(reader.seek, start)
-        while length > 0:
-            chunk = await anyio.to_thread.run_sync(reader.read, min(CHUNK_SIZE, length))
+        sent = 0
+        while sent < length:
+            chunk = await anyio.to_thread.run_sync(reader.read, min(CHUNK_SIZE, length - sent))
             if not chunk:
                 break
-            length -= len(chunk)
+            if flip_at is not None and sent <= flip_at < sent + len(chunk):
+                chunk = _flipped(chunk, flip_at - sent)
+            sent += len(chunk)
             yield chunk
     finally:
         reader.close()
+
+
+def _flipped(chunk: bytes, index: int) -> bytes:
+    """``chunk`` with the byte at ``index`` inverted (the transfer_corrupt/put_corrupt faults)."""
+    changed = bytearray(chunk)
+    changed[index] ^= 0xFF
+    return bytes(changed)
 
 
 def _http_date(seconds: float) -> str:
     return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(seconds))
 
 
-async def _upload(emulator: Emulator, request: Request, grant: Grant) -> Response:
+async def _upload(
+    emulator: Emulator, request: Request, grant: Grant, corrupt: bool = False
+) -> Response:
     try:
         upload: Upload = await anyio.to_thread.run_sync(
             emulator.store.begin_upload, grant.account, grant.context_id, grant.path
@@ -406,8 +451,15 @@ async def _upload(emulator: Emulator, request: Request, grant: Grant) -> Respons
     digest = hashlib.md5(usedforsecurity=False)
     buffer = bytearray()
     received = 0
+    flip_at: int | None = None
+    if corrupt:  # put_corrupt: one byte of the body stored inverted (the first when chunked)
+        announced = request.headers.get("content-length", "")
+        size = int(announced) if announced.isdigit() else 0
+        flip_at = emulator.faults.corrupt_offset(size) if size else 0
     try:
         async for chunk in request.stream():
+            if flip_at is not None and received <= flip_at < received + len(chunk):
+                chunk = _flipped(chunk, flip_at - received)
             digest.update(chunk)
             buffer += chunk
             received += len(chunk)
@@ -419,7 +471,7 @@ async def _upload(emulator: Emulator, request: Request, grant: Grant) -> Respons
             raise ClientDisconnect()
         if buffer:
             await anyio.to_thread.run_sync(upload.write, bytes(buffer))
-        await anyio.to_thread.run_sync(upload.commit, emulator.clock())
+        record = await anyio.to_thread.run_sync(upload.commit, emulator.clock())
     except ClientDisconnect:
         await anyio.to_thread.run_sync(upload.abort)
         return _transfer_error(400, "IncompleteBody", "The upload was interrupted.")
@@ -430,7 +482,10 @@ async def _upload(emulator: Emulator, request: Request, grant: Grant) -> Respons
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(upload.abort)
         raise
-    return Response(status_code=200, headers={"etag": f'"{digest.hexdigest()}"'})
+    headers = {"etag": f'"{digest.hexdigest()}"'}
+    if record.crc64 is not None:  # of what was stored: a put_corrupt upload's differs
+        headers[CRC64_HEADER] = str(record.crc64)
+    return Response(status_code=200, headers=headers)
 
 
 # Cut transfers (the transfer_cut fault)

@@ -2,7 +2,8 @@
 
 Each stored content is a file ``blobs/<2 hex>/<32 hex>`` named by a random UUID. A new content
 is written to ``tmp/`` (same filesystem), fsynced, then moved into place with ``os.replace``,
-so a crash or an aborted upload never leaves a partial content under a final name.
+so a crash or an aborted upload never leaves a partial content under a final name. A writer
+computes the content's CRC-64/XZ (OSS's ``x-oss-hash-crc64ecma``) as the bytes go by.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import uuid
 from pathlib import Path
 from typing import BinaryIO
+
+from fastcrc import crc64 as _crc64  # the emulator computes it itself: it never imports the SDK
 
 _BLOB_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -76,6 +79,7 @@ class BlobWriter:
         """Open a fresh temporary file."""
         self.blob_id = uuid.uuid4().hex
         self.size = 0
+        self.crc64 = 0  # CRC-64/XZ of the bytes written so far (the empty content's is 0)
         self._blobs = blobs
         self._temp = blobs._temp_file(self.blob_id)
         self._file: BinaryIO | None = open(self._temp, "xb")  # noqa: SIM115
@@ -87,6 +91,8 @@ class BlobWriter:
             raise RuntimeError("the writer is closed")
         self._file.write(chunk)
         self.size += len(chunk)
+        if chunk:
+            self.crc64 = _crc64.xz(chunk, self.crc64)
 
     def finish(self) -> None:
         """Flush, fsync and move the content to its final name."""
@@ -114,6 +120,14 @@ class BlobWriter:
         if self._done:
             self._blobs.delete(self.blob_id)
             self._done = False
+
+
+def crc64_of(reader: BinaryIO, chunk_size: int = 1 << 20) -> int:
+    """The CRC-64/XZ of what ``reader`` holds from its position on (read to the end)."""
+    value = 0
+    while chunk := reader.read(chunk_size):
+        value = _crc64.xz(chunk, value)
+    return value
 
 
 def _fsync_dir(folder: Path) -> None:

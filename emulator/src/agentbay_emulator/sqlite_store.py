@@ -2,7 +2,7 @@
 
 Layout of the data directory::
 
-    meta.sqlite3   contexts and files (WAL mode)
+    meta.sqlite3   contexts and files (WAL mode; each file's CRC-64/XZ as decimal text)
     blobs/         file contents under random names (see blobs.py)
     tmp/           uploads in progress
 
@@ -24,7 +24,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .blobs import BlobStore, BlobWriter
+import attrs
+
+from .blobs import BlobStore, BlobWriter, crc64_of
 from .store import (
     FILE,
     FOLDER,
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS files (
     modified REAL NOT NULL,
     parent TEXT NOT NULL DEFAULT '',
     name TEXT NOT NULL DEFAULT '',
+    crc64 TEXT,
     PRIMARY KEY (context_id, path)
 );
 CREATE TABLE IF NOT EXISTS folders (
@@ -93,7 +96,7 @@ CREATE INDEX IF NOT EXISTS contexts_listing ON contexts (account, seq);
 """
 
 _CONTEXT_COLUMNS = "id, account, name, seq, created, last_used, clear_until"
-_FILE_COLUMNS = "context_id, path, file_id, size, created, modified"
+_FILE_COLUMNS = "context_id, path, file_id, size, created, modified, crc64"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -107,7 +110,11 @@ def _context(row: tuple[Any, ...]) -> ContextRecord:
 
 
 def _file(row: tuple[Any, ...]) -> FileRecord:
-    return FileRecord(*row)
+    # crc64 is decimal text: SQLite's INTEGER is signed 64-bit. NULL in a data directory of a
+    # version before it, until open_file computes it once.
+    context_id, path, file_id, size, created, modified, *rest = row
+    crc64 = int(rest[0]) if rest and rest[0] is not None else None
+    return FileRecord(context_id, path, file_id, size, created, modified, crc64)
 
 
 def _below(folder: str) -> tuple[str, str]:
@@ -329,6 +336,9 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(files)")}
+        if "crc64" not in columns:  # a data directory of a version before the column
+            self._db.execute("ALTER TABLE files ADD COLUMN crc64 TEXT")
         _migrate(self._db)
         keep = {row[0] for row in self._db.execute("SELECT blob FROM files")}
         self._blobs.sweep(keep)
@@ -547,7 +557,20 @@ class SqliteStore:
                 reader = self._blobs.open(row[-1])
             except FileNotFoundError:
                 return None
-        return _file(row[:-1]), reader
+        record = _file(row[:-1])
+        if record.crc64 is None:  # stored before CRCs were: computed once, then kept
+            try:
+                record = attrs.evolve(record, crc64=crc64_of(reader))
+                reader.seek(0)
+            except BaseException:
+                reader.close()
+                raise
+            with self._lock:  # unless a new upload replaced the contents meanwhile
+                self._db.execute(
+                    "UPDATE files SET crc64 = ? WHERE context_id = ? AND path = ? AND blob = ?",
+                    (str(record.crc64), context_id, path, row[-1]),
+                )
+        return record, reader
 
     def begin_upload(self, account: str, context_id: str, path: str) -> _SqliteUpload:
         """Start writing a file's new contents (replacing any old ones on commit)."""
@@ -570,8 +593,8 @@ class SqliteStore:
                 parent, name = _split(upload.path)
                 db.execute(
                     "INSERT OR REPLACE INTO files"
-                    " (context_id, path, file_id, blob, size, created, modified, parent, name)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " (context_id, path, file_id, blob, size, created, modified, parent, name,"
+                    " crc64) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         upload.context_id,
                         upload.path,
@@ -582,6 +605,7 @@ class SqliteStore:
                         now,
                         parent,
                         name,
+                        str(writer.crc64),
                     ),
                 )
                 if old:
@@ -596,7 +620,9 @@ class SqliteStore:
             raise
         if old:
             self._blobs.delete(old[1])
-        return FileRecord(upload.context_id, upload.path, file_id, writer.size, created, now)
+        return FileRecord(
+            upload.context_id, upload.path, file_id, writer.size, created, now, writer.crc64
+        )
 
     def _delete_blobs(self, blobs: list[str]) -> None:
         for blob in blobs:

@@ -41,7 +41,8 @@ class ContextRecord:
 
 @attrs.frozen
 class FileRecord:
-    """A file of a context as stored: ``path`` is normalised, ``size`` in bytes."""
+    """A file of a context as stored: ``path`` is normalised, ``size`` in bytes, ``crc64`` the
+    CRC-64/XZ of its contents (None where a store does not know it)."""
 
     context_id: str
     path: str
@@ -49,6 +50,7 @@ class FileRecord:
     size: int
     created: float
     modified: float
+    crc64: int | None = None
 
 
 FOLDER, FILE = 0, 1

@@ -11,7 +11,8 @@ Every RPC response body carries ``RequestId``, ``Success``, ``Code``, ``Message`
   missing file) gets HTTP 200 with ``Success: false`` and the meaning in ``HttpStatusCode``
   (404 ``InvalidContext.NotFound``, 409 ``InvalidContext.NameExists``, 404
   ``InvalidFile.NotFound``): the official SDK reads these as ``[Code] Message``;
-* injected faults get HTTP 503 ``Throttling`` (with ``Retry-After: 0``) or 500 ``InternalError``.
+* injected faults and calls past a quota get HTTP 400 ``Throttling.User``, as the POP gateway
+  throttles; other injected faults HTTP 500 ``InternalError``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """AsyncAgentBay: the client. It owns the transport (through its channel) and the services."""
 
+import os
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .._config import Config, resolve_api_key
+from .._config import DEFAULT_REGION, Config, resolve_api_key
+from .._errors import AgentBayError
 from .._transports._async.base import AsyncTransport
 from . import _io
 from ._channel import AsyncChannel
@@ -16,7 +18,9 @@ if TYPE_CHECKING:
 class AsyncAgentBay:
     """The async client of AgentBay contexts; ``.context`` is the :class:`AsyncContextService`.
 
-    The API key falls back to ``AGENTBAY_API_KEY``; ``cfg`` to :meth:`Config.from_env`.
+    Built as wuying-agentbay-sdk 0.22.3's client is: with no ``cfg``, a ``.env`` file
+    (``env_file``, else the nearest one upward) is loaded and the ``AGENTBAY_*`` variables are
+    read (:meth:`Config.from_env`); the API key falls back to ``AGENTBAY_API_KEY``.
     Pass ``http_client`` to use your own ``httpx.AsyncClient`` (proxies, TLS, mocking).
     Closing is optional: a client dropped unclosed releases its connections quietly.
 
@@ -30,11 +34,17 @@ class AsyncAgentBay:
         self,
         api_key: str = "",
         cfg: Config | None = None,
+        env_file: "str | os.PathLike[str] | None" = None,
         *,
         http_client: "httpx.AsyncClient | None" = None,
     ) -> None:
+        if cfg is None:
+            cfg = Config.from_env(env_file)
+        elif not isinstance(cfg, Config):
+            raise AgentBayError(f"cfg must be a Config, got {type(cfg).__name__}")
         self._api_key = resolve_api_key(api_key)
-        self.config: Config = cfg if cfg is not None else Config.from_env()
+        # Every default applied: the timeout, the region and its endpoint.
+        self.config: Config = cfg.resolved()
         transport: AsyncTransport
         if http_client is None:
             transport = _io.default_transport(self.config)
@@ -57,9 +67,9 @@ class AsyncAgentBay:
         return self._channel
 
     @property
-    def region_id(self) -> str | None:
-        """The region sent as LoginRegionId when creating contexts."""
-        return self.config.region_id
+    def region_id(self) -> str:
+        """The region sent as LoginRegionId when creating contexts (default ``cn-hangzhou``)."""
+        return self.config.region_id or DEFAULT_REGION
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self.config.endpoint!r})"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
+from .. import _retry
+from .._crc64 import HEADER as CRC64_HEADER
 from .._transports._async.base import AsyncHTTPResponse, AsyncTransport
 from .._transports.errors import Kind, TransportError, malformed, too_large
 from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Response, check_url, content_length
@@ -51,7 +53,7 @@ async def fetch(
                 await response.aclose()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Response(response.status, content, response.header("retry-after"))
+    return Response(response.status, content, _retry.retry_after_header(response.header))
 
 
 async def send_stream(
@@ -82,7 +84,12 @@ async def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Response(response.status, head, response.header("retry-after"))
+    return Response(
+        response.status,
+        head,
+        _retry.retry_after_header(response.header),
+        crc64=response.header(CRC64_HEADER),
+    )
 
 
 async def receive_stream(
@@ -102,9 +109,13 @@ async def receive_stream(
             try:
                 if not 200 <= response.status < 300:
                     head, _ = await _read_upto(response, deadline, HEAD_LIMIT)
-                    retry_after = response.header("retry-after")
+                    retry_after = _retry.retry_after_header(response.header)
                     return Response(
-                        response.status, head, retry_after, response.header("content-range")
+                        response.status,
+                        head,
+                        retry_after,
+                        response.header("content-range"),
+                        response.header(CRC64_HEADER),
                     )
                 _declared_length(response)  # a Content-Length that is not one: malformed
                 await destination.begin(response.status, response.header)

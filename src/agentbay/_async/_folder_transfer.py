@@ -1,11 +1,16 @@
-"""Folder transfers of :class:`AsyncContextService`: walk, list, plan, then move the files a
-bounded number at a time (the rules are in :mod:`agentbay._folders`).
+"""Folder transfers of :class:`AsyncContextService`, folder by folder: each folder is read
+(its local side scanned, its remote side listed page by page), planned, and its files moved,
+while the next folders are read (the rules are in :mod:`agentbay._folders`).
 
 A folder transfer is handed what it uses, as small callables (:class:`Remote`): a page of a
 folder's listing, one file's upload, download and deletion; never the service. Each file goes
-through ``upload_file`` / ``download_file``, retries included. Disk work (the walk, folders,
-mtimes, deletions) runs through ``run_blocking``; the listing goes a folder level at a time,
-``concurrency`` folders at once, each folder through the one paginator.
+through ``upload_file`` / ``download_file``, retries included. Every step is a job of one
+:class:`Jobs` pool of ``concurrency`` (listing pages, sibling folders at once, through the one
+walk :class:`RemoteWalk`; scanning and planning a folder, run through ``run_blocking``, off
+the loop; moving and deleting files), so the loop is never held for long, progress is
+reported from the start, and memory holds the folders being read and the files in flight,
+never the whole tree. Files move as soon as their folder is planned; listing waits while many
+planned files wait for a turn.
 
 Example::
 
@@ -15,7 +20,9 @@ Example::
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import functools
 import os
 from typing import Protocol
 
@@ -26,20 +33,23 @@ from .._errors import AgentBayError
 from .._folders import (
     FolderProgress,
     FolderProgressCallback,
-    LocalFile,
-    Plan,
-    RemoteListing,
+    RemoteFile,
+    RemoteWalk,
+    Scan,
+    below,
+    classify,
+    folder_key,
     plan_download,
     plan_upload,
     prepare_download_path,
     remote_path,
     safe_local_path,
+    scan_folder,
     stamp_download,
     walk_local,
 )
-from .._models import ContextFileEntry, ContextFileListResult, FolderTransferResult, OperationResult
-from ._io import map_bounded, run_blocking
-from ._paging import pages
+from .._models import ContextFileListResult, FolderTransferResult, OperationResult
+from ._io import Job, Jobs, run_blocking
 
 LIST_PAGE_SIZE = 100  # entries per DescribeContextFiles page (the service's most)
 
@@ -117,18 +127,6 @@ EMPTY_SOURCE = (
 """Why ``delete_extra`` deleted nothing: a mistyped source would otherwise wipe the destination."""
 
 
-def _spare_if_empty_source(
-    plan: Plan, source_files: int, options: Options, root: str, result: FolderTransferResult
-) -> Plan:
-    """``plan`` without its deletions when the source has no file (unless the options allow
-    it); the refusal is recorded in ``result.failed`` under ``root``."""
-    if source_files or not plan.delete or options.allow_empty_source:
-        return plan
-    count = len(plan.delete)
-    result.failed[root] = EMPTY_SOURCE.format(count=count, s="" if count == 1 else "s")
-    return attrs.evolve(plan, delete=[])
-
-
 def _local_root(local_folder: object) -> str:
     if not isinstance(local_folder, (str, os.PathLike)):
         raise AgentBayError(f"local_folder must be a path, got {type(local_folder).__name__}")
@@ -140,7 +138,11 @@ def _remote_root(remote_folder: object) -> str:
 
 
 def _finished(result: FolderTransferResult) -> FolderTransferResult:
-    """``result`` with ``success`` and ``error_message`` saying whether anything failed."""
+    """``result`` with its lists sorted, and ``success`` and ``error_message`` saying whether
+    anything failed."""
+    result.transferred.sort()
+    result.skipped.sort()
+    result.deleted.sort()
     result.failed = dict(sorted(result.failed.items()))
     result.success = not result.failed
     if result.failed:
@@ -150,35 +152,432 @@ def _finished(result: FolderTransferResult) -> FolderTransferResult:
     return result
 
 
-async def list_remote(
-    remote: Remote, context_id: str, remote_root: str, concurrency: int
-) -> RemoteListing:
-    """Every file below ``remote_root``, a folder level at a time, ``concurrency`` folders at
-    once; a folder that cannot be listed is recorded as such (its partial pages dropped)."""
-    listing = RemoteListing(remote_root)
+LOOKAHEAD = 4
+"""Folders are read further only while fewer than ``LOOKAHEAD * concurrency`` planned files
+wait for their turn: memory holds what is in flight, not the tree."""
 
-    async def entries_of(folder: str) -> tuple[list[ContextFileEntry], str | None]:
-        entries: list[ContextFileEntry] = []
 
-        async def page(token: str | None) -> ContextFileListResult:
-            return await remote.list_page(context_id, folder, LIST_PAGE_SIZE, token)
+class _Apply(Protocol):
+    """What a job's result does to the transfer, on the loop (the caller's thread)."""
 
+    def __call__(self) -> None: ...
+
+
+@attrs.define
+class _Folder:
+    """A folder being read: its local side (a scan) and its remote side (listed pages)."""
+
+    relative: str
+    key: str
+    scanned: bool = False
+    listed: bool = False
+    scan: Scan | None = None
+    local_failed: bool = False
+    listing_failed: bool = False
+    remote: dict[str, RemoteFile] = attrs.Factory(dict)
+    remote_folders: list[str] = attrs.Factory(list)
+
+
+@attrs.frozen
+class _Planned:
+    """A folder's plan: files to move ``(relative, size, remote)``, skipped and refused remote
+    paths, relative paths to delete, sub-folders to read ``(relative, list, scan)``, and how
+    many source files the folder holds."""
+
+    transfer: list[tuple[str, int, RemoteFile | None]]
+    skip: list[str]
+    refused: dict[str, str]
+    delete: list[str]
+    children: list[tuple[str, bool, bool]]
+    sources: int
+
+
+def _parent(relative: str) -> str:
+    return relative.rpartition("/")[0]
+
+
+def _io_message(exc: OSError) -> str:
+    return f"Local I/O error: {exc.strerror or exc}"
+
+
+def _check_root(local_root: str) -> None:
+    """:class:`AgentBayError` unless the local folder of an upload is a folder that can be
+    read (it is read with the others, once the transfer has begun)."""
+    try:
+        if not os.path.isdir(local_root):
+            os.stat(local_root)  # the reason it is missing, if it is
+            raise NotADirectoryError(0, "not a folder")
+        os.scandir(local_root).close()
+    except OSError as exc:
+        raise AgentBayError(f"Cannot read folder {local_root}: {exc.strerror or exc}") from None
+
+
+class _Transfer:
+    """One folder transfer, folder by folder: its state changes only on the loop (in the
+    caller's thread), from the results of its jobs."""
+
+    def __init__(
+        self,
+        remote: Remote,
+        context_id: str,
+        local_root: str,
+        remote_root: str,
+        options: Options,
+        callback: FolderProgressCallback | None,
+        upload: bool,
+    ) -> None:
+        self.remote, self.context_id = remote, context_id
+        self.options, self.upload = options, upload
+        self.local_root, self.remote_root = local_root, remote_root
+        phase = "walking" if upload else "listing"
+        self.progress = FolderProgress(None if options.dry_run else callback, phase=phase)
+        self.result = FolderTransferResult()
+        self.walk = RemoteWalk(remote_root)
+        self.folders: dict[str, _Folder] = {}
+        self.scans: collections.deque[_Folder] = collections.deque()
+        self.plans: collections.deque[_Folder] = collections.deque()
+        self.moves: collections.deque[tuple[str, int, RemoteFile | None]] = collections.deque()
+        self.deletes: collections.deque[str] = collections.deque()
+        self.held: list[str] = []
+        self.scanning = 0
+        self.planning = 0
+        self.source_files = 0
+
+    # What to do next
+
+    def next_job(self) -> Job[_Apply] | None:
+        """The next job: a folder to plan, else (unless many planned files wait) a folder to
+        scan or a page to list, else a file to move or delete; None when none is due."""
+        if self.plans:
+            return functools.partial(self._plan, self.plans.popleft())
+        if len(self.moves) < LOOKAHEAD * self.options.concurrency:
+            if self.scans:
+                return functools.partial(self._scan, self.scans.popleft())
+            request = self.walk.request()
+            if request is not None:
+                return functools.partial(self._list, *request)
+        if self.moves:
+            return functools.partial(self._move, *self.moves.popleft())
+        if self.deletes:
+            return functools.partial(self._delete, self.deletes.popleft())
+        return None
+
+    def start(self, relative: str, list_remote: bool, scan_local: bool) -> None:
+        """Read the folder ``relative``: list its remote side, scan its local side."""
+        key = folder_key(remote_path(self.remote_root, relative))
+        if list_remote and not self.walk.visit(key):
+            return  # a listing named it twice
+        folder = _Folder(relative, key, scanned=not scan_local, listed=not list_remote)
+        self.folders[key] = folder
+        if scan_local:
+            self.scans.append(folder)
+            self.scanning += 1
+        self._ready(folder)
+
+    def _ready(self, folder: _Folder) -> None:
+        if not (folder.scanned and folder.listed):
+            return
+        del self.folders[folder.key]
+        if folder.listing_failed and not folder.relative:
+            return  # the folder itself could not be listed: nothing is done
+        self.plans.append(folder)
+        self.planning += 1
+
+    def _phase(self) -> None:
+        if self.upload and self.scanning:
+            return
+        if self.folders or self.planning or not self.walk.finished:
+            self.progress.enter("listing")
+        else:
+            self.progress.enter("transferring")
+
+    # The jobs (the only code that runs off the loop is what they hand to run_blocking)
+
+    async def _list(self, key: str, token: str | None) -> _Apply:
         try:
-            async for listed in pages(page, "list files"):
-                entries.extend(listed.entries)
+            page = await self.remote.list_page(self.context_id, key, LIST_PAGE_SIZE, token)
         except AgentBayError as exc:
-            return [], exc.message
-        return entries, None
+            return functools.partial(self._listing_failed, key, exc.message, True)
+        return functools.partial(self._listed, key, page)
 
-    while listing.pending:
-        folders, listing.pending = listing.pending, []
-        listed = await map_bounded(entries_of, folders, concurrency)
-        for folder, (entries, problem) in zip(folders, listed, strict=True):
+    async def _scan(self, folder: _Folder) -> _Apply:
+        try:
+            scan = await run_blocking(scan_folder, self.local_root, folder.relative)
+        except OSError as exc:
+            return functools.partial(self._scanned, folder, None, _io_message(exc))
+        return functools.partial(self._scanned, folder, scan, None)
+
+    async def _plan(self, folder: _Folder) -> _Apply:
+        plan = self._plan_upload if self.upload else self._plan_download
+        return functools.partial(self._planned, await run_blocking(plan, folder))
+
+    async def _move(self, relative: str, size: int, remote: RemoteFile | None) -> _Apply:
+        tracker = self.progress.file()
+        try:
+            if self.upload:
+                moved = await self._send(relative, tracker)
+            else:
+                moved = await self._fetch(relative, remote, tracker)
+        except AgentBayError as exc:
+            tracker.finish(success=False)
+            return functools.partial(self._failed, relative, exc.message)
+        tracker.finish(success=True)
+        return functools.partial(self._moved, relative, moved)
+
+    async def _delete(self, relative: str) -> _Apply:
+        try:
+            if self.upload:
+                path = remote_path(self.remote_root, relative)
+                outcome = await self.remote.delete_file(self.context_id, path)
+                if not outcome.success:
+                    raise AgentBayError(outcome.error_message)
+            else:
+                await run_blocking(_unlink, os.path.join(self.local_root, *relative.split("/")))
+        except AgentBayError as exc:
+            return functools.partial(self._failed, relative, exc.message)
+        return functools.partial(self._deleted, relative)
+
+    async def _send(self, relative: str, tracker: _local.ProgressCallback) -> int:
+        local = os.path.join(self.local_root, *relative.split("/"))
+        path = remote_path(self.remote_root, relative)
+        outcome = await self.remote.upload_file(self.context_id, path, local, progress=tracker)
+        if not outcome.success:
+            raise AgentBayError(outcome.error_message)
+        return int(outcome.data or 0)
+
+    async def _fetch(
+        self, relative: str, remote: RemoteFile | None, tracker: _local.ProgressCallback
+    ) -> int:
+        target = await run_blocking(prepare_download_path, self.local_root, relative)
+        path = remote_path(self.remote_root, relative)
+        outcome = await self.remote.download_file(self.context_id, path, target, progress=tracker)
+        if not outcome.success:
+            raise AgentBayError(outcome.error_message)
+        if remote is not None:
+            try:
+                await run_blocking(stamp_download, target, remote)
+            except OSError as exc:
+                raise AgentBayError(f"Cannot set the time of {target}: {exc.strerror}") from None
+        return int(outcome.data or 0)
+
+    # Planning a folder (blocking: in a worker thread, off the loop)
+
+    def _plan_upload(self, folder: _Folder) -> _Planned:
+        options = self.options
+        scan = folder.scan or Scan()
+        remote = {
+            path: file for path, file in folder.remote.items() if _parent(path) == folder.relative
+        }
+        protect = [""] if folder.local_failed else list(scan.problems)
+        plan = plan_upload(
+            scan.files,
+            remote,
+            only_changed=options.only_changed,
+            delete_extra=options.delete_extra,
+            protect=protect,
+        )
+        listed = set(folder.remote_folders)
+        children = [
+            (child, child in listed and not folder.listing_failed, True) for child in scan.folders
+        ]
+        if options.delete_extra and not folder.local_failed and not folder.listing_failed:
+            local = set(scan.folders)
+            children += [
+                (child, True, False)
+                for child in folder.remote_folders
+                if child not in local
+                and _parent(child) == folder.relative
+                and child not in scan.problems
+            ]
+        return _Planned(
+            [(path, scan.files[path].size, None) for path in plan.transfer],
+            [remote_path(self.remote_root, path) for path in plan.skip],
+            {},
+            plan.delete,
+            children,
+            0,
+        )
+
+    def _plan_download(self, folder: _Folder) -> _Planned:
+        options = self.options
+        scan = folder.scan or Scan()
+        plan = plan_download(
+            folder.remote,
+            scan.files,
+            only_changed=options.only_changed,
+            delete_extra=options.delete_extra and not folder.local_failed,
+        )
+        transfer: list[tuple[str, int, RemoteFile | None]] = []
+        refused: dict[str, str] = {}
+        for path in plan.transfer:
+            try:
+                safe_local_path(self.local_root, path)
+            except AgentBayError as exc:
+                refused[remote_path(self.remote_root, path)] = exc.message
+                continue
+            file = folder.remote[path]
+            transfer.append((path, file.size or 0, file))
+        delete = list(plan.delete)
+        listed = set(folder.remote_folders)
+        if options.delete_extra and not folder.local_failed:
+            for child in scan.folders:
+                if child not in listed:
+                    delete += self._files_below(child)
+        scan_local = options.only_changed or options.delete_extra
+        children = [(child, True, scan_local) for child in folder.remote_folders]
+        skip = [remote_path(self.remote_root, path) for path in plan.skip]
+        return _Planned(transfer, skip, refused, delete, children, len(folder.remote))
+
+    def _files_below(self, relative: str) -> list[str]:
+        """The local files below the local folder ``relative`` (none if it cannot be read)."""
+        try:
+            files, _ = walk_local(os.path.join(self.local_root, *relative.split("/")))
+        except AgentBayError:
+            return []
+        return [f"{relative}/{path}" for path in files]
+
+    # What the jobs' results do (on the loop)
+
+    def _listed(self, key: str, page: ContextFileListResult) -> None:
+        folder = self.folders[key]
+        try:
+            entries = self.walk.take(key, page)
+        except AgentBayError as exc:
+            self._listing_failed(key, exc.message)
+            return
+        found = size = 0
+        for entry in entries:
+            kind, path, info = classify(self.remote_root, entry)
+            if isinstance(info, RemoteFile):
+                folder.remote[path] = info
+                found, size = found + 1, size + (info.size or 0)
+            elif kind == "folder":
+                if below(entry.file_path, key) is not None:
+                    folder.remote_folders.append(path)
+            else:
+                self.result.failed[path] = str(info)
+        if not self.upload and found:
+            self.progress.found(found, size)
+        if self.walk.last(key):
+            folder.listed = True
+            self._ready(folder)
+        self._phase()
+
+    def _listing_failed(self, key: str, message: str, unfetched: bool = False) -> None:
+        if unfetched:  # the walk still waits for that page
+            self.walk.drop(key)
+        folder = self.folders[key]
+        self.result.failed[key] = message
+        folder.remote.clear()
+        folder.remote_folders.clear()
+        folder.listing_failed = folder.listed = True
+        self._ready(folder)
+        self._phase()
+
+    def _scanned(self, folder: _Folder, scan: Scan | None, problem: str | None) -> None:
+        self.scanning -= 1
+        folder.scan, folder.scanned = scan, True
+        if problem is not None:
+            folder.local_failed = True
+        if self.upload:
             if problem is not None:
-                listing.folder_failed(folder, problem)
-            for entry in entries:
-                listing.add(entry)
-    return listing
+                self.result.failed[remote_path(self.remote_root, folder.relative)] = problem
+                self.source_files += 1
+            if scan is not None:
+                for path, why in scan.problems.items():
+                    self.result.failed[remote_path(self.remote_root, path)] = why
+                self.source_files += len(scan.files) + len(scan.problems)
+                self.progress.found(len(scan.files), sum(f.size for f in scan.files.values()))
+            self._release()
+        self._ready(folder)
+        self._phase()
+
+    def _planned(self, planned: _Planned) -> None:
+        self.planning -= 1
+        self.source_files += planned.sources
+        self.result.skipped += planned.skip
+        self.result.failed.update(planned.refused)
+        size = sum(item[1] for item in planned.transfer)
+        if self.options.dry_run:
+            self.result.transferred += [
+                remote_path(self.remote_root, p) for p, _, _ in planned.transfer
+            ]
+            self.result.bytes_transferred += size
+        else:
+            self.moves += planned.transfer
+            self.progress.grow(len(planned.transfer), size)
+        if self.source_files or self.options.allow_empty_source:
+            self._delete_later(planned.delete)
+        else:
+            self.held += planned.delete
+        self._release()
+        for child in planned.children:
+            self.start(*child)
+        self._phase()
+
+    def _release(self) -> None:
+        if self.held and self.source_files:
+            held, self.held = self.held, []
+            self._delete_later(held)
+
+    def _delete_later(self, relative: list[str]) -> None:
+        if self.options.dry_run:
+            self.result.deleted += [remote_path(self.remote_root, path) for path in relative]
+        else:
+            self.deletes += relative
+
+    def _moved(self, relative: str, size: int) -> None:
+        self.result.transferred.append(remote_path(self.remote_root, relative))
+        self.result.bytes_transferred += size
+
+    def _failed(self, relative: str, message: str) -> None:
+        self.result.failed[remote_path(self.remote_root, relative)] = message
+
+    def _deleted(self, relative: str) -> None:
+        self.result.deleted.append(remote_path(self.remote_root, relative))
+
+    # The whole transfer
+
+    async def run(self) -> FolderTransferResult:
+        """Read, plan and move every folder; the result, once every job has ended."""
+        progress = self.progress
+        progress.start()
+        try:
+            async with Jobs[_Apply](self.options.concurrency, progress.flush) as jobs:
+                try:
+                    async for apply in jobs.completed(self.next_job):
+                        apply()
+                except BaseException:
+                    progress.abort()  # the files still moving stop at their next chunk
+                    raise
+        except BaseException:  # interrupted: report the last numbers
+            with contextlib.suppress(Exception):  # the callback itself may be what raised
+                progress.flush()
+            raise
+        if self.held:
+            count = len(self.held)
+            self.result.failed[self.remote_root] = EMPTY_SOURCE.format(
+                count=count, s="" if count == 1 else "s"
+            )
+        progress.enter("transferring")
+        progress.flush()
+        return await run_blocking(_finished, self.result)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise AgentBayError(f"Local I/O error: {exc.strerror or exc}") from None
+
+
+def _make_folder(path: str) -> None:
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise AgentBayError(f"Cannot create folder {path}: {exc.strerror or exc}") from None
 
 
 async def upload_folder(
@@ -194,39 +593,10 @@ async def upload_folder(
     _checks.check_text("context_id", context_id)
     local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
     _local.check_progress(callback)
-    files, problems = await run_blocking(walk_local, local_root)
-    result = FolderTransferResult()
-    result.failed = {remote_path(remote_root, path): why for path, why in problems.items()}
-    remote_files = {}
-    if options.only_changed or options.delete_extra:
-        listing = await list_remote(remote, context_id, remote_root, options.concurrency)
-        result.failed.update(listing.problems)
-        if "" in listing.protected:  # the folder itself could not be listed
-            return _finished(result)
-        remote_files = listing.files
-    plan = plan_upload(
-        files,
-        remote_files,
-        only_changed=options.only_changed,
-        delete_extra=options.delete_extra,
-        protect=problems,
-    )
-    plan = _spare_if_empty_source(plan, len(files) + len(problems), options, remote_root, result)
-
-    async def send(relative: str, tracker: _local.ProgressCallback) -> int:
-        local = os.path.join(local_root, *relative.split("/"))
-        path = remote_path(remote_root, relative)
-        outcome = await remote.upload_file(context_id, path, local, progress=tracker)
-        if not outcome.success:
-            raise AgentBayError(outcome.error_message)
-        return int(outcome.data or 0)
-
-    async def delete(relative: str) -> None:
-        outcome = await remote.delete_file(context_id, remote_path(remote_root, relative))
-        if not outcome.success:
-            raise AgentBayError(outcome.error_message)
-
-    return await _run(remote_root, plan, options, callback, result, send, delete)
+    await run_blocking(_check_root, local_root)
+    transfer = _Transfer(remote, context_id, local_root, remote_root, options, callback, True)
+    transfer.start("", options.only_changed or options.delete_extra, True)
+    return await transfer.run()
 
 
 async def download_folder(
@@ -244,134 +614,6 @@ async def download_folder(
     _local.check_progress(callback)
     if not options.dry_run:
         await run_blocking(_make_folder, local_root)
-    listing = await list_remote(remote, context_id, remote_root, options.concurrency)
-    result = FolderTransferResult(failed=dict(listing.problems))
-    if "" in listing.protected:
-        return _finished(result)
-    local: dict[str, LocalFile] = {}
-    if (options.only_changed or options.delete_extra) and os.path.isdir(local_root):
-        local, _ = await run_blocking(walk_local, local_root)
-    plan = plan_download(
-        listing.files,
-        local,
-        only_changed=options.only_changed,
-        delete_extra=options.delete_extra,
-        protect=listing.protected,
-    )
-    plan = _spare_if_empty_source(plan, len(listing.files), options, remote_root, result)
-    refused = {}
-    for relative in plan.transfer:
-        try:
-            safe_local_path(local_root, relative)
-        except AgentBayError as exc:
-            refused[relative] = exc.message
-    result.failed.update({remote_path(remote_root, path): why for path, why in refused.items()})
-    plan = attrs.evolve(
-        plan,
-        transfer=[path for path in plan.transfer if path not in refused],
-        total_bytes=sum(listing.files[p].size or 0 for p in plan.transfer if p not in refused),
-    )
-
-    async def fetch(relative: str, tracker: _local.ProgressCallback) -> int:
-        target = await run_blocking(prepare_download_path, local_root, relative)
-        path = remote_path(remote_root, relative)
-        outcome = await remote.download_file(context_id, path, target, progress=tracker)
-        if not outcome.success:
-            raise AgentBayError(outcome.error_message)
-        try:
-            await run_blocking(stamp_download, target, listing.files[relative])
-        except OSError as exc:
-            raise AgentBayError(f"Cannot set the time of {target}: {exc.strerror}") from None
-        return int(outcome.data or 0)
-
-    async def delete(relative: str) -> None:
-        try:
-            await run_blocking(os.unlink, os.path.join(local_root, *relative.split("/")))
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            raise AgentBayError(f"Local I/O error: {exc.strerror or exc}") from None
-
-    return await _run(remote_root, plan, options, callback, result, fetch, delete)
-
-
-def _make_folder(path: str) -> None:
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as exc:
-        raise AgentBayError(f"Cannot create folder {path}: {exc.strerror or exc}") from None
-
-
-class _Move(Protocol):
-    """Moves one file (its relative path), reporting to ``tracker``; returns its size, raises
-    :class:`AgentBayError` when it fails."""
-
-    async def __call__(self, relative: str, tracker: _local.ProgressCallback) -> int: ...
-
-
-class _Delete(Protocol):
-    """Deletes one destination file; raises :class:`AgentBayError` when it fails."""
-
-    async def __call__(self, relative: str) -> None: ...
-
-
-async def _run(
-    remote_root: str,
-    plan: Plan,
-    options: Options,
-    callback: FolderProgressCallback | None,
-    result: FolderTransferResult,
-    move: _Move,
-    delete: _Delete,
-) -> FolderTransferResult:
-    """Carry out ``plan`` (or, with ``dry_run``, only report it) into ``result``."""
-    named = [remote_path(remote_root, path) for path in plan.transfer]
-    result.skipped = [remote_path(remote_root, path) for path in plan.skip]
-    if options.dry_run:
-        result.transferred = named
-        result.deleted = [remote_path(remote_root, path) for path in plan.delete]
-        result.bytes_transferred = plan.total_bytes
-        return _finished(result)
-    progress = FolderProgress(callback, plan.total_bytes, len(plan.transfer))
-    progress.start()
-
-    async def move_one(relative: str) -> int | str:
-        tracker = progress.file()
-        try:
-            size = await move(relative, tracker)
-        except AgentBayError as exc:
-            tracker.finish(success=False)
-            return exc.message
-        tracker.finish(success=True)
-        return size
-
-    async def delete_one(relative: str) -> str | None:
-        try:
-            await delete(relative)
-        except AgentBayError as exc:
-            return exc.message
-        return None
-
-    concurrency = options.concurrency
-    try:
-        moved = await map_bounded(
-            move_one, plan.transfer, concurrency, tick=progress.flush, abort=progress.abort
-        )
-    except BaseException:  # interrupted: report the last numbers, the files in flight stopped
-        with contextlib.suppress(Exception):  # the callback itself may be what raised
-            progress.flush()
-        raise
-    progress.flush()
-    for path, outcome in zip(named, moved, strict=True):
-        if isinstance(outcome, str):
-            result.failed[path] = outcome
-        else:
-            result.transferred.append(path)
-            result.bytes_transferred += outcome
-    problems = await map_bounded(delete_one, plan.delete, concurrency)
-    for relative, problem in zip(plan.delete, problems, strict=True):
-        if problem is None:
-            result.deleted.append(remote_path(remote_root, relative))
-        else:
-            result.failed[remote_path(remote_root, relative)] = problem
-    return _finished(result)
+    transfer = _Transfer(remote, context_id, local_root, remote_root, options, callback, False)
+    transfer.start("", True, options.only_changed or options.delete_extra)
+    return await transfer.run()

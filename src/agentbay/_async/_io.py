@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._config import Config
 from .._transports.timing import Deadline
@@ -131,6 +131,63 @@ async def map_bounded(
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
     return results
+
+
+Job = Callable[[], Awaitable[R]]
+"""A job of :class:`Jobs`: an async function of no arguments."""
+
+
+class Jobs(Generic[R]):
+    """Jobs handed one at a time by the caller, ``concurrency`` of them running at once, their
+    results given back as they end; leaving the block cancels the jobs still running.
+
+    ``completed(next_job)`` starts ``next_job()`` (a job: an async function of no arguments,
+    or None when none is due now) while fewer than ``concurrency`` run, and yields each
+    result as its job ends, until no job runs and none is due. The caller may make new jobs
+    due as it handles a result. ``tick`` is called on the loop after each job ends. A job
+    that raises makes ``completed`` raise.
+
+    Example::
+
+        async with Jobs[int](16) as jobs:
+            async for size in jobs.completed(lambda: next(queue, None)):
+                total += size
+    """
+
+    def __init__(self, concurrency: int, tick: Callable[[], None] = _nothing) -> None:
+        self._concurrency = concurrency
+        self._tick = tick
+        self._running: set[asyncio.Future[R]] = set()
+
+    async def __aenter__(self) -> Jobs[R]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for job in self._running:
+            job.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+        self._running.clear()
+
+    async def completed(self, next_job: Callable[[], Job[R] | None]) -> AsyncIterator[R]:
+        """Each job's result as it ends (see the class)."""
+        while True:
+            while len(self._running) < self._concurrency:
+                job = next_job()
+                if job is None:
+                    break
+                self._running.add(asyncio.ensure_future(job()))
+            if not self._running:
+                return
+            done, _ = await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+            self._running -= done
+            for finished in done:
+                self._tick()
+                yield finished.result()
 
 
 class enforce:

@@ -1,5 +1,6 @@
 """The one paginator: token paging with a guard against a repeated token, for every listing
-(``iter_contexts``, ``iter_files`` and the folder transfers' listing).
+(``iter_contexts``, ``iter_files``), and the one recursive walk of a context folder
+(``iter_files(recursive=True)``; the folder transfers drive the same :class:`RemoteWalk`).
 
 Example::
 
@@ -12,11 +13,14 @@ Example::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from typing import Protocol, TypeVar
 
 from .. import _results
-from .._models import ContextFileListResult, ContextListResult
+from .._folders import RemoteWalk, below
+from .._models import ContextFileEntry, ContextFileListResult, ContextListResult
+from ._io import Job, Jobs
 
 P = TypeVar("P", ContextListResult, ContextFileListResult)
 P_co = TypeVar("P_co", ContextListResult, ContextFileListResult, covariant=True)
@@ -48,3 +52,39 @@ async def pages(fetch: Fetch[P], doing: str) -> AsyncIterator[P]:
             raise _results.repeated_page(doing, page.request_id)
         seen_tokens.add(page.next_token)
         token = page.next_token
+
+
+class FolderFetch(Protocol):
+    """``fetch(folder, token)``: the page of ``folder``'s entries at ``token``."""
+
+    async def __call__(self, folder: str, token: str | None, /) -> ContextFileListResult: ...
+
+
+async def walk(fetch: FolderFetch, root: str, concurrency: int) -> AsyncIterator[ContextFileEntry]:
+    """Every entry below ``root`` but the folders, walking each folder once, up to
+    ``concurrency`` pages at a time (sibling folders at once; a folder's pages one after
+    another). Entries come page by page as pages arrive: a folder's in the order listed, but
+    those of different folders may interleave. Folders are asked for as ``"/root/sub/"``.
+
+    Raises :class:`~agentbay.AgentBayError` as :func:`pages` does; the pages still being
+    fetched are then cancelled (and when the caller stops early).
+    """
+    folders = RemoteWalk(root)
+    folders.visit(folders.root)
+
+    async def page(folder: str, token: str | None) -> tuple[str, ContextFileListResult]:
+        return folder, await fetch(folder, token)
+
+    def next_job() -> Job[tuple[str, ContextFileListResult]] | None:
+        request = folders.request()
+        return None if request is None else functools.partial(page, *request)
+
+    async with Jobs[tuple[str, ContextFileListResult]](concurrency) as jobs:
+        async for folder, listed in jobs.completed(next_job):
+            for entry in folders.take(folder, listed):
+                if (entry.file_type or "").lower() != "folder":
+                    yield entry
+                else:
+                    key = below(entry.file_path, folder)
+                    if key is not None:
+                        folders.visit(key)

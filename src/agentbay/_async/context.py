@@ -5,6 +5,7 @@ The service is handed its channel and region by the client; the transfers and th
 are handed the channel and small callables (a presigned URL, a page of a listing), never the
 service itself."""
 
+import functools
 import os
 import warnings
 from collections.abc import AsyncIterator
@@ -30,7 +31,7 @@ from . import _file_transfer, _folder_transfer
 from ._file_transfer import FileJob
 from ._folder_transfer import Options, Remote
 from ._io import sleep
-from ._paging import pages
+from ._paging import pages, walk
 
 if TYPE_CHECKING:
     from ._client import AsyncAgentBay
@@ -43,14 +44,9 @@ def _check_context(context: object) -> Context:
     return context
 
 
-def _folder_key(path: str) -> str:
-    return "/" + path.strip("/")
-
-
-def _is_below(path: str, folder: str) -> bool:
-    """True when ``path`` lies strictly below ``folder`` (a hostile listing may say otherwise)."""
-    inside, parent = _folder_key(path), _folder_key(folder)
-    return inside != parent and inside.startswith(parent.rstrip("/") + "/")
+LIST_CONCURRENCY = 16
+"""How many pages ``iter_files(recursive=True)`` fetches at once (sibling folders at once),
+as many as a folder transfer's default ``concurrency``."""
 
 
 def _optional_text(name: str, value: str | None) -> str | None:
@@ -301,7 +297,9 @@ class AsyncContextService:
             if not status.success and not reply.retryable:
                 raise AgentBayError(
                     f"Failed to read the clearing status of {context_id}: {status.error_message}",
+                    code=status.code or None,
                     request_id=status.request_id,
+                    http_status_code=status.http_status_code,
                 )
             if status.status == "available":
                 return ClearContextResult(
@@ -337,15 +335,20 @@ class AsyncContextService:
         self,
         context_id: str,
         parent_folder_path: str,
-        page_size: int = 50,
+        page_size: int = 100,
         *,
         recursive: bool = False,
     ) -> AsyncIterator[ContextFileEntry]:
-        """Every entry directly under ``parent_folder_path``, fetched page by page (by token);
-        with ``recursive=True``, every file below it instead, depth first, each once.
+        """Every entry directly under ``parent_folder_path``, fetched page by page (by token,
+        ``page_size`` entries a page: 100, the service's most, by default); with
+        ``recursive=True``, every file below it instead, each folder listed once, up to
+        :data:`LIST_CONCURRENCY` pages at a time (sibling folders at once).
 
-        Raises :class:`AgentBayError` for bad arguments (before sending anything), for a
-        page that fails (with the service's ``code``) and for a page the service repeats.
+        The order is the listing's: page by page as they arrive, a folder's entries in the
+        order the service lists them; with ``recursive=True`` the files of different folders
+        may interleave (sort them if the order matters). Raises :class:`AgentBayError` for bad
+        arguments (before sending anything), for a page that fails (with the service's
+        ``code``) and for a page the service repeats.
 
         Example::
 
@@ -354,31 +357,15 @@ class AsyncContextService:
         """
         size = _checks.check_positive("page_size", page_size)
         _checks.check_text("parent_folder_path", parent_folder_path)
-        visited = {_folder_key(parent_folder_path)}
-        folders = [parent_folder_path]  # a stack: depth first
-        while folders:
-            folder = folders.pop()
-            below: list[str] = []
-            async for entry in self._iter_folder(context_id, folder, size):
-                if not recursive or entry.file_type != "folder":
-                    yield entry
-                elif (
-                    _is_below(entry.file_path, folder)
-                    and _folder_key(entry.file_path) not in visited
-                ):
-                    visited.add(_folder_key(entry.file_path))
-                    below.append(entry.file_path)
-            folders.extend(reversed(below))
 
-    async def _iter_folder(
-        self, context_id: str, folder: str, size: int
-    ) -> AsyncIterator[ContextFileEntry]:
-        """The entries directly under ``folder``, following ``next_token``."""
-
-        async def page(token: str | None) -> ContextFileListResult:
+        async def page(folder: str, token: str | None) -> ContextFileListResult:
             return await self._file_page(context_id, folder, size, token)
 
-        async for listed in pages(page, "list files"):
+        if recursive:
+            async for entry in walk(page, parent_folder_path, LIST_CONCURRENCY):
+                yield entry
+            return
+        async for listed in pages(functools.partial(page, parent_folder_path), "list files"):
             for entry in listed.entries:
                 yield entry
 

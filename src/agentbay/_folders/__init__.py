@@ -40,8 +40,9 @@ Paths:
   symbolic link below the local folder (the folder itself may be one).
 
 Progress: ``progress(done_bytes, total_bytes, done_files, total_files)`` is called first with
-zeros done, then as bytes move, always in the caller's thread (or on its event loop).
-``total_bytes`` is the plan's sum of sizes; ``done_files`` counts files finished, moved or failed.
+zeros, at once, then as folders are read and bytes move, always in the caller's thread (or on
+its event loop). ``total_bytes`` and ``total_files`` grow as folders are planned (their sum of
+sizes and count); ``done_files`` counts files that landed.
 ``done_bytes`` goes back when a file's transfer starts over or fails, so at the end it equals
 ``bytes_transferred``.
 
@@ -60,8 +61,17 @@ from .paths import (
 )
 from .plan import Plan, download_mtime_ns, plan_download, plan_upload, stamp_download
 from .progress import Aborted, FileProgress, FolderProgress, FolderProgressCallback
-from .remote import RemoteFile, RemoteListing, parse_gmt, remote_file
-from .walk import LocalFile, walk_local
+from .remote import (
+    RemoteFile,
+    RemoteListing,
+    RemoteWalk,
+    below,
+    classify,
+    folder_key,
+    parse_gmt,
+    remote_file,
+)
+from .walk import LocalFile, Scan, scan_folder, walk_local
 
 __all__ = [
     "Aborted",
@@ -72,8 +82,13 @@ __all__ = [
     "Plan",
     "RemoteFile",
     "RemoteListing",
+    "RemoteWalk",
+    "Scan",
     "UnsafePathError",
+    "below",
+    "classify",
     "download_mtime_ns",
+    "folder_key",
     "parse_gmt",
     "plan_download",
     "plan_upload",
@@ -82,6 +97,7 @@ __all__ = [
     "remote_file",
     "remote_path",
     "safe_local_path",
+    "scan_folder",
     "stamp_download",
     "walk_local",
 ]

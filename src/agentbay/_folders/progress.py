@@ -1,9 +1,12 @@
 """Progress of a folder transfer: the bytes and files of concurrent transfers, added up for
 one callback, which runs in the caller's thread (or on its event loop) only.
 
-The numbers only ever grow: a file whose transfer starts over (a retry) counts its bytes again
-only past the most it had reached, and a file that fails keeps the bytes it moved; it is
-counted among the failed files, never among the done ones.
+The numbers only ever grow. The totals grow too, as the walk and the listing find files: the
+first report comes at once, before anything is known (phase ``"walking"`` or ``"listing"``),
+and the totals are final once the phase is ``"transferring"``. A file whose transfer starts
+over (a retry) counts its bytes again only past the most it had reached, and a file that
+fails keeps the bytes it moved; it is counted among the failed files, never among the done
+ones.
 """
 
 from __future__ import annotations
@@ -15,18 +18,26 @@ from collections.abc import Callable
 FolderProgressCallback = Callable[[int, int, int, int], object]
 """``progress(done_bytes, total_bytes, done_files, total_files)`` of ``upload_folder`` and
 ``download_folder``; ``done_files`` counts the files that landed. A callback that also takes
-the keywords ``failed_files`` and ``started_files`` gets them too."""
+the keywords ``failed_files`` and ``started_files`` gets them too; one that also takes
+``phase``, ``found_files`` and ``found_bytes`` gets those (see :class:`FolderProgress`)."""
 
 EXTRA_COUNTS = ("failed_files", "started_files")
 """The keywords a callback may take besides the four positional numbers."""
+
+DISCOVERY = ("phase", "found_files", "found_bytes")
+"""The keywords of the discovery a callback may take: the phase and the source files found."""
+
+PHASES = ("walking", "listing", "transferring")
+"""The phases of a folder transfer, in order: walking the local folder (an upload), listing
+the remote one, then only transferring (every file found and planned)."""
 
 
 class Aborted(Exception):
     """The folder transfer is stopping: a file still moving gives up at its next chunk."""
 
 
-def _takes_extra_counts(callback: FolderProgressCallback | None) -> bool:
-    """Whether ``callback`` accepts ``failed_files=`` and ``started_files=``."""
+def _takes(callback: FolderProgressCallback | None, keywords: tuple[str, ...]) -> bool:
+    """Whether ``callback`` accepts every one of ``keywords``."""
     if callback is None:
         return False
     try:
@@ -36,7 +47,7 @@ def _takes_extra_counts(callback: FolderProgressCallback | None) -> bool:
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         return True
     names = {p.name for p in parameters if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
-    return all(name in names for name in EXTRA_COUNTS)
+    return all(name in names for name in keywords)
 
 
 class FolderProgress:
@@ -48,7 +59,10 @@ class FolderProgress:
     worker threads). It is never called twice in a row with the same numbers, and no number
     ever goes down. ``done_files`` counts the files that landed; ``failed_files`` and
     ``started_files`` (passed as keywords to a callback that takes them) the files that failed
-    and the files whose transfer began.
+    and the files whose transfer began. ``total_bytes`` and ``total_files`` grow as files are
+    planned (:meth:`grow`); ``phase`` (one of :data:`PHASES`), ``found_files`` and
+    ``found_bytes`` (the source files found so far, to transfer or not) go to a callback that
+    takes all three.
 
     Example::
 
@@ -60,13 +74,21 @@ class FolderProgress:
     """
 
     def __init__(
-        self, callback: FolderProgressCallback | None, total_bytes: int, total_files: int
+        self,
+        callback: FolderProgressCallback | None,
+        total_bytes: int = 0,
+        total_files: int = 0,
+        phase: str = "transferring",
     ) -> None:
         self._callback = callback
-        self._extra = _takes_extra_counts(callback)
+        self._extra = _takes(callback, EXTRA_COUNTS)
+        self._discovery = _takes(callback, DISCOVERY)
+        self.phase = phase
+        self.found_files = 0
+        self.found_bytes = 0
         self._owner = threading.get_ident()
         self._lock = threading.Lock()
-        self._reported: tuple[int, ...] | None = None
+        self._reported: tuple[object, ...] | None = None
         self.total_bytes = total_bytes
         self.total_files = total_files
         self.done_bytes = 0
@@ -94,12 +116,31 @@ class FolderProgress:
         with self._lock:
             numbers = (self.done_bytes, self.total_bytes, self.done_files, self.total_files)
             extra = (self.failed_files, self.started_files) if self._extra else ()
-        if numbers + extra != self._reported:
-            self._reported = numbers + extra
-            if self._extra:
-                self._callback(*numbers, **dict(zip(EXTRA_COUNTS, extra, strict=True)))
-            else:
-                self._callback(*numbers)
+            found = (self.phase, self.found_files, self.found_bytes) if self._discovery else ()
+        if numbers + extra + found != self._reported:
+            self._reported = numbers + extra + found
+            keywords: dict[str, object] = dict(zip(EXTRA_COUNTS, extra, strict=False))
+            keywords.update(zip(DISCOVERY, found, strict=False))
+            self._callback(*numbers, **keywords)
+
+    def found(self, files: int, size: int) -> None:
+        """Count ``files`` more source files found, of ``size`` bytes in all."""
+        self.found_files += files
+        self.found_bytes += size
+        self.flush()
+
+    def grow(self, files: int, size: int) -> None:
+        """Add ``files`` planned files of ``size`` bytes to the totals."""
+        with self._lock:
+            self.total_files += files
+            self.total_bytes += size
+        self.flush()
+
+    def enter(self, phase: str) -> None:
+        """Move on to ``phase`` (one of :data:`PHASES`); never back."""
+        if PHASES.index(phase) > PHASES.index(self.phase):
+            self.phase = phase
+            self.flush()
 
     def abort(self) -> None:
         """Make every file still moving stop (its tracker raises :class:`Aborted`)."""

@@ -9,12 +9,13 @@ Example::
 
 from __future__ import annotations
 
+import collections
 import datetime
 import re
+from typing import NamedTuple
 
-import attrs
-
-from .._models import ContextFileEntry
+from .. import _results
+from .._models import ContextFileEntry, ContextFileListResult
 from .paths import UnsafePathError, relative_remote, remote_path, segments
 
 _ISO_TIME = re.compile(
@@ -23,9 +24,9 @@ _ISO_TIME = re.compile(
 )
 
 
-@attrs.frozen
-class RemoteFile:
-    """A file of a context: its size and modification time (epoch seconds), either unknown."""
+class RemoteFile(NamedTuple):
+    """A file of a context: its size and modification time (epoch seconds), either unknown.
+    A tuple, like :class:`~agentbay._folders.walk.LocalFile`."""
 
     size: int | None
     modified: float | None
@@ -122,3 +123,124 @@ class RemoteListing:
         self.problems[folder] = message
         names = segments(folder)[len(segments(self.root)) :]
         self.protected.append("/".join(names))
+
+
+def folder_key(path: str) -> str:
+    """A remote folder's path as the walk sends it: one slash between names and at the end.
+
+    Example: ``folder_key("/a//b")`` is ``"/a/b/"``; ``folder_key("/")`` is ``"/"``.
+    """
+    names = segments(path)
+    return "/" + "".join(name + "/" for name in names)
+
+
+def below(path: str, folder: str) -> str | None:
+    """The :func:`folder_key` of ``path`` when it lies strictly below ``folder``, else None
+    (a hostile listing may name a folder elsewhere, or the folder itself).
+
+    Example: ``below("/a/b", "/a/")`` is ``"/a/b/"``; ``below("/x", "/a/")`` is None.
+    """
+    try:
+        key = folder_key(path)
+    except UnsafePathError:
+        return None
+    return key if key != folder and key.startswith(folder) else None
+
+
+class RemoteWalk:
+    """The one recursive walk of a context folder, page by page, for ``iter_files`` and the
+    folder transfers: which page to ask for next (:meth:`request`), and what a page says
+    (:meth:`take`). Each folder is walked once; a folder's next page goes before any other
+    folder (so its listing ends soon), sibling folders may be listed at the same time.
+
+    The caller fetches the pages (as many at once as it likes) and decides which sub-folders
+    to walk (:meth:`visit`); folder paths are :func:`folder_key` ones (``"/data/a/"``).
+
+    Example::
+
+        walk = RemoteWalk("/data")
+        while (request := walk.request()) is not None:
+            folder, token = request
+            page = await fetch(folder, token)
+            for entry in walk.take(folder, page):  # raises for a failed or repeated page
+                if entry.file_type == "folder" and (key := below(entry.file_path, folder)):
+                    walk.visit(key)
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = folder_key(root)
+        self._queue: collections.deque[tuple[str, str | None]] = collections.deque()
+        self._seen: set[str] = set()
+        self._tokens: dict[str, set[str]] = {}
+        self.outstanding = 0
+
+    def visit(self, folder: str) -> bool:
+        """Walk ``folder`` (a :func:`folder_key`), unless already walked; True if it is new."""
+        if folder in self._seen:
+            return False
+        self._seen.add(folder)
+        self._queue.append((folder, None))
+        return True
+
+    def request(self) -> tuple[str, str | None] | None:
+        """The next page to fetch, ``(folder, token)``, or None when none is due now."""
+        if not self._queue:
+            return None
+        self.outstanding += 1
+        return self._queue.popleft()
+
+    @property
+    def finished(self) -> bool:
+        """True when no page is due nor being fetched."""
+        return not self._queue and not self.outstanding
+
+    def take(
+        self, folder: str, page: ContextFileListResult, doing: str = "list files"
+    ) -> list[ContextFileEntry]:
+        """The entries of a fetched page of ``folder``; its next page becomes due.
+
+        Raises :class:`AgentBayError` for a failed page (with the service's ``code``) and for
+        a token the service repeats (``doing`` names the listing in the message).
+        """
+        self.outstanding -= 1
+        if not page.success:
+            self._tokens.pop(folder, None)
+            raise _results.page_error(doing, page, page.error_message)
+        if page.next_token:
+            tokens = self._tokens.setdefault(folder, set())
+            if page.next_token in tokens:
+                del self._tokens[folder]
+                raise _results.repeated_page(doing, page.request_id)
+            tokens.add(page.next_token)
+            self._queue.appendleft((folder, page.next_token))
+        else:
+            self._tokens.pop(folder, None)
+        return page.entries
+
+    def drop(self, folder: str) -> None:
+        """A page of ``folder`` could not be fetched at all: its listing ends there."""
+        self.outstanding -= 1
+        self._tokens.pop(folder, None)
+
+    def last(self, folder: str) -> bool:
+        """True when ``folder``'s listing has ended (no page of it due)."""
+        return folder not in self._tokens
+
+
+def classify(root: str, entry: ContextFileEntry) -> tuple[str, str, RemoteFile | str | None]:
+    """What a listed entry is, below the walk's ``root``: ``("file", relative, RemoteFile)``,
+    ``("folder", relative, None)``, or ``("problem", file_path, message)`` for an entry
+    outside ``root`` or of an unknown type.
+
+    Example: ``classify("/a/", entry)`` is ``("file", "b.txt", RemoteFile(3, None))``.
+    """
+    try:
+        relative = relative_remote(root, entry.file_path)
+    except UnsafePathError as exc:
+        return "problem", entry.file_path, exc.message
+    kind = (entry.file_type or "").lower()
+    if kind == "file":
+        return "file", relative, remote_file(entry)
+    if kind == "folder":
+        return "folder", relative, None
+    return "problem", entry.file_path, f"Unknown file type {entry.file_type!r}"

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import NamedTuple
 
 import attrs
 
 from .._errors import AgentBayError
 
 
-@attrs.frozen
-class LocalFile:
-    """A regular local file: its size and mtime (nanoseconds since the epoch)."""
+class LocalFile(NamedTuple):
+    """A regular local file: its size and mtime (nanoseconds since the epoch). A tuple: the
+    smallest record, and one the garbage collector stops tracking (a folder holds many)."""
 
     size: int
     mtime_ns: int
@@ -34,6 +35,64 @@ def _io_message(exc: OSError) -> str:
     return f"Local I/O error: {exc.strerror or exc}"
 
 
+@attrs.define
+class Scan:
+    """One local folder, read (not its sub-folders): its regular files, its sub-folders and
+    what could not be read, all keyed by relative path below the walk's root."""
+
+    files: dict[str, LocalFile] = attrs.Factory(dict)
+    folders: list[str] = attrs.Factory(list)
+    problems: dict[str, str] = attrs.Factory(dict)
+
+
+def scan_folder(
+    root: str,
+    relative: str,
+    *,
+    follow_symlinks: bool = False,
+    ancestors: frozenset[tuple[int, int]] = frozenset(),
+) -> Scan | None:
+    """The entries directly in ``root/relative`` (``relative`` a posix path, ``""`` for
+    ``root``), or None when that folder does not exist. Blocking.
+
+    A folder that cannot be read raises :class:`OSError`; an entry that cannot be read is a
+    problem of the scan. Symbolic links are skipped unless ``follow_symlinks``; then a link to
+    one of ``ancestors`` (``(st_dev, st_ino)`` of the folders above) is a problem.
+
+    Example: ``scan_folder("photos", "2025").files`` is ``{"2025/a.jpg": LocalFile(...)}``.
+    """
+    folder = os.path.join(root, *relative.split("/")) if relative else root
+    prefix = relative + "/" if relative else ""
+    scan = Scan()
+    try:
+        listing = os.scandir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    with listing:
+        for entry in listing:
+            path = prefix + _readable_name(entry.name)
+            try:
+                entry.name.encode("utf-8")
+            except UnicodeEncodeError:
+                scan.problems[path] = "The name is not valid UTF-8"
+                continue
+            try:
+                if entry.is_symlink() and not follow_symlinks:
+                    continue
+                status = entry.stat(follow_symlinks=follow_symlinks)
+            except OSError as exc:
+                scan.problems[path] = _io_message(exc)
+                continue
+            if stat.S_ISREG(status.st_mode):
+                scan.files[path] = LocalFile(status.st_size, status.st_mtime_ns)
+            elif stat.S_ISDIR(status.st_mode):
+                if (status.st_dev, status.st_ino) in ancestors:
+                    scan.problems[path] = "A symbolic link loop: the folder contains itself"
+                else:
+                    scan.folders.append(path)
+    return scan
+
+
 def walk_local(
     root: str | os.PathLike[str], *, follow_symlinks: bool = False
 ) -> tuple[dict[str, LocalFile], dict[str, str]]:
@@ -43,7 +102,8 @@ def walk_local(
     paths (``"sub/a.txt"``). Symbolic links are skipped unless ``follow_symlinks``; then a link
     to a folder above it is a problem. FIFOs, sockets and devices are skipped. A file or
     sub-folder that cannot be read, or whose name is not valid UTF-8, is a problem for that
-    path only; ``root`` itself that cannot be read raises :class:`AgentBayError`.
+    path only; ``root`` itself that cannot be read raises :class:`AgentBayError`. Folder
+    transfers read one folder at a time (:func:`scan_folder`) instead.
 
     Example::
 
@@ -54,37 +114,28 @@ def walk_local(
         status = os.stat(root)
         if not stat.S_ISDIR(status.st_mode):
             raise NotADirectoryError(0, "not a folder")
-        with os.scandir(root) as listing:
-            top = list(listing)
+        top = scan_folder(root, "", follow_symlinks=follow_symlinks)
+        if top is None:
+            raise FileNotFoundError(0, "No such file or directory")
     except OSError as exc:
         raise AgentBayError(f"Cannot read folder {root}: {exc.strerror or exc}") from None
     files: dict[str, LocalFile] = {}
     problems: dict[str, str] = {}
-    pending: list[tuple[str, list[os.DirEntry[str]], tuple[tuple[int, int], ...]]] = [
-        ("", top, ((status.st_dev, status.st_ino),))
-    ]
+    pending = [(top, frozenset({(status.st_dev, status.st_ino)}))]
     while pending:
-        prefix, entries, ancestors = pending.pop()
-        for entry in entries:
-            relative = prefix + _readable_name(entry.name)
+        scan, ancestors = pending.pop()
+        files.update(scan.files)
+        problems.update(scan.problems)
+        for relative in scan.folders:
             try:
-                entry.name.encode("utf-8")
-            except UnicodeEncodeError:
-                problems[relative] = "The name is not valid UTF-8"
-                continue
-            try:
-                if entry.is_symlink() and not follow_symlinks:
-                    continue
-                status = entry.stat(follow_symlinks=follow_symlinks)
-                if stat.S_ISREG(status.st_mode):
-                    files[relative] = LocalFile(status.st_size, status.st_mtime_ns)
-                elif stat.S_ISDIR(status.st_mode):
-                    folder = (status.st_dev, status.st_ino)
-                    if folder in ancestors:
-                        problems[relative] = "A symbolic link loop: the folder contains itself"
-                        continue
-                    with os.scandir(entry.path) as listing:
-                        pending.append((relative + "/", list(listing), (*ancestors, folder)))
+                folder = os.stat(os.path.join(root, *relative.split("/")))
+                key = (folder.st_dev, folder.st_ino)
+                below = scan_folder(
+                    root, relative, follow_symlinks=follow_symlinks, ancestors=ancestors | {key}
+                )
             except OSError as exc:
                 problems[relative] = _io_message(exc)
+                continue
+            if below is not None:
+                pending.append((below, ancestors | {key}))
     return files, problems

@@ -37,14 +37,20 @@ class Channel:
         self._config = config
         self._transport = transport
         self._base_url = config.base_url
-        self._timeout_s = config.timeout_ms / 1000
+        self._timeout_s = config.attempt_timeout_ms / 1000
         self._redactor = Redactor(api_key)
+        self._pace = _retry.AdaptiveRate()
         self.closed = False
 
     @property
     def max_retries(self) -> int:
         """How many times a transient failure is retried (``Config.max_retries``)."""
         return self._config.max_retries
+
+    @property
+    def verify_crc(self) -> bool:
+        """Whether transfers check their bytes' CRC-64 (``Config.verify_crc``)."""
+        return self._config.verify_crc
 
     def call(
         self, action: str, params: _request.Params, deadline: Deadline | None = None
@@ -61,20 +67,33 @@ class Channel:
         started = time.monotonic()
         schedule = _retry.Schedule(self.max_retries, deadline)
         while True:
+            turn = self._pace.take()  # None until the service throttles this client
+            while (wait := self._pace.delay(turn)) > 0:
+                if deadline is not None and deadline.remaining() <= wait:
+                    break
+                _io.sleep(min(wait, _retry.PACE_RECHECK_S))
             timeout = self._timeout_s
             if deadline is not None:
-                timeout = min(timeout, deadline.remaining())
+                timeout = min(timeout, deadline.remaining() - wait)
                 if timeout <= 0:
                     reply = failure(f"{action} ran out of time", code="SDK.Timeout", retryable=True)
                     break
+            sent_at = time.monotonic()
             reply = self._attempt(action, body, headers, timeout)
-            delay = schedule.next_delay(not reply.ok and reply.retryable, reply.retry_after)
+            throttled = not reply.ok and _retry.is_throttling(reply.code, reply.http_status)
+            self._pace.answered(
+                sent_at, ok=reply.ok, throttled=throttled, retry_after=reply.retry_after
+            )
+            retryable = not reply.ok and reply.retryable
+            delay = schedule.next_delay(retryable, reply.retry_after, throttled)
             if delay is None:
                 break
             logger.debug(
                 "%s failed (%s); retry %d in %.2fs", action, reply.error, schedule.attempts, delay
             )
             _io.sleep(delay)
+        if schedule.attempts > 1 and not reply.ok:
+            reply = attrs.evolve(reply, error=f"{reply.error} (after {schedule.attempts} attempts)")
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s in %.1f ms, RequestId=%s%s",

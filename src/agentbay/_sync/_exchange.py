@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Callable, Mapping
 from typing import Protocol
 
+from .. import _retry
+from .._crc64 import HEADER as CRC64_HEADER
 from .._transports._sync.base import HTTPResponse, Transport
 from .._transports.errors import Kind, TransportError, malformed, too_large
 from .._transports.http import BODY_LIMIT, HEAD_LIMIT, Response, check_url, content_length
@@ -52,7 +54,7 @@ def fetch(
                 response.close()
     except TransportError as exc:
         raise _relabelled(exc, deadline) from None
-    return Response(response.status, content, response.header("retry-after"))
+    return Response(response.status, content, _retry.retry_after_header(response.header))
 
 
 def send_stream(
@@ -83,7 +85,12 @@ def send_stream(
         if isinstance(exc, TransportError):
             raise _relabelled(exc, deadline) from None
         raise
-    return Response(response.status, head, response.header("retry-after"))
+    return Response(
+        response.status,
+        head,
+        _retry.retry_after_header(response.header),
+        crc64=response.header(CRC64_HEADER),
+    )
 
 
 def receive_stream(
@@ -103,9 +110,13 @@ def receive_stream(
             try:
                 if not 200 <= response.status < 300:
                     head, _ = _read_upto(response, deadline, HEAD_LIMIT)
-                    retry_after = response.header("retry-after")
+                    retry_after = _retry.retry_after_header(response.header)
                     return Response(
-                        response.status, head, retry_after, response.header("content-range")
+                        response.status,
+                        head,
+                        retry_after,
+                        response.header("content-range"),
+                        response.header(CRC64_HEADER),
                     )
                 _declared_length(response)  # a Content-Length that is not one: malformed
                 destination.begin(response.status, response.header)

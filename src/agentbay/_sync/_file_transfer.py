@@ -10,6 +10,14 @@ transfer's optional ``timeout``. An upload is retried only if its source can be 
 from its start; a download resumes from the bytes it already has with ``Range: bytes=N-`` (and
 ``If-Range``), and starts over when storage sends the whole file instead.
 
+Unless ``Config.verify_crc`` is off, the bytes' CRC-64/XZ is computed as they stream (in the
+worker thread that reads or writes them) and compared with the ``x-oss-hash-crc64ecma`` storage
+answers with: a mismatch is a transient failure (an upload is sent again through a fresh URL; a
+download drops what it wrote and starts over), ``SDK.ChecksumMismatch`` when every attempt
+mismatches. A resumed download's CRC goes on from the bytes it kept, so it covers the whole
+file. A response without the header is not an error: a DEBUG line on the ``agentbay`` logger
+says the file was not verified.
+
 A transfer is handed what it uses: the channel, and ``url_for(context_id, path)``, which asks
 for a presigned URL (PUT for an upload, GET for a download); never the service.
 
@@ -20,12 +28,13 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Callable
 from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
-from .. import _local, _results, _retry
+from .. import _crc64, _local, _results, _retry
 from .._models import FileUrlResult, OperationResult
 from .._redact import without_query_of
 from .._transports.errors import Kind, TransportError
@@ -44,6 +53,8 @@ class UrlFor(Protocol):
 
 
 NOT_REREADABLE = "not retried: the source cannot be read again from its start"
+NOT_REWINDABLE = "not retried: the destination cannot be rewound"
+logger = logging.getLogger("agentbay")
 
 
 @attrs.frozen
@@ -65,6 +76,10 @@ class _Attempt:
     result: OperationResult
     retryable: bool = False
     retry_after: float | None = None
+    # Whether the message may quote storage's text, which may echo the URL's query. A CRC-64
+    # mismatch's does not (its one quote is cleaned): the file path stays, even where the URL's
+    # query names it (the emulator's does).
+    quotes_storage: bool = True
 
 
 def _answered(url: FileUrlResult, response: Response, size: int) -> _Attempt:
@@ -126,7 +141,7 @@ class _Transfer:
                     ended = _Attempt(failure, exc.retryable)
             except _local.LocalIOError as exc:
                 ended = _Attempt(_results.error_failure(url, str(exc), exc.code))
-            result = ended.result
+            result, quotes_storage = ended.result, ended.quotes_storage
             delay = schedule.next_delay(ended.retryable, ended.retry_after)
             if delay is None:
                 break
@@ -138,14 +153,41 @@ class _Transfer:
         if not result.success:
             if schedule.attempts > 1:
                 result.error_message += f" (after {schedule.attempts} attempts)"
-            result.error_message = self._safe(url.url, result.error_message)
-            result.message = self._safe(url.url, result.message)
-            result.code = self._safe(url.url, result.code)  # storage may echo there too
+            safe = self._safe if quotes_storage else (lambda _, text: self._channel.safe(text))
+            result.error_message = safe(url.url, result.error_message)
+            result.message = safe(url.url, result.message)
+            result.code = safe(url.url, result.code)  # storage may echo there too
         return result
 
     def _safe(self, url: str, text: str) -> str:
         """``text`` without the query of ``url`` (storage may echo it) or the API key."""
         return self._channel.safe(without_query_of(url, text))
+
+    def _checked(
+        self,
+        url: FileUrlResult,
+        size: int,
+        crc: _crc64.Crc64 | None,
+        answered: str | None,
+        moved: str,
+    ) -> _Attempt:
+        """How an attempt whose bytes all went through ended: done, unless their CRC-64
+        (``crc``, None when not checked) differs from storage's (``answered``, as sent)."""
+        if crc is not None:
+            verdict = _crc64.verdict(crc.value, answered)
+            if verdict is _crc64.Verdict.MISMATCH:
+                path = self._job.file_path
+                shown = None if answered is None else self._safe(url.url, answered)
+                failure = _results.checksum_failure(url, path, moved, crc.value, shown)
+                return _Attempt(failure, retryable=True, quotes_storage=False)
+            if verdict is _crc64.Verdict.UNVERIFIED:
+                logger.debug(
+                    "%s of %s not verified: storage answered without %s",
+                    "Upload" if moved == "sent" else "Download",
+                    self._job.file_path,
+                    _crc64.HEADER,
+                )
+        return _Attempt(_done(url, size))
 
 
 class Upload(_Transfer):
@@ -161,17 +203,23 @@ class Upload(_Transfer):
         self._source = source
         self._progress = _local.Progress(callback, source.size)
         self._headers = {} if source.size is None else {"content-length": str(source.size)}
+        self._crc: _crc64.Crc64 | None = None  # of the bytes the current attempt sent
 
     def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
-        """PUT the source from its start."""
+        """PUT the source from its start; check the CRC-64 storage answers with."""
+        self._crc = None
         response = self._channel.upload(url.url, self._headers, self._chunks(), deadline)
-        return _answered(url, response, self._source.taken)
+        ended = _answered(url, response, self._source.taken)
+        if not ended.result.success:
+            return ended
+        return self._checked(url, self._source.taken, self._crc, response.crc64, "sent")
 
     def _chunks(self) -> Iterator[bytes]:
         source = self._source
         self._progress.start(source.size)
+        crc = self._crc = _crc64.Crc64() if self._channel.verify_crc else None
         while source.size is None or source.taken < source.size:
-            chunk = run_blocking(source.next_chunk)
+            chunk = run_blocking(_next_chunk, source, crc)
             if not chunk:
                 return
             yield chunk
@@ -196,13 +244,24 @@ class Download(_Transfer):
     ) -> None:
         super().__init__(job)
         self._destination = destination
-        self._resumable = _Resumable(destination, _local.Progress(callback, None))
+        progress = _local.Progress(callback, None)
+        self._resumable = _Resumable(destination, progress, job.channel.verify_crc)
 
     def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
-        """GET the file, or the rest of it; commit the destination once every byte is in."""
+        """GET the file, or the rest of it; commit the destination once every byte is in and
+        their CRC-64 matches storage's. A mismatch drops what was written: the next attempt
+        starts over."""
         resumable = self._resumable
         response = self._channel.download(url.url, resumable.headers(), resumable, deadline)
         ended = resumable.ended(url, response)
+        if ended.result.success:
+            size = self._destination.written
+            ended = self._checked(url, size, resumable.crc, resumable.answered, "received")
+            if not ended.result.success:
+                resumable.start_over()
+                if not run_blocking(self._destination.restart):
+                    ended.result.error_message += f" ({NOT_REWINDABLE})"
+                    return attrs.evolve(ended, retryable=False)
         if ended.result.success:
             run_blocking(self._destination.commit)
         return ended
@@ -212,9 +271,14 @@ class _Resumable:
     """Receives one download into ``destination`` across its attempts: asks for the rest with a
     Range request, and starts over when storage sends the whole file again."""
 
-    def __init__(self, destination: _local.OpenedDestination, progress: _local.Progress) -> None:
+    def __init__(
+        self, destination: _local.OpenedDestination, progress: _local.Progress, verify: bool
+    ) -> None:
         self._destination = destination
         self._progress = progress
+        self._verify = verify
+        self.crc: _crc64.Crc64 | None = None  # of the bytes written (None: not checked)
+        self.answered: str | None = None  # the file's x-oss-hash-crc64ecma, as storage sent it
         self._validator: str | None = None  # the ETag or Last-Modified of the whole file
         self._total: int | None = None
         self._resume = True
@@ -248,6 +312,7 @@ class _Resumable:
                 )
             self._total = total
             self._progress.resume(total)
+            self.answered = header(_crc64.HEADER)  # the whole file's; the CRC goes on
             return
         if not run_blocking(self._destination.restart):
             raise _local.LocalIOError(
@@ -256,12 +321,18 @@ class _Resumable:
         self._total = content_length(header("content-length"))
         etag = header("etag")
         self._validator = etag if etag and not etag.startswith("W/") else header("last-modified")
+        self.crc = _crc64.Crc64() if self._verify else None
+        self.answered = header(_crc64.HEADER)
         self._progress.start(self._total)
 
     def write(self, chunk: bytes) -> None:
-        """Write one chunk (off the event loop) and report it."""
-        run_blocking(self._destination.write, chunk)
+        """Write one chunk and add it to the CRC (off the event loop); report it."""
+        run_blocking(_write_chunk, self._destination, self.crc, chunk)
         self._progress.advance(len(chunk))
+
+    def start_over(self) -> None:
+        """The next attempt asks for the whole file (what was written is not to be trusted)."""
+        self._resume = False
 
     def ended(self, url: FileUrlResult, response: Response) -> _Attempt:
         """How the attempt that got ``response`` ended."""
@@ -274,11 +345,30 @@ class _Resumable:
         if response.status == 416 and self._asked:
             total = content_range(response.content_range)[2]
             if total == written:  # every byte had arrived already
+                if response.crc64 is not None:
+                    self.answered = response.crc64
                 self._progress.resume(total)
                 return _Attempt(_done(url, written))
             self._resume = False
             return _Attempt(_answered(url, response, written).result, retryable=True)
         return _answered(url, response, written)
+
+
+def _next_chunk(source: _local.OpenedSource, crc: _crc64.Crc64 | None) -> bytes:
+    """The source's next chunk, added to ``crc`` (blocking: in the reading thread)."""
+    chunk = source.next_chunk()
+    if crc is not None:
+        crc.update(chunk)
+    return chunk
+
+
+def _write_chunk(
+    destination: _local.OpenedDestination, crc: _crc64.Crc64 | None, chunk: bytes
+) -> None:
+    """Write ``chunk``, then add it to ``crc`` (blocking: in the writing thread)."""
+    destination.write(chunk)
+    if crc is not None:
+        crc.update(chunk)
 
 
 def upload(

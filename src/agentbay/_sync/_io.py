@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._config import Config
 from .._transports.timing import Deadline
@@ -103,6 +103,62 @@ def map_bounded(
             abort()
             raise
     return results
+
+
+Job = Callable[[], R]
+"""A job of :class:`Jobs`: a function of no arguments."""
+
+
+class Jobs(Generic[R]):
+    """Jobs handed one at a time by the caller, ``concurrency`` of them running at once in
+    worker threads, their results given back (in the calling thread) as they end; leaving the
+    block waits for the jobs still running and starts no other.
+
+    ``completed(next_job)`` starts ``next_job()`` (a job: a function of no arguments, or None
+    when none is due now) while fewer than ``concurrency`` run, and yields each result as its
+    job ends, until no job runs and none is due. ``tick`` runs in the calling thread every
+    :data:`TICK_S` seconds and after each job ends. A job that raises makes ``completed`` raise.
+
+    Example::
+
+        with Jobs[int](16) as jobs:
+            for size in jobs.completed(lambda: next(queue, None)):
+                total += size
+    """
+
+    def __init__(self, concurrency: int, tick: Callable[[], None] = _nothing) -> None:
+        self._concurrency = concurrency
+        self._tick = tick
+        self._pool = ThreadPoolExecutor(concurrency)
+        self._running: set[Future[R]] = set()
+
+    def __enter__(self) -> Jobs[R]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._running.clear()
+
+    def completed(self, next_job: Callable[[], Job[R] | None]) -> Iterator[R]:
+        """Each job's result as it ends (see the class)."""
+        while True:
+            while len(self._running) < self._concurrency:
+                job = next_job()
+                if job is None:
+                    break
+                self._running.add(self._pool.submit(job))
+            if not self._running:
+                return
+            done, _ = wait(self._running, timeout=TICK_S, return_when=FIRST_COMPLETED)
+            self._running -= done
+            self._tick()
+            for finished in done:
+                yield finished.result()
 
 
 class enforce:

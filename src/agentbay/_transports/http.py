@@ -24,13 +24,15 @@ _CONTENT_RANGE = re.compile(r"bytes\s+(?:([0-9]{1,18})-([0-9]{1,18})|\*)/([0-9]{
 
 @attrs.frozen
 class Response:
-    """An HTTP response, read: status, body (empty when streamed to a destination), Retry-After
-    and Content-Range (of a refused range). A decoded reply of the service is a ``Reply``."""
+    """An HTTP response, read: status, body (empty when streamed to a destination), Retry-After,
+    Content-Range (of a refused range) and ``x-oss-hash-crc64ecma`` as sent (``crc64``, of an
+    upload's or a refused range's response). A decoded reply of the service is a ``Reply``."""
 
     status: int
     body: bytes = b""
     retry_after: str | None = None
     content_range: str | None = None
+    crc64: str | None = None
 
 
 def content_length(value: str | None) -> int | None:

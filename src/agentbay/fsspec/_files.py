@@ -47,14 +47,9 @@ class _Spool:
         self._memory = io.BytesIO()
 
 
-class AgentBayFile(AbstractBufferedFile):  # type: ignore[misc]
-    """A file of ``fs.open(path, "rb" | "wb" | "xb")``.
-
-    Reading fetches ``block_size`` ranges (read-ahead cache) through one presigned URL, renewed
-    when it expires. Writing keeps the bytes (in memory up to ``block_size``, then in a
-    temporary file) and uploads them whole when the file is closed: ``close()`` raises if the
-    upload fails, and the store then holds the previous version, or nothing.
-    """
+class _Wired:
+    """What both file classes are handed by the filesystem: its ranged read and its upload
+    (the URL cache and the spool of written bytes start empty)."""
 
     def __init__(
         self,
@@ -69,7 +64,17 @@ class AgentBayFile(AbstractBufferedFile):  # type: ignore[misc]
         self._read, self._upload = read, upload
         self._url: list[str] = []
         self._spool: _Spool | None = None
-        super().__init__(fs, path, mode, **kwargs)
+        super().__init__(fs, path, mode, **kwargs)  # type: ignore[call-arg] # the fsspec file class
+
+
+class AgentBayFile(_Wired, AbstractBufferedFile):  # type: ignore[misc]
+    """A file of ``fs.open(path, "rb" | "wb" | "xb")``.
+
+    Reading fetches ``block_size`` ranges (read-ahead cache) through one presigned URL, renewed
+    when it expires. Writing keeps the bytes (in memory up to ``block_size``, then in a
+    temporary file) and uploads them whole when the file is closed: ``close()`` raises if the
+    upload fails, and the store then holds the previous version, or nothing.
+    """
 
     def _fetch_range(self, start: int, end: int) -> bytes:
         data: bytes = sync(self.fs.loop, self._read, self.path, start, end, self._url)
@@ -107,24 +112,9 @@ class AgentBayFile(AbstractBufferedFile):  # type: ignore[misc]
                 self.discard()
 
 
-class AgentBayAsyncFile(AbstractAsyncStreamedFile):  # type: ignore[misc]
+class AgentBayAsyncFile(_Wired, AbstractAsyncStreamedFile):  # type: ignore[misc]
     """A file of ``await fs.open_async(path, mode)``: each ``read`` is one ranged GET (no
     read-ahead); writes upload whole on ``close``."""
-
-    def __init__(
-        self,
-        fs: Any,
-        path: str,
-        mode: str = "rb",
-        *,
-        read: RangeRead,
-        upload: Upload,
-        **kwargs: Any,
-    ) -> None:
-        self._read, self._upload = read, upload
-        self._url: list[str] = []
-        self._spool: _Spool | None = None
-        super().__init__(fs, path, mode, **kwargs)
 
     async def _fetch_range(self, start: int, end: int) -> bytes:
         data: bytes = await self._read(self.path, start, end, self._url)
