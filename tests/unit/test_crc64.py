@@ -151,3 +151,8 @@ def test_import_agentbay_does_not_load_the_crc_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_show_marks_a_cut_only_past_forty_characters() -> None:
+    assert show("9" * 40) == "'" + "9" * 40 + "'"
+    assert show("9" * 41) == "'" + "9" * 40 + "'..."

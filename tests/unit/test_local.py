@@ -320,3 +320,29 @@ def test_a_destination_whose_seek_fails_cannot_start_over() -> None:
 
     assert destination.restart() is False
     assert destination.written == 3
+
+
+@pytest.mark.parametrize(
+    ("wrong", "named"), [(io.StringIO("text"), "StringIO"), (3, "int"), (None, "NoneType")]
+)
+def test_a_source_or_destination_of_the_wrong_type_is_named(wrong: Any, named: str) -> None:
+    with pytest.raises(AgentBayError) as caught:
+        open_source(wrong)
+    assert caught.value.message == (
+        f"source must be a path, bytes or a binary file object, got {named}"
+    )
+    with pytest.raises(AgentBayError) as caught:
+        open_destination(wrong)
+    assert caught.value.message == (
+        f"destination must be a path or a binary file object, got {named}"
+    )
+
+
+def test_a_path_that_cannot_be_opened_is_named_with_why(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "a.bin"
+    with pytest.raises(AgentBayError) as caught:
+        open_source(missing)
+    assert caught.value.message == f"Cannot read {missing}: No such file or directory"
+    with pytest.raises(AgentBayError) as caught:
+        open_destination(missing)
+    assert caught.value.message == f"Cannot write {missing}: No such file or directory"

@@ -787,3 +787,40 @@ async def test_no_attempt_starts_once_the_deadline_has_come(
     assert (result.success, result.code) == (False, "SDK.Timeout")
     assert result.error_message == "Transfer timed out after 1500 ms (after 2 attempts)"
     assert len(storage.seen) == 1
+
+
+async def test_a_corrupted_download_into_a_stream_that_cannot_go_back_is_not_retried(
+    slept: list[float],
+) -> None:
+    class Forward(io.RawIOBase):  # writable, not seekable: a pipe
+        def writable(self) -> bool:
+            return True
+
+        def write(self, chunk: Any) -> int:
+            return len(chunk)
+
+    corrupted = answer(200, DATA, content_length=str(SIZE), x_oss_hash_crc64ecma="1")
+    storage = FakeStorage(corrupted, corrupted)
+
+    result, _ = await download(storage, Forward())
+
+    assert (result.success, result.code) == (False, "SDK.ChecksumMismatch")
+    assert result.error_message.startswith("CRC-64 mismatch on /a.bin: the bytes received give ")
+    assert result.error_message.endswith(
+        ", storage answered 1 (x-oss-hash-crc64ecma) (not retried: the destination cannot be"
+        " rewound)"
+    )
+    assert len(storage.seen) == 1
+
+
+async def test_a_416_that_names_another_crc_starts_the_download_over(
+    slept: list[float],
+) -> None:
+    every_byte = cut(SIZE)
+    wrong = answer(416, content_range=f"bytes */{SIZE}", x_oss_hash_crc64ecma="1")
+    storage = FakeStorage(every_byte, wrong)
+
+    result, sink = await download(storage)
+
+    assert ranges(storage) == [None, f"bytes={SIZE}-", None]  # the CRC of the 416 is checked
+    assert (result.success, sink.getvalue()) == (True, DATA)
