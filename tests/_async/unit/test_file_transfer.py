@@ -824,3 +824,13 @@ async def test_a_416_that_names_another_crc_starts_the_download_over(
 
     assert ranges(storage) == [None, f"bytes={SIZE}-", None]  # the CRC of the 416 is checked
     assert (result.success, sink.getvalue()) == (True, DATA)
+
+
+async def test_a_crc_header_echoing_the_presigned_query_is_not_shown(slept: list[float]) -> None:
+    echo = answer(200, DATA, content_length=str(SIZE), x_oss_hash_crc64ecma=SIGNATURE)
+
+    result, _ = await download(FakeStorage(echo), max_retries=0)
+
+    assert (result.success, result.code) == (False, "SDK.ChecksumMismatch")
+    assert "storage answered " in result.error_message
+    assert SIGNATURE not in every_text(result)
