@@ -46,7 +46,7 @@ def fsspec(session: nox.Session) -> None:
     all against the emulator. The `tests` session has no fsspec and collects none of this."""
     session.install(*EMULATOR, "-e", ".[emulator,fsspec]", *TEST_DEPS, *FSSPEC_DEPS)
     session.run("pytest", "-q", "tests/fsspec", *session.posargs)
-    session.run("pytest", "-q", "tests/test_docs.py", "-k", "fsspec.md")
+    session.run("pytest", "-q", "tests/repo/test_docs.py", "-k", "fsspec.md")
 
 
 @nox.session
@@ -104,7 +104,7 @@ def interop(session: nox.Session) -> None:
         "-q",
         "-rs",
         "tests/emulator/test_official_sdk.py",
-        "tests/test_docs.py::test_official_sdk_blocks",
+        "tests/repo/test_docs.py::test_official_sdk_blocks",
         env={"AGENTBAY_OFFICIAL_PYTHON": official_sdk_python(session)},
     )
 

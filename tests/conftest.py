@@ -33,12 +33,33 @@ def account_key() -> str:
     return f"key-{uuid.uuid4().hex}"
 
 
+TESTS = Path(__file__).resolve().parent
+ORDER = ("unit", "contract", "e2e", "emulator", "fsspec", "repo")
+"""The kinds of test, quickest first: ``pytest -x`` meets a failing unit test in seconds,
+before the contract tests' sockets, the end-to-end runs and the repository's own checks."""
+
+
+def _kind(item: pytest.Item) -> int:
+    """Where ``item`` stands in :data:`ORDER` (its folder: ``tests/unit``, ``tests/_async/e2e``,
+    ...); after them all when in none."""
+    try:
+        folders = Path(str(item.path)).relative_to(TESTS).parts[:-1]
+    except ValueError:  # not below tests/ (soak/, say)
+        return len(ORDER)
+    return next((rank for rank, kind in enumerate(ORDER) if kind in folders), len(ORDER))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under mutation testing (``nox -s mutate``), run the quickest tests first: mutmut stops at
-    the first failure, so a mutant a unit test kills costs milliseconds, not a contract test's
-    seconds. mutmut runs pytest in ``mutants/`` with the durations it measured there."""
+    """Run unit tests first, then contract, end-to-end, the emulator's, fsspec's and the
+    repository's checks (a stable sort: each file keeps its order).
+
+    Under mutation testing (``nox -s mutate``), run the quickest tests first instead: mutmut
+    stops at the first failure, so a mutant a unit test kills costs milliseconds, not a
+    contract test's seconds. mutmut runs pytest in ``mutants/`` with the durations it measured
+    there."""
     stats = Path("mutmut-stats.json")
     if not os.environ.get("MUTANT_UNDER_TEST") or not stats.exists():
+        items.sort(key=_kind)
         return
     durations = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
     items.sort(key=lambda item: durations.get(item.nodeid, 0.0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -57,3 +58,17 @@ def form(request: httpx.Request) -> dict[str, str]:
 def action(request: httpx.Request) -> str:
     """The Action in a request's query."""
     return request.url.params["Action"]
+
+
+class OneWay(io.RawIOBase):
+    """A stream that can only be read, once and in order, as from a pipe: its size is unknown
+    and it cannot go back (wrap it in ``io.BufferedReader`` to read it as a file)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._data.readinto(buffer)

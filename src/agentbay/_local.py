@@ -144,13 +144,19 @@ class OpenedSource:
 
     def next_chunk(self) -> bytes:
         """The next chunk (at most :data:`CHUNK_SIZE` bytes, never past ``size``), ``b""`` at
-        the end; raises :class:`LocalIOError` when reading fails."""
+        the end; raises :class:`LocalIOError` when reading fails or the file ends before
+        ``size`` (it shrank since it was opened: sending less would claim a short upload whole)."""
         left = None if self.size is None else self.size - self.taken
         if left == 0:
             return b""
         with self._lock:
             chunk = read_chunk(
                 self._reader, CHUNK_SIZE if left is None else min(CHUNK_SIZE, left), self.label
+            )
+        if not chunk and left is not None:  # the file was cut while it was being sent
+            raise LocalIOError(
+                f"Cannot read {self.label}: it changed size while being sent "
+                f"({self.taken} of {self.size} bytes read)"
             )
         self.taken += len(chunk)
         return chunk

@@ -405,7 +405,10 @@ class _Transfer:
             folder.remote,
             scan.files,
             only_changed=options.only_changed,
-            delete_extra=options.delete_extra and not folder.local_failed,
+            # a folder whose listing failed is not known to lack anything: nothing below it goes
+            delete_extra=options.delete_extra
+            and not folder.local_failed
+            and not folder.listing_failed,
         )
         transfer: list[tuple[str, int, RemoteFile | None]] = []
         refused: dict[str, str] = {}
@@ -419,7 +422,7 @@ class _Transfer:
             transfer.append((path, file.size or 0, file))
         delete = list(plan.delete)
         listed = set(folder.remote_folders)
-        if options.delete_extra and not folder.local_failed:
+        if options.delete_extra and not folder.local_failed and not folder.listing_failed:
             for child in scan.folders:
                 if child not in listed:
                     delete += self._files_below(child)

@@ -156,6 +156,7 @@ class _Transfer:
             safe = self._safe if quotes_storage else (lambda _, text: self._channel.safe(text))
             result.error_message = safe(url.url, result.error_message)
             result.message = safe(url.url, result.message)
+            result.code = safe(url.url, result.code)  # storage may echo there too
         return result
 
     def _safe(self, url: str, text: str) -> str:

@@ -6,7 +6,7 @@ headers, then *read* the body chunk by chunk, then *close*. Everything above tha
 the body cap, streaming to a destination) is written once, in the exchange beside the channel
 (``agentbay._async._exchange``, generated for the sync flavour), and what an error means in
 :mod:`.errors`, so that the flavours and the transports behave alike by construction. Nothing
-here imports the flavours, the services, the CLI or the emulator (``tests/test_layers.py``).
+here imports the flavours, the services, the CLI or the emulator (``tests/repo/test_layers.py``).
 
 =====================  =========  ======================================================
 transport              flavour    used when
