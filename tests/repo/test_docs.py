@@ -84,6 +84,9 @@ NOT_RUN: dict[tuple[str, str], str] = {
     ("docs/fsspec.md", "pip install 'agentbay-contexts[fsspec]'"): "installs from PyPI",
     ("README.md", "pip install 'agentbay-contexts[fsspec]'"): "installs from PyPI",
     ("docs/emulator.md", "agentbay-emulator --port 8765"): "a server that runs until stopped",
+    ("docs/emulator.md", "/tmp/wuying-agentbay-sdk"): (
+        "fetches and builds the official TypeScript SDK; AGENTBAY_OFFICIAL_TS runs its suite"
+    ),
 }
 
 # Placeholders in the docs, and what they become ({endpoint}: the live emulator's URL).
