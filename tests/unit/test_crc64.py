@@ -156,3 +156,11 @@ def test_import_agentbay_does_not_load_the_crc_library() -> None:
 def test_show_marks_a_cut_only_past_forty_characters() -> None:
     assert show("9" * 40) == "'" + "9" * 40 + "'"
     assert show("9" * 41) == "'" + "9" * 40 + "'..."
+
+
+def test_the_largest_crc_can_be_continued_and_only_spaces_and_tabs_are_trimmed() -> None:
+    assert Crc64((1 << 64) - 1).value == (1 << 64) - 1
+    assert parse_header(" \t123\t ") == 123
+    for mangled in ("X123", "123X", "\n123"):
+        with pytest.raises(ValueError):
+            parse_header(mangled)

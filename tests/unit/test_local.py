@@ -20,6 +20,7 @@ from agentbay._local import (
     OpenedSource,
     Progress,
     TempFileDestination,
+    check_progress,
     open_destination,
     open_source,
     read_chunk,
@@ -346,3 +347,11 @@ def test_a_path_that_cannot_be_opened_is_named_with_why(tmp_path: Path) -> None:
     with pytest.raises(AgentBayError) as caught:
         open_destination(missing)
     assert caught.value.message == f"Cannot write {missing}: No such file or directory"
+
+
+def test_a_progress_that_is_not_callable_is_named() -> None:
+    check_progress(None)
+    check_progress(print)
+    with pytest.raises(AgentBayError) as caught:
+        check_progress(3)
+    assert caught.value.message == "progress must be callable, got int"

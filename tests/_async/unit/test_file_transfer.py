@@ -824,3 +824,35 @@ async def test_a_416_that_names_another_crc_starts_the_download_over(
 
     assert ranges(storage) == [None, f"bytes={SIZE}-", None]  # the CRC of the 416 is checked
     assert (result.success, sink.getvalue()) == (True, DATA)
+
+
+async def test_a_crc_header_echoing_the_presigned_query_is_not_shown(slept: list[float]) -> None:
+    echo = answer(200, DATA, content_length=str(SIZE), x_oss_hash_crc64ecma=SIGNATURE)
+
+    result, _ = await download(FakeStorage(echo), max_retries=0)
+
+    assert (result.success, result.code) == (False, "SDK.ChecksumMismatch")
+    assert "storage answered " in result.error_message
+    assert SIGNATURE not in every_text(result)
+
+
+async def test_a_url_that_cannot_be_had_is_the_transfer_s_failure(slept: list[float]) -> None:
+    async def refused(context_id: str, file_path: str) -> FileUrlResult:
+        return FileUrlResult(
+            request_id="req-9",
+            success=False,
+            error_message="[InvalidContext.NotFound] no such context",
+            code="InvalidContext.NotFound",
+            message="no such context",
+            http_status_code=404,
+        )
+
+    storage = FakeStorage()
+    transfer = attrs.evolve(job(storage), url_for=refused)
+
+    result = await _file_transfer.upload(transfer, DATA, None)
+
+    assert (result.success, result.request_id, result.http_status_code) == (False, "req-9", 404)
+    assert (result.code, result.message) == ("InvalidContext.NotFound", "no such context")
+    assert result.error_message == "[InvalidContext.NotFound] no such context"
+    assert storage.seen == []
