@@ -53,7 +53,7 @@ SDK = Expected(
     ),
     wheel_required=("agentbay/__init__.py", "agentbay/py.typed", "licenses/LICENSE"),
     install="pip install agentbay-contexts",
-    entry_points=frozenset({("console_scripts", "agentbay")}),
+    entry_points=frozenset({("console_scripts", "agentbay"), ("fsspec.specs", "agentbay")}),
     requires="agentbay-emulator>=0.1.0; extra == 'emulator'",
 )
 EMULATOR = Expected(
