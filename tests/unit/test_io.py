@@ -168,3 +168,63 @@ def test_tick_runs_in_the_callers_thread_while_a_call_runs() -> None:
     map_bounded(time.sleep, [1.0], 4, tick=lambda: ticks.append(threading.current_thread()))
     assert len(ticks) >= 3  # every 0.1 s, not only once the call has ended
     assert set(ticks) == {threading.current_thread()}
+
+
+def test_write_behind_runs_the_first_step_here_and_the_rest_one_behind_in_order() -> None:
+    from agentbay._sync._io import WriteBehind
+
+    seen: list[tuple[int, int]] = []  # (step, thread ident)
+    release = threading.Event()
+
+    def step(index: int) -> int:
+        if index == 2:
+            release.wait(5)  # the caller goes on while this one runs
+        seen.append((index, threading.get_ident()))
+        return 10 + index
+
+    writes = WriteBehind()
+    assert writes.submit(step, 1) == 11  # done here and now
+    assert seen == [(1, threading.get_ident())]
+    assert writes.submit(step, 2) == 0  # started behind; nothing finished meanwhile
+    assert seen == [(1, threading.get_ident())]
+    release.set()
+    assert writes.submit(step, 3) == 12  # waited for step 2
+    assert writes.finish() == 13
+    assert [index for index, _ in seen] == [1, 2, 3]
+    assert seen[1][1] == seen[2][1] != threading.get_ident()
+    assert not any(t.name.startswith("agentbay-write") for t in threading.enumerate())
+
+
+def test_write_behind_raises_a_failed_step_at_the_next_call_and_stops_its_thread() -> None:
+    from agentbay._sync._io import WriteBehind
+
+    def step(index: int) -> int:
+        if index == 2:
+            raise OSError("disk full")
+        return index
+
+    writes = WriteBehind()
+    writes.submit(step, 1)
+    writes.submit(step, 2)
+    with pytest.raises(OSError, match="disk full"):
+        writes.submit(step, 3)
+    assert writes.finish() == 0  # step 3 never started
+    later = WriteBehind()
+    later.submit(step, 1)
+    later.submit(step, 2)
+    with pytest.raises(OSError, match="disk full"):
+        later.finish()
+    assert not any(t.name.startswith("agentbay-write") for t in threading.enumerate())
+
+
+async def test_async_write_behind_awaits_each_step_off_the_loop() -> None:
+    threads: list[int] = []
+
+    def step(size: int) -> int:
+        threads.append(threading.get_ident())
+        return size
+
+    writes = _io.WriteBehind()
+    assert await writes.submit(step, 5) == 5
+    assert await writes.finish() == 0
+    assert threads and threads[0] != threading.get_ident()

@@ -588,6 +588,49 @@ async def test_a_file_object_that_fails_to_write_fails_the_download_without_retr
     assert slept == []
 
 
+@pytest.mark.parametrize("failing", [2, 3])  # a middle chunk, the last one
+async def test_a_later_chunk_that_fails_to_write_fails_the_download_however_far_it_got(
+    slept: list[float], failing: int
+) -> None:
+    class FullLater(io.BytesIO):
+        writes = 0
+
+        def write(self, chunk: Any) -> int:
+            self.writes += 1
+            if self.writes == failing:
+                raise OSError(28, "No space left on device")
+            return super().write(chunk)
+
+    seen: list[tuple[int, int | None]] = []
+    result = await _file_transfer.download(
+        job(FakeStorage()), FullLater(), lambda done, total: seen.append((done, total))
+    )
+
+    assert (result.success, result.code) == (False, "SDK.LocalIOError")
+    assert result.error_message == "Cannot write the destination: No space left on device"
+    assert slept == []
+    assert seen[-1] == ((failing - 1) * READ_SIZE, SIZE)  # what was written, no more
+
+
+async def test_progress_reports_each_chunk_once_it_is_written(slept: list[float]) -> None:
+    sizes: list[int] = []
+
+    class Counting(io.BytesIO):
+        def write(self, chunk: Any) -> int:
+            sizes.append(len(chunk))
+            return super().write(chunk)
+
+    seen: list[tuple[int, int | None]] = []
+    destination = Counting()
+    result = await _file_transfer.download(
+        job(FakeStorage()), destination, lambda done, total: seen.append((done, total))
+    )
+
+    assert result.success and destination.getvalue() == DATA
+    steps = [sum(sizes[:n]) for n in range(len(sizes) + 1)]
+    assert seen == [(done, SIZE) for done in steps]
+
+
 async def test_a_file_object_that_fails_to_read_fails_the_upload_without_retrying(
     slept: list[float],
 ) -> None:
