@@ -1499,7 +1499,7 @@ with open("/proc/self/status") as f:
 loaded = [m for m in ("httpx", "aiohttp", "urllib3") if m in sys.modules]
 print(t1 - t0, int(rss) * 1024, ",".join(loaded) or "-")
 """
-_CLIENT = "agentbay.{}('k', agentbay.Config('http://127.0.0.1:9', 1000))"
+_CLIENT = "agentbay.{}('k', agentbay.Config(endpoint='http://127.0.0.1:9', timeout_ms=1000))"
 IMPORTS: list[tuple[str, str, bool]] = [  # name, statement, goal applies
     ("python -c pass (interpreter only)", "pass", False),
     ("import httpx, attrs", "import httpx, attrs", False),
