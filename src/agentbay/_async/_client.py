@@ -1,6 +1,7 @@
 """AsyncAgentBay: the client. It owns the transport (through its channel) and the services."""
 
 import os
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .._config import DEFAULT_REGION, Config, resolve_api_key
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-class AsyncAgentBay(_io.Closing):
+class AsyncAgentBay:
     """The async client of AgentBay contexts; ``.context`` is the :class:`AsyncContextService`.
 
     Built as wuying-agentbay-sdk 0.22.3's client is: with no ``cfg``, a ``.env`` file
@@ -77,3 +78,14 @@ class AsyncAgentBay(_io.Closing):
         """Close the connection pool (not an ``http_client`` you passed in); later calls fail
         without sending. Optional: an unclosed client releases its pool when dropped."""
         await self._channel.aclose()
+
+    async def __aenter__(self) -> "AsyncAgentBay":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

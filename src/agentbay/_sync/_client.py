@@ -2,6 +2,7 @@
 """AgentBay: the client. It owns the transport (through its channel) and the services."""
 
 import os
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .._config import DEFAULT_REGION, Config, resolve_api_key
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-class AgentBay(_io.Closing):
+class AgentBay:
     """The sync client of AgentBay contexts; ``.context`` is the :class:`ContextService`.
 
     Built as wuying-agentbay-sdk 0.22.3's client is: with no ``cfg``, a ``.env`` file
@@ -78,3 +79,14 @@ class AgentBay(_io.Closing):
         """Close the connection pool (not an ``http_client`` you passed in); later calls fail
         without sending. Optional: an unclosed client releases its pool when dropped."""
         self._channel.close()
+
+    def __enter__(self) -> "AgentBay":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
