@@ -8,26 +8,14 @@ Example::
         result = agent_bay.context.get(name="my-context", create=True)
 """
 
-from . import _annotations
+from . import _annotations, _models
 from ._async._client import AsyncAgentBay
 from ._async.context import AsyncContextService
 from ._config import Config
 from ._errors import AgentBayError, ClearanceTimeoutError
 from ._folders.progress import FolderProgressCallback
 from ._local import BinaryReader, BinaryWriter, Destination, ProgressCallback, Source
-from ._models import (
-    ApiResponse,
-    ClearContextResult,
-    Context,
-    ContextFileEntry,
-    ContextFileListResult,
-    ContextListParams,
-    ContextListResult,
-    ContextResult,
-    FileUrlResult,
-    FolderTransferResult,
-    OperationResult,
-)
+from ._models import *  # noqa: F403  (the result and model types: _models.__all__)
 from ._sync._client import AgentBay
 from ._sync.context import ContextService
 from ._version import __version__
@@ -35,30 +23,20 @@ from ._version import __version__
 __all__ = [
     "AgentBay",
     "AgentBayError",
-    "ApiResponse",
     "AsyncAgentBay",
     "AsyncContextService",
     "BinaryReader",
     "BinaryWriter",
-    "ClearContextResult",
     "ClearanceTimeoutError",
     "Config",
-    "Context",
-    "ContextFileEntry",
-    "ContextFileListResult",
-    "ContextListParams",
-    "ContextListResult",
-    "ContextResult",
     "ContextService",
     "Destination",
-    "FileUrlResult",
     "FolderProgressCallback",
-    "FolderTransferResult",
-    "OperationResult",
     "ProgressCallback",
     "Source",
     "__version__",
 ]
+__all__ += _models.__all__
 
 # Public classes read as ``agentbay.X`` in help(), reprs and tracebacks, not as private modules,
 # with their annotations resolved (not quoted strings).

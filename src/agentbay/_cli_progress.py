@@ -14,8 +14,6 @@ It needs rich (the ``cli`` extra). Example::
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -28,6 +26,8 @@ from rich.progress import (
 )
 from rich.table import Column
 from rich.text import Text
+
+from ._sync._io import Closing
 
 LABEL_SHARE = 1 / 3
 """The largest part of the terminal's width the label takes; longer labels lose their start."""
@@ -97,7 +97,7 @@ class _RateColumn(ProgressColumn):
         return Text("" if speed is None else f"{human_size(int(speed))}/s")
 
 
-class TransferBar:
+class TransferBar(Closing):
     """A progress bar for one transfer of ``label`` (a path), on ``console`` (stderr).
 
     Call it as ``bar(done, total)`` (the SDK's ``progress`` callback), or ``bar.update(...)``
@@ -180,10 +180,6 @@ class TransferBar:
         self._progress.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Stop drawing (the end of the ``with`` block)."""
         self._progress.stop()

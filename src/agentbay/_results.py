@@ -29,6 +29,7 @@ from ._reply import Reply
 from ._transports.http import Response
 
 R = TypeVar("R")
+Fields = dict[str, Any]  # keyword arguments of a successful result, besides the common ones
 MALFORMED = "SDK.MalformedResponse"  # the code of a success whose fields have the wrong type
 CHECKSUM_MISMATCH = "SDK.ChecksumMismatch"  # a transfer's bytes and storage's CRC-64 differ
 _MAX_INT_DIGITS = 20
@@ -84,12 +85,14 @@ def _objects(value: object, what: str) -> list[Mapping[str, Any]]:
     return [_object(item, f"an item of {what}") for item in value]
 
 
-def _build(reply: Reply, make: Callable[[Reply], R], failed: Callable[..., R]) -> R:
-    """``make(reply)`` for a success; a failed result for a failure or a malformed body, with
-    the structured ``code``, ``message`` and ``http_status_code`` of the failure (``success``
-    of every result defaults to False)."""
+def _build(
+    reply: Reply, result: Callable[..., R], fields: Callable[[Mapping[str, Any]], Fields]
+) -> R:
+    """``result(request_id=..., success=True, **fields(reply.body))`` for a success; a failed
+    result for a failure or a malformed body, with the structured ``code``, ``message`` and
+    ``http_status_code`` of the failure (``success`` of every result defaults to False)."""
     if not reply.ok:
-        return failed(
+        return result(
             request_id=reply.request_id,
             error_message=reply.error,
             code=reply.code,
@@ -97,15 +100,20 @@ def _build(reply: Reply, make: Callable[[Reply], R], failed: Callable[..., R]) -
             http_status_code=reply.http_status,
         )
     try:
-        return make(reply)
+        return result(request_id=reply.request_id, success=True, **fields(reply.body))
     except _Malformed as exc:
-        return failed(
+        return result(
             request_id=reply.request_id,
             error_message=f"Malformed response: {exc}",
             code=MALFORMED,
             message=str(exc),
             http_status_code=reply.http_status,
         )
+
+
+def _data(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The ``Data`` object of a reply's body."""
+    return _object(body.get("Data"), "Data")
 
 
 def _context(data: Mapping[str, Any]) -> Context:
@@ -117,33 +125,28 @@ def _context(data: Mapping[str, Any]) -> Context:
     )
 
 
+def _context_fields(body: Mapping[str, Any]) -> Fields:
+    context = _context(_data(body))
+    return {"context_id": context.id, "context": context}
+
+
 def context_result(reply: Reply) -> ContextResult:
     """Result of GetContext."""
+    return _build(reply, ContextResult, _context_fields)
 
-    def make(reply: Reply) -> ContextResult:
-        context = _context(_object(reply.body.get("Data"), "Data"))
-        return ContextResult(
-            request_id=reply.request_id, success=True, context_id=context.id, context=context
-        )
 
-    return _build(reply, make, ContextResult)
+def _context_list_fields(body: Mapping[str, Any]) -> Fields:
+    return {
+        "contexts": [_context(item) for item in _objects(body.get("Data"), "Data")],
+        "next_token": _str(body, "NextToken") or None,
+        "max_results": _int(body, "MaxResults"),
+        "total_count": _int(body, "TotalCount"),
+    }
 
 
 def context_list_result(reply: Reply) -> ContextListResult:
     """Result of ListContexts; an empty NextToken reads as the last page."""
-
-    def make(reply: Reply) -> ContextListResult:
-        body = reply.body
-        return ContextListResult(
-            request_id=reply.request_id,
-            success=True,
-            contexts=[_context(item) for item in _objects(body.get("Data"), "Data")],
-            next_token=_str(body, "NextToken") or None,
-            max_results=_int(body, "MaxResults"),
-            total_count=_int(body, "TotalCount"),
-        )
-
-    return _build(reply, make, ContextListResult)
+    return _build(reply, ContextListResult, _context_list_fields)
 
 
 def _file_entry(data: Mapping[str, Any]) -> ContextFileEntry:
@@ -161,68 +164,48 @@ def _file_entry(data: Mapping[str, Any]) -> ContextFileEntry:
 
 def file_list_result(reply: Reply) -> ContextFileListResult:
     """Result of DescribeContextFiles."""
+    return _build(
+        reply,
+        ContextFileListResult,
+        lambda body: {
+            "entries": [_file_entry(item) for item in _objects(body.get("Data"), "Data")],
+            "count": _int(body, "Count"),
+            "next_token": _str(body, "NextToken") or None,
+            "http_status_code": reply.http_status,
+        },
+    )
 
-    def make(reply: Reply) -> ContextFileListResult:
-        return ContextFileListResult(
-            request_id=reply.request_id,
-            success=True,
-            entries=[_file_entry(item) for item in _objects(reply.body.get("Data"), "Data")],
-            count=_int(reply.body, "Count"),
-            next_token=_str(reply.body, "NextToken") or None,
-            http_status_code=reply.http_status,
-        )
 
-    return _build(reply, make, ContextFileListResult)
+def _url_fields(body: Mapping[str, Any]) -> Fields:
+    data = _data(body)
+    return {"url": _required(data, "Url"), "expire_time": _int(data, "ExpireTime")}
 
 
 def file_url_result(reply: Reply) -> FileUrlResult:
     """Result of GetContextFileDownloadUrl / GetContextFileUploadUrl."""
-
-    def make(reply: Reply) -> FileUrlResult:
-        data = _object(reply.body.get("Data"), "Data")
-        return FileUrlResult(
-            request_id=reply.request_id,
-            success=True,
-            url=_required(data, "Url"),
-            expire_time=_int(data, "ExpireTime"),
-        )
-
-    return _build(reply, make, FileUrlResult)
+    return _build(reply, FileUrlResult, _url_fields)
 
 
 def operation_result(reply: Reply) -> OperationResult:
     """Result of an action that answers no Data (ModifyContext, DeleteContext, ...)."""
-    return _build(
-        reply,
-        lambda reply: OperationResult(request_id=reply.request_id, success=True, data=True),
-        OperationResult,
-    )
+    return _build(reply, OperationResult, lambda body: {"data": True})
 
 
 def clear_started_result(reply: Reply, context_id: str) -> ClearContextResult:
     """Result of ClearContext: the task runs, the context reads ``clearing``."""
     return _build(
-        reply,
-        lambda reply: ClearContextResult(
-            request_id=reply.request_id, success=True, status="clearing", context_id=context_id
-        ),
-        ClearContextResult,
+        reply, ClearContextResult, lambda body: {"status": "clearing", "context_id": context_id}
     )
+
+
+def _clear_status_fields(body: Mapping[str, Any]) -> Fields:
+    data = _data(body)
+    return {"status": _str(data, "State") or "clearing", "context_id": _str(data, "Id") or ""}
 
 
 def clear_status_result(reply: Reply) -> ClearContextResult:
     """Result of GetContext read as a clearing status: the context's State."""
-
-    def make(reply: Reply) -> ClearContextResult:
-        data = _object(reply.body.get("Data"), "Data")
-        return ClearContextResult(
-            request_id=reply.request_id,
-            success=True,
-            status=_str(data, "State") or "clearing",
-            context_id=_str(data, "Id") or "",
-        )
-
-    return _build(reply, make, ClearContextResult)
+    return _build(reply, ClearContextResult, _clear_status_fields)
 
 
 def raise_for(reply: Reply, doing: str, *, api_errors: bool = True) -> None:

@@ -58,7 +58,8 @@ def test_the_worked_example_quotes_each_layer() -> None:
         ("PARAMETERS", "tests/emulator/test_fuzz.py"),
         ("ACTIONS", "emulator/src/agentbay_emulator/actions.py"),
         ("def test_file_urls", "tests/_async/unit/test_context.py"),
-        ("FileUrlResult", "src/agentbay/__init__.py"),
+        ("FileUrlResult", "src/agentbay/_models.py"),
+        ("_models.__all__", "src/agentbay/__init__.py"),
         ("FileUrlResult", "docs/reference/results.md"),
     ],
 )

@@ -33,23 +33,13 @@ class AsyncChannel:
 
     def __init__(self, api_key: str, config: Config, transport: AsyncTransport) -> None:
         self._api_key = api_key
-        self._config = config
+        self.config = config  # read by the transfers too (max_retries, verify_crc)
         self._transport = transport
         self._base_url = config.base_url
         self._timeout_s = config.attempt_timeout_ms / 1000
         self._redactor = Redactor(api_key)
         self._pace = _retry.AdaptiveRate()
         self.closed = False
-
-    @property
-    def max_retries(self) -> int:
-        """How many times a transient failure is retried (``Config.max_retries``)."""
-        return self._config.max_retries
-
-    @property
-    def verify_crc(self) -> bool:
-        """Whether transfers check their bytes' CRC-64 (``Config.verify_crc``)."""
-        return self._config.verify_crc
 
     async def call(
         self, action: str, params: _request.Params, deadline: Deadline | None = None
@@ -64,7 +54,7 @@ class AsyncChannel:
         body = _request.encode_form(params, self._api_key)
         headers = _request.call_headers(action)
         started = time.monotonic()
-        schedule = _retry.Schedule(self.max_retries, deadline)
+        schedule = _retry.Schedule(self.config.max_retries, deadline)
         while True:
             turn = self._pace.take()  # None until the service throttles this client
             while (wait := self._pace.delay(turn)) > 0:

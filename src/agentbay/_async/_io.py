@@ -37,6 +37,29 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+C = TypeVar("C", bound="Closing")
+
+
+class Closing:
+    """What closes at the end of an ``async with``: ``__aenter__`` returns the object itself and
+    ``__aexit__`` awaits its ``aclose()``, whatever ended the block.
+
+    Example::
+
+        class Pool(Closing):
+            async def aclose(self) -> None: ...
+    """
+
+    async def aclose(self) -> None:
+        """Release what the object holds."""
+
+    async def __aenter__(self: C) -> C:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
 async def sleep(seconds: float) -> None:
     """Sleep without blocking the event loop."""
     await asyncio.sleep(seconds)
@@ -162,7 +185,7 @@ Job = Callable[[], Awaitable[R]]
 """A job of :class:`Jobs`: an async function of no arguments."""
 
 
-class Jobs(Generic[R]):
+class Jobs(Closing, Generic[R]):
     """Jobs handed one at a time by the caller, ``concurrency`` of them running at once, their
     results given back as they end; leaving the block cancels the jobs still running.
 
@@ -184,15 +207,8 @@ class Jobs(Generic[R]):
         self._tick = tick
         self._running: set[asyncio.Future[R]] = set()
 
-    async def __aenter__(self) -> Jobs[R]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """Cancel the jobs still running and wait for them to end (the end of ``async with``)."""
         for job in self._running:
             job.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)

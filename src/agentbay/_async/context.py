@@ -28,7 +28,7 @@ from .._models import (
 )
 from .._transports.timing import Deadline
 from . import _file_transfer, _folder_transfer
-from ._file_transfer import FileJob
+from ._file_transfer import FileJob, UrlFor
 from ._folder_transfer import Options, Remote
 from ._io import sleep
 from ._paging import pages, walk
@@ -379,6 +379,21 @@ class AsyncContextService:
         """What a folder transfer uses of this service, as callables."""
         return Remote(self._file_page, self.upload_file, self.download_file, self.delete_file)
 
+    def _file_job(
+        self,
+        url_for: UrlFor,
+        context_id: str,
+        file_path: str,
+        progress: _local.ProgressCallback | None,
+        timeout: float | None,
+    ) -> FileJob:
+        """A transfer's job, once its arguments are checked (raises before anything is sent)."""
+        _checks.check_text("context_id", context_id)
+        _checks.check_text("file_path", file_path)
+        _local.check_progress(progress)
+        total = None if timeout is None else _checks.check_duration("timeout", timeout)
+        return FileJob(self._channel, url_for, context_id, file_path, total)
+
     async def upload_file(
         self,
         context_id: str,
@@ -406,11 +421,7 @@ class AsyncContextService:
 
             result = await agent_bay.context.upload_file(ctx_id, "/data/a.bin", "a.bin")
         """
-        _checks.check_text("context_id", context_id)
-        _checks.check_text("file_path", file_path)
-        _local.check_progress(progress)
-        total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        job = FileJob(self._channel, self.get_file_upload_url, context_id, file_path, total)
+        job = self._file_job(self.get_file_upload_url, context_id, file_path, progress, timeout)
         return await _file_transfer.upload(job, source, progress)
 
     async def download_file(
@@ -439,11 +450,7 @@ class AsyncContextService:
 
             result = await agent_bay.context.download_file(ctx_id, "/data/a.bin", "a.bin")
         """
-        _checks.check_text("context_id", context_id)
-        _checks.check_text("file_path", file_path)
-        _local.check_progress(progress)
-        total = None if timeout is None else _checks.check_duration("timeout", timeout)
-        job = FileJob(self._channel, self.get_file_download_url, context_id, file_path, total)
+        job = self._file_job(self.get_file_download_url, context_id, file_path, progress, timeout)
         return await _file_transfer.download(job, destination, progress)
 
     async def upload_folder(

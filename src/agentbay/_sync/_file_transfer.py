@@ -123,7 +123,7 @@ class _Transfer:
     def run(self) -> OperationResult:
         """Attempt until success or a failure that may not be retried."""
         deadline = None if self._timeout is None else Deadline(total=self._timeout)
-        schedule = _retry.Schedule(self._channel.max_retries, deadline)
+        schedule = _retry.Schedule(self._channel.config.max_retries, deadline)
         while True:
             url = self.fresh_url()
             if not url.success:
@@ -217,7 +217,7 @@ class Upload(_Transfer):
     def _chunks(self) -> Iterator[bytes]:
         source = self._source
         self._progress.start(source.size)
-        crc = self._crc = _crc64.Crc64() if self._channel.verify_crc else None
+        crc = self._crc = _crc64.Crc64() if self._channel.config.verify_crc else None
         while source.size is None or source.taken < source.size:
             chunk = run_blocking(_next_chunk, source, crc)
             if not chunk:
@@ -245,7 +245,7 @@ class Download(_Transfer):
         super().__init__(job)
         self._destination = destination
         progress = _local.Progress(callback, None)
-        self._resumable = _Resumable(destination, progress, job.channel.verify_crc)
+        self._resumable = _Resumable(destination, progress, job.channel.config.verify_crc)
 
     def attempt(self, url: FileUrlResult, deadline: Deadline | None) -> _Attempt:
         """GET the file, or the rest of it; commit the destination once every byte is in and

@@ -7,11 +7,11 @@ names as it has); ``scripts/unasync.py`` leaves this file alone.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._config import Config
@@ -23,6 +23,29 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 TICK_S = 0.1  # how often the calling thread runs ``tick`` while the workers run
+
+
+C = TypeVar("C", bound="Closing")
+
+
+class Closing:
+    """What closes at the end of a ``with``: ``__enter__`` returns the object itself and
+    ``__exit__`` calls its ``close()``, whatever ended the block.
+
+    Example::
+
+        class Pool(Closing):
+            def close(self) -> None: ...
+    """
+
+    def close(self) -> None:
+        """Release what the object holds."""
+
+    def __enter__(self: C) -> C:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def sleep(seconds: float) -> None:
@@ -158,7 +181,7 @@ Job = Callable[[], R]
 """A job of :class:`Jobs`: a function of no arguments."""
 
 
-class Jobs(Generic[R]):
+class Jobs(Closing, Generic[R]):
     """Jobs handed one at a time by the caller, ``concurrency`` of them running at once in
     worker threads, their results given back (in the calling thread) as they end; leaving the
     block waits for the jobs still running and starts no other.
@@ -181,15 +204,8 @@ class Jobs(Generic[R]):
         self._pool = ThreadPoolExecutor(concurrency)
         self._running: set[Future[R]] = set()
 
-    def __enter__(self) -> Jobs[R]:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Cancel the jobs not started and wait for the running ones (the end of ``with``)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._running.clear()
 
@@ -210,24 +226,14 @@ class Jobs(Generic[R]):
                 yield finished.result()
 
 
-class enforce:
+_UNARMED = contextlib.nullcontext()
+
+
+def enforce(deadline: Deadline) -> contextlib.nullcontext[None]:
     """Nothing to arm: a thread cannot be cancelled, so the sync transports give each socket
     operation at most ``deadline.op_timeout()`` and the exchange checks the deadline between
-    chunks."""
-
-    def __init__(self, deadline: Deadline) -> None:
-        """Takes the deadline the async flavour arms, and keeps nothing."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
+    chunks. (The one reusable do-nothing ``with`` block, whatever the deadline.)"""
+    return _UNARMED
 
 
 def default_transport(config: Config) -> Transport:

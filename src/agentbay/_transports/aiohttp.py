@@ -18,7 +18,7 @@ import yarl
 from .._config import Config
 from ._async.base import Body
 from .errors import TransportError, broken, cannot_connect, invalid_url, malformed, timed_out
-from .http import CHUNK_SIZE, tls_context
+from .http import CHUNK_SIZE, LibraryResponse, tls_context
 
 # Headers aiohttp would add on its own; a presigned PUT must go out with only what we set.
 _NO_AUTO_HEADERS = ("Content-Type", "User-Agent", "Accept-Encoding", "Accept")
@@ -137,7 +137,7 @@ class AiohttpTransport:
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise _mapped(exc, url) from None
-        return _AiohttpResponse(response)
+        return _AiohttpResponse(response, response.status, response.headers)
 
     async def aclose(self) -> None:
         """Close the session and its connections."""
@@ -152,20 +152,8 @@ class AiohttpTransport:
                 _close_elsewhere(session, self._loop)
 
 
-class _AiohttpResponse:
+class _AiohttpResponse(LibraryResponse[aiohttp.ClientResponse]):
     """An aiohttp reply read chunk by chunk."""
-
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self._response = response
-
-    @property
-    def status(self) -> int:
-        """The HTTP status."""
-        return self._response.status
-
-    def header(self, name: str) -> str | None:
-        """The value of header ``name``, None when absent."""
-        return self._response.headers.get(name)
 
     async def read(self, timeout: float) -> bytes:
         """The next chunk of the body, ``b""`` at its end. A failure is a broken connection:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import ssl
+from collections.abc import Mapping
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -33,6 +35,26 @@ class Response:
     retry_after: str | None = None
     content_range: str | None = None
     crc64: str | None = None
+
+
+L = TypeVar("L")
+
+
+class LibraryResponse(Generic[L]):
+    """What every transport's response shares (each adds ``read`` and its close): the HTTP
+    library's own response ``L``, and the status and headers, in once the response is.
+
+    Example: ``LibraryResponse(response, response.status, response.headers).header("ETag")``.
+    """
+
+    def __init__(self, response: L, status: int, headers: Mapping[str, str]) -> None:
+        self._response = response
+        self.status = status
+        self._headers = headers
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (case-insensitive), None when absent."""
+        return self._headers.get(name)
 
 
 def content_length(value: str | None) -> int | None:

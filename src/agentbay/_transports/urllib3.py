@@ -27,7 +27,7 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from .._config import Config
 from ._sync.base import Body
 from .errors import TransportError, broken, cannot_connect, invalid_url, malformed, timed_out
-from .http import CHUNK_SIZE, tls_context
+from .http import CHUNK_SIZE, LibraryResponse, tls_context
 
 
 def _mapped(exc: Exception, url: str) -> TransportError:
@@ -99,7 +99,7 @@ class Urllib3Transport:
             )
         except (HTTPError, ValueError) as exc:
             raise _mapped(exc, url) from None
-        return _Urllib3Response(response)
+        return _Urllib3Response(response, response.status, response.headers)
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -107,21 +107,8 @@ class Urllib3Transport:
         self._endpoint.close()
 
 
-class _Urllib3Response:
+class _Urllib3Response(LibraryResponse[urllib3.BaseHTTPResponse]):
     """A urllib3 reply read chunk by chunk, each read given its own socket timeout."""
-
-    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
-        self._response = response
-
-    @property
-    def status(self) -> int:
-        """The HTTP status."""
-        return self._response.status
-
-    def header(self, name: str) -> str | None:
-        """The value of header ``name``, None when absent."""
-        value: str | None = self._response.headers.get(name)
-        return value
 
     def read(self, timeout: float) -> bytes:
         """The next chunk of the body, ``b""`` at its end."""

@@ -18,7 +18,15 @@ from typing import Any, TypeVar
 from fsspec.asyn import AsyncFileSystem, _run_coros_in_chunks, sync_wrapper
 from fsspec.callbacks import DEFAULT_CALLBACK
 
-from .. import AgentBayError, AsyncAgentBay, Config, ContextFileEntry, OperationResult
+from .. import (
+    AgentBayError,
+    AsyncAgentBay,
+    Config,
+    ContextFileEntry,
+    Destination,
+    OperationResult,
+    ProgressCallback,
+)
 from ._storage import (
     TRANSIENT_STATUS,
     RangeAnswer,
@@ -62,6 +70,18 @@ def _timestamp(text: str | None) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
+
+
+def _progress(callback: Any) -> ProgressCallback:
+    """The SDK's ``progress`` for an fsspec ``callback``: its size set once known, its value
+    the bytes moved."""
+
+    def progress(done: int, total: int | None) -> None:
+        if total is not None:
+            callback.set_size(total)
+        callback.absolute_update(done)
+
+    return progress
 
 
 class _Meta(type(AsyncFileSystem)):  # type: ignore[misc]
@@ -527,15 +547,7 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             return await self._read(path, start, end, [])
         context_id = await self._context_id(context)
         buffer = io.BytesIO()
-        result = await self._sdk(
-            "Cannot read",
-            path,
-            self._client().context.download_file(context_id, key, buffer),
-        )
-        if not result.success:
-            if result.http_status_code == 404:
-                await self._not_a_folder(path)
-            self._fail("Cannot read", path, result)
+        await self._download("Cannot read", path, context_id, key, buffer)
         return buffer.getvalue()
 
     async def _cat_ranges(
@@ -594,6 +606,27 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
         except AgentBayError as exc:
             raise_sdk_error(what, path, exc)
 
+    async def _download(
+        self,
+        what: str,
+        path: str,
+        context_id: str,
+        key: str,
+        destination: Destination,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        """Download ``key`` of the context to ``destination``; a failure raised as Python's,
+        IsADirectoryError when ``path`` is a folder."""
+        result = await self._sdk(
+            what,
+            path,
+            self._client().context.download_file(context_id, key, destination, progress=progress),
+        )
+        if not result.success:
+            if result.http_status_code == 404:
+                await self._not_a_folder(path)
+            self._fail(what, path, result)
+
     def _fail(self, what: str, path: str, result: OperationResult) -> None:
         self._forget_context(self._split(path)[0], result.code)
         raise_failure(what, path, result.code, result.http_status_code, result.error_message)
@@ -611,24 +644,12 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             return
         context_id = await self._context_id(context)
 
-        def progress(done: int, total: int | None) -> None:
-            if total is not None:
-                callback.set_size(total)
-            callback.absolute_update(done)
-
-        result = await self._sdk(
-            "Cannot download",
-            rpath,
-            self._client().context.download_file(context_id, key, lpath, progress=progress),
-        )
-        if not result.success:
-            if result.http_status_code == 404:
-                try:
-                    await self._not_a_folder(rpath)
-                except IsADirectoryError:
-                    os.makedirs(lpath, exist_ok=True)
-                    return
-            self._fail("Cannot download", rpath, result)
+        try:
+            await self._download(
+                "Cannot download", rpath, context_id, key, lpath, _progress(callback)
+            )
+        except IsADirectoryError:
+            os.makedirs(lpath, exist_ok=True)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -647,16 +668,13 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             raise IsADirectoryError(errno.EISDIR, "A context is a folder", path)
         context_id = await self._context_id(context)
 
-        def progress(done: int, total: int | None) -> None:
-            if total is not None:
-                callback.set_size(total)
-            callback.absolute_update(done)
-
         try:
             result = await self._sdk(
                 "Cannot write",
                 path,
-                self._client().context.upload_file(context_id, key, source, progress=progress),
+                self._client().context.upload_file(
+                    context_id, key, source, progress=_progress(callback)
+                ),
             )
         finally:
             self.invalidate_cache(path)
@@ -696,18 +714,10 @@ class AgentBayFileSystem(AsyncFileSystem, metaclass=_Meta):  # type: ignore[misc
             return
         context_id = await self._context_id(context)
         with tempfile.TemporaryFile() as spool:
-            result = await self._sdk(
-                "Cannot copy",
-                path1,
-                self._client().context.download_file(context_id, key, spool),
-            )
-            if not result.success:
-                if result.http_status_code == 404:
-                    try:
-                        await self._not_a_folder(path1)
-                    except IsADirectoryError:
-                        return  # a folder: its files are copied one by one
-                self._fail("Cannot copy", path1, result)
+            try:
+                await self._download("Cannot copy", path1, context_id, key, spool)
+            except IsADirectoryError:
+                return  # a folder: its files are copied one by one
             spool.seek(0)
             await self._upload(path2, spool)
 

@@ -13,6 +13,7 @@ import httpx
 
 from ..._errors import AgentBayError
 from ..errors import TransportError, broken, cannot_connect, invalid_url, malformed, timed_out
+from ..http import LibraryResponse
 from .base import Body
 
 
@@ -68,22 +69,12 @@ class AsyncHttpxTransport:
         """Nothing to close: the client belongs to whoever passed it in."""
 
 
-class _HttpxResponse:
+class _HttpxResponse(LibraryResponse[httpx.Response]):
     """An httpx reply read chunk by chunk, as the bytes arrive."""
 
     def __init__(self, response: httpx.Response) -> None:
-        self._response = response
+        super().__init__(response, response.status_code, response.headers)
         self._chunks: AsyncIterator[bytes] = response.aiter_raw()
-
-    @property
-    def status(self) -> int:
-        """The HTTP status."""
-        return self._response.status_code
-
-    def header(self, name: str) -> str | None:
-        """The value of header ``name``, None when absent."""
-        value: str | None = self._response.headers.get(name)
-        return value
 
     async def read(self, timeout: float) -> bytes:
         """The next chunk of the body, ``b""`` at its end (httpx applies the request's

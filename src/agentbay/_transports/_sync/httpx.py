@@ -14,6 +14,7 @@ import httpx
 
 from ..._errors import AgentBayError
 from ..errors import TransportError, broken, cannot_connect, invalid_url, malformed, timed_out
+from ..http import LibraryResponse
 from .base import Body
 
 
@@ -69,22 +70,12 @@ class HttpxTransport:
         """Nothing to close: the client belongs to whoever passed it in."""
 
 
-class _HttpxResponse:
+class _HttpxResponse(LibraryResponse[httpx.Response]):
     """An httpx reply read chunk by chunk, as the bytes arrive."""
 
     def __init__(self, response: httpx.Response) -> None:
-        self._response = response
+        super().__init__(response, response.status_code, response.headers)
         self._chunks: Iterator[bytes] = response.iter_raw()
-
-    @property
-    def status(self) -> int:
-        """The HTTP status."""
-        return self._response.status_code
-
-    def header(self, name: str) -> str | None:
-        """The value of header ``name``, None when absent."""
-        value: str | None = self._response.headers.get(name)
-        return value
 
     def read(self, timeout: float) -> bytes:
         """The next chunk of the body, ``b""`` at its end (httpx applies the request's
