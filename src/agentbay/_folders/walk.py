@@ -38,11 +38,13 @@ def _io_message(exc: OSError) -> str:
 @attrs.define
 class Scan:
     """One local folder, read (not its sub-folders): its regular files, its sub-folders and
-    what could not be read, all keyed by relative path below the walk's root."""
+    what could not be read, all keyed by relative path below the walk's root, and ``size``,
+    the files' sizes added up (counted while reading, so the event loop need not)."""
 
     files: dict[str, LocalFile] = attrs.Factory(dict)
     folders: list[str] = attrs.Factory(list)
     problems: dict[str, str] = attrs.Factory(dict)
+    size: int = 0
 
 
 def scan_folder(
@@ -85,6 +87,7 @@ def scan_folder(
                 continue
             if stat.S_ISREG(status.st_mode):
                 scan.files[path] = LocalFile(status.st_size, status.st_mtime_ns)
+                scan.size += status.st_size
             elif stat.S_ISDIR(status.st_mode):
                 if (status.st_dev, status.st_ino) in ancestors:
                     scan.problems[path] = "A symbolic link loop: the folder contains itself"
