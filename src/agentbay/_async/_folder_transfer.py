@@ -603,15 +603,18 @@ def _make_folder(path: str) -> None:
 async def _transferred(
     remote: Remote,
     context_id: str,
-    local_folder: object,
-    remote_folder: object,
+    source: str | os.PathLike[str],
+    destination: str | os.PathLike[str],
     options: Options,
     callback: FolderProgressCallback | None,
+    *,
     upload: bool,
 ) -> FolderTransferResult:
-    """The checked arguments' transfer, run: the remote side is listed when a download or
+    """Mirror ``source`` onto ``destination``: a local folder onto a folder of the context
+    (``upload``), or the other way round. The remote side is listed when a download or
     ``only_changed`` / ``delete_extra`` need it, the local side scanned likewise."""
     _checks.check_text("context_id", context_id)
+    local_folder, remote_folder = (source, destination) if upload else (destination, source)
     local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
     _local.check_progress(callback)
     if upload:
@@ -624,31 +627,12 @@ async def _transferred(
     return await transfer.run()
 
 
-async def upload_folder(
-    remote: Remote,
-    context_id: str,
-    local_folder: str | os.PathLike[str],
-    remote_folder: str,
-    options: Options,
-    callback: FolderProgressCallback | None,
-) -> FolderTransferResult:
-    """Mirror ``local_folder`` onto ``remote_folder`` of the context (see the service's
-    ``upload_folder``)."""
-    return await _transferred(
-        remote, context_id, local_folder, remote_folder, options, callback, True
-    )
+upload_folder = functools.partial(_transferred, upload=True)
+"""``upload_folder(remote, context_id, local_folder, remote_folder, options, callback)``:
+mirror ``local_folder`` onto ``remote_folder`` of the context (see the service's
+``upload_folder``)."""
 
-
-async def download_folder(
-    remote: Remote,
-    context_id: str,
-    remote_folder: str,
-    local_folder: str | os.PathLike[str],
-    options: Options,
-    callback: FolderProgressCallback | None,
-) -> FolderTransferResult:
-    """Mirror ``remote_folder`` of the context into ``local_folder`` (see the service's
-    ``download_folder``)."""
-    return await _transferred(
-        remote, context_id, local_folder, remote_folder, options, callback, False
-    )
+download_folder = functools.partial(_transferred, upload=False)
+"""``download_folder(remote, context_id, remote_folder, local_folder, options, callback)``:
+mirror ``remote_folder`` of the context into ``local_folder`` (see the service's
+``download_folder``)."""
