@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import re
@@ -808,9 +809,26 @@ def test_scan_folder_reads_one_folder_only(tmp_path: Path) -> None:
     (tmp_path / "sub" / "deeper" / "no.txt").write_bytes(b"")
     scan = _folders.scan_folder(str(tmp_path), "sub")
     assert scan is not None
-    assert list(scan.files) == ["sub/a.txt"] and scan.files["sub/a.txt"].size == 3
-    assert scan.folders == ["sub/deeper"] and scan.problems == {}
+    assert list(scan.files) == ["sub/a.txt"] and scan.files["sub/a.txt"][0] == 3
+    assert scan.folders == ["sub/deeper"] and scan.problems == {} and scan.size == 3
     assert _folders.scan_folder(str(tmp_path), "missing") is None
+
+
+def test_scan_records_leave_the_garbage_collector(tmp_path: Path) -> None:
+    """A scanned file is a plain tuple of numbers, which a collection stops tracking (a named
+    tuple stays tracked): a folder of many files does not lengthen every full collection."""
+    for name in ("a", "b"):
+        (tmp_path / name).write_bytes(b"xy")
+    scan = _folders.scan_folder(str(tmp_path), "")
+    assert scan is not None and scan.size == 4
+    gc.collect()
+    assert not any(gc.is_tracked(record) for record in scan.files.values())
+    assert gc.is_tracked(_folders.LocalFile(2, 0))  # what a named record would cost
+    # the plans read plain records and named ones alike
+    plain = _folders.plan_upload(scan.files, {}, only_changed=True, delete_extra=False)
+    named = {path: _folders.LocalFile(*record) for path, record in scan.files.items()}
+    assert plain == _folders.plan_upload(named, {}, only_changed=True, delete_extra=False)
+    assert plain.transfer == ["a", "b"] and plain.total_bytes == 4
 
 
 def test_progress_reports_discovery_to_a_callback_that_takes_it() -> None:

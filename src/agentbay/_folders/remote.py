@@ -26,7 +26,8 @@ _ISO_TIME = re.compile(
 
 class RemoteFile(NamedTuple):
     """A file of a context: its size and modification time (epoch seconds), either unknown.
-    A tuple, like :class:`~agentbay._folders.walk.LocalFile`."""
+    A named tuple, like :class:`~agentbay._folders.walk.LocalFile` (a folder transfer holds
+    plain tuples of its fields, which the garbage collector stops tracking)."""
 
     size: int | None
     modified: float | None

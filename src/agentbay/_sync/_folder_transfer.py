@@ -164,6 +164,15 @@ class _Apply(Protocol):
     def __call__(self) -> None: ...
 
 
+_Record = tuple[int | None, float | None]
+"""A remote file's ``(size, modified)``: a plain tuple, which the garbage collector stops
+tracking (a named :class:`RemoteFile` stays tracked, and every tracked object lengthens each
+full collection, which stops the loop)."""
+
+_Move = tuple[str, int, _Record | None]
+"""A file to move: ``(relative, size, remote record or None)``."""
+
+
 @attrs.define
 class _Folder:
     """A folder being read: its local side (a scan) and its remote side (listed pages)."""
@@ -175,7 +184,7 @@ class _Folder:
     scan: Scan | None = None
     local_failed: bool = False
     listing_failed: bool = False
-    remote: dict[str, RemoteFile] = attrs.Factory(dict)
+    remote: dict[str, _Record] = attrs.Factory(dict)
     remote_folders: list[str] = attrs.Factory(list)
 
 
@@ -186,7 +195,7 @@ class _Planned:
     many source files the folder holds, the size of the files to move and, for a dry run,
     their remote paths: all made off the loop, so that the loop only adds them up."""
 
-    transfer: list[tuple[str, int, RemoteFile | None]]
+    transfer: list[_Move]
     skip: list[str]
     refused: dict[str, str]
     delete: list[str]
@@ -241,7 +250,7 @@ class _Transfer:
         self.folders: dict[str, _Folder] = {}
         self.scans: collections.deque[_Folder] = collections.deque()
         self.plans: collections.deque[_Folder] = collections.deque()
-        self.moves: collections.deque[tuple[str, int, RemoteFile | None]] = collections.deque()
+        self.moves: collections.deque[_Move] = collections.deque()
         self.deletes: collections.deque[str] = collections.deque()
         self.held: list[str] = []
         self.scanning = 0
@@ -321,7 +330,7 @@ class _Transfer:
         plan = self._plan_upload if self.upload else self._plan_download
         return functools.partial(self._planned, run_blocking(plan, folder))
 
-    def _move(self, relative: str, size: int, remote: RemoteFile | None) -> _Apply:
+    def _move(self, relative: str, size: int, remote: _Record | None) -> _Apply:
         tracker = self.progress.file()
         try:
             if self.upload:
@@ -356,7 +365,7 @@ class _Transfer:
         return int(outcome.data or 0)
 
     def _fetch(
-        self, relative: str, remote: RemoteFile | None, tracker: _local.ProgressCallback
+        self, relative: str, remote: _Record | None, tracker: _local.ProgressCallback
     ) -> int:
         target = run_blocking(prepare_download_path, self.local_root, relative)
         path = self._remote(relative)
@@ -399,9 +408,7 @@ class _Transfer:
                 and _parent(child) == folder.relative
                 and child not in scan.problems
             ]
-        transfer: list[tuple[str, int, RemoteFile | None]] = [
-            (path, scan.files[path].size, None) for path in plan.transfer
-        ]
+        transfer: list[_Move] = [(path, scan.files[path][0], None) for path in plan.transfer]
         return self._made(transfer, plan.skip, {}, plan.delete, children, 0)
 
     def _plan_download(self, folder: _Folder) -> _Planned:
@@ -416,7 +423,7 @@ class _Transfer:
             and not folder.local_failed
             and not folder.listing_failed,
         )
-        transfer: list[tuple[str, int, RemoteFile | None]] = []
+        transfer: list[_Move] = []
         refused: dict[str, str] = {}
         for path in plan.transfer:
             try:
@@ -425,7 +432,7 @@ class _Transfer:
                 refused[self._remote(path)] = exc.message
                 continue
             file = folder.remote[path]
-            transfer.append((path, file.size or 0, file))
+            transfer.append((path, file[0] or 0, file))
         delete = list(plan.delete)
         listed = set(folder.remote_folders)
         if options.delete_extra and not folder.local_failed and not folder.listing_failed:
@@ -438,7 +445,7 @@ class _Transfer:
 
     def _made(
         self,
-        transfer: list[tuple[str, int, RemoteFile | None]],
+        transfer: list[_Move],
         skip: list[str],
         refused: dict[str, str],
         delete: list[str],
@@ -473,7 +480,7 @@ class _Transfer:
         for entry in entries:
             kind, path, info = classify(self.remote_root, entry)
             if isinstance(info, RemoteFile):
-                folder.remote[path] = info
+                folder.remote[path] = (info.size, info.modified)  # a plain tuple: untracked
                 found, size = found + 1, size + (info.size or 0)
             elif kind == "folder":
                 if below(entry.file_path, key) is not None:
