@@ -854,3 +854,21 @@ def test_progress_reports_discovery_to_a_callback_that_takes_it() -> None:
         (0, 20, 0, 2, "transferring", 3, 30),
     ]
     assert plain == [(0, 0, 0, 0), (0, 20, 0, 2)]
+
+
+@given(st.lists(st.text(max_size=3), max_size=60), st.integers(min_value=1, max_value=8))
+def test_sorted_in_steps_is_sorted(items: list[str], step: int) -> None:
+    """The sort made of small sorts and a merge (so a worker thread lets the loop run) gives
+    what ``sorted`` gives, whatever the step."""
+    original = _folders.plan.SORT_STEP
+    _folders.plan.SORT_STEP = step
+    try:
+        assert _folders.sorted_in_steps(iter(items)) == sorted(items)
+    finally:
+        _folders.plan.SORT_STEP = original
+
+
+def test_sorted_in_steps_past_one_step() -> None:
+    items = [f"f{(i * 7919) % 5000:05d}" for i in range(5000)]  # > SORT_STEP, shuffled
+    assert _folders.sorted_in_steps(items) == sorted(items)
+    assert _folders.sorted_in_steps([(2, "b"), (1, "a")]) == [(1, "a"), (2, "b")]

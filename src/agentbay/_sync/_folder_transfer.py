@@ -46,6 +46,7 @@ from .._folders import (
     remote_path,
     safe_local_path,
     scan_folder,
+    sorted_in_steps,
     stamp_download,
     walk_local,
 )
@@ -141,10 +142,10 @@ def _remote_root(remote_folder: object) -> str:
 def _finished(result: FolderTransferResult) -> FolderTransferResult:
     """``result`` with its lists sorted, and ``success`` and ``error_message`` saying whether
     anything failed."""
-    result.transferred.sort()
-    result.skipped.sort()
-    result.deleted.sort()
-    result.failed = dict(sorted(result.failed.items()))
+    result.transferred = sorted_in_steps(result.transferred)  # a sort holds the GIL: in steps
+    result.skipped = sorted_in_steps(result.skipped)
+    result.deleted = sorted_in_steps(result.deleted)
+    result.failed = dict(sorted_in_steps(result.failed.items()))
     result.success = not result.failed
     if result.failed:
         path, message = next(iter(result.failed.items()))
