@@ -872,3 +872,36 @@ def test_sorted_in_steps_past_one_step() -> None:
     items = [f"f{(i * 7919) % 5000:05d}" for i in range(5000)]  # > SORT_STEP, shuffled
     assert _folders.sorted_in_steps(items) == sorted(items)
     assert _folders.sorted_in_steps([(2, "b"), (1, "a")]) == [(1, "a"), (2, "b")]
+
+
+_NAMES = st.sampled_from(["", ".", "..", "a", "b", "a b", "ü"])
+
+
+@given(st.lists(_NAMES, max_size=4), st.lists(_NAMES, max_size=5), st.booleans())
+def test_relative_remote_quick_path_agrees(root: list[str], below: list[str], rooted: bool) -> None:
+    """The quick path of ``relative_remote`` (a path that starts with the folder, then plain
+    names) gives what the names, compared one by one, give: the same path or the same error."""
+    folder = ("/" if rooted else "") + "/".join(root)
+    path = "/" + "/".join(root + below)
+
+    def by_names() -> str:
+        names, top = _folders.paths.segments(path), _folders.paths.segments(folder)
+        if len(names) <= len(top) or names[: len(top)] != top:
+            raise _folders.UnsafePathError("not below")
+        return "/".join(names[len(top) :])
+
+    try:
+        expected: str | type[Exception] = by_names()
+    except _folders.UnsafePathError:
+        expected = _folders.UnsafePathError
+    try:
+        got: str | type[Exception] = _folders.relative_remote(folder, path)
+    except _folders.UnsafePathError:
+        got = _folders.UnsafePathError
+    assert got == expected
+
+
+def test_parse_gmt_answers_again_from_its_cache() -> None:
+    first = _folders.parse_gmt("2025-05-29T12:00:00Z")
+    assert first == _folders.parse_gmt("2025-05-29T12:00:00Z") == 1748520000.0
+    assert _folders.parse_gmt(None) is None and _folders.parse_gmt("soon") is None
