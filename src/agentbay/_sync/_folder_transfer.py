@@ -182,6 +182,7 @@ class _Folder:
     key: str
     scanned: bool = False
     listed: bool = False
+    queued: bool = False
     scan: Scan | None = None
     local_failed: bool = False
     listing_failed: bool = False
@@ -290,11 +291,18 @@ class _Transfer:
         folder = _Folder(relative, key, scanned=not scan_local, listed=not list_remote)
         self.folders[key] = folder
         if scan_local:
-            self.scans.append(folder)
             self.scanning += 1
         self._ready(folder)
 
     def _ready(self, folder: _Folder) -> None:
+        """Scan a folder once it is listed (a scan is quick and a listing slow: scans made
+        first would wait, held in memory, for listings, and a deep tree's whole frontier
+        would be held); plan it once both sides are read."""
+        if folder.listed and not folder.scanned:
+            if not folder.queued:
+                folder.queued = True
+                self.scans.append(folder)
+            return
         if not (folder.scanned and folder.listed):
             return
         del self.folders[folder.key]
