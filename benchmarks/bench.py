@@ -89,6 +89,7 @@ import httpx
 import urllib3
 
 from agentbay import AgentBay, AsyncAgentBay, Config
+from benchmarks.lag import LAG_BUDGET, Lag, _lag_beside
 from benchmarks.servers import RPC_BODY, ServerHandle, running_server, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,6 +281,7 @@ class Settings:
     listing_files: int = 50_000
     fleet_calls: int = 2000
     scale_files: tuple[int, int] = (1000, 50_000)
+    scale_shapes: tuple[str, ...] = ("flat", "deep")
 
 
 def _config(endpoint: str, **more: Any) -> Config:
@@ -1115,8 +1117,6 @@ def scenario_transfers(table: Table, cfg: Settings, endpoint: str) -> None:
 
 FOLDER_FAULTS = "latency=20ms,transfer_latency=20ms"
 FOLDER_CONCURRENCY = 16
-LAG_TICK = 0.005
-LAG_BUDGET = 0.025
 
 
 RAW_PUT = "ticker beside raw aiohttp PUT of that file, read in a thread"
@@ -1164,45 +1164,6 @@ def _write_tree(root: Path, files: int, folders: int) -> list[str]:
         path.write_bytes(rng.randbytes(rng.randint(1024, 64 * 1024)))
         relatives.append(relative)
     return sorted(relatives)
-
-
-@dataclass
-class Lag:
-    """How late a 5 ms ticker woke up at worst (wall time), and the longest the loop spent in
-    one callback (CPU time of the loop's thread): the second is the code's own blocking, the
-    rest of the first is the machine not scheduling the loop."""
-
-    wait: float = 0.0
-    step: float = 0.0
-
-
-async def _lag_beside(work: Awaitable[Any]) -> tuple[Any, Lag]:
-    """``work``'s result, and the :class:`Lag` of the loop while ``work`` ran."""
-    loop = asyncio.get_running_loop()
-    lag = Lag()
-    done = asyncio.Event()
-    handle_run = asyncio.events.Handle._run
-
-    def timed_run(handle: asyncio.Handle) -> None:
-        started = time.thread_time()
-        handle_run(handle)
-        lag.step = max(lag.step, time.thread_time() - started)
-
-    async def ticker() -> None:
-        while not done.is_set():
-            started = loop.time()
-            await asyncio.sleep(LAG_TICK)
-            lag.wait = max(lag.wait, loop.time() - started - LAG_TICK)
-
-    task = asyncio.ensure_future(ticker())
-    asyncio.events.Handle._run = timed_run
-    try:
-        result = await work
-    finally:
-        asyncio.events.Handle._run = handle_run
-        done.set()
-        await task
-    return result, lag
 
 
 @contextlib.contextmanager
@@ -1369,68 +1330,9 @@ def _write_scale_tree(root: Path, files: int, deep: bool) -> None:
         path.write_bytes(data)
 
 
-def _scale_child(endpoint: str, *calls: str) -> None:
-    """Calls of row L in this process, ``op local remote`` each: prints, one JSON line a call,
-    its seconds, the seconds to the first progress report, the ticker's longest wait and
-    longest loop step, the longest garbage collection (it stops every thread), and the growth
-    of the process's peak RSS."""
-    import resource
-
-    collections = [0.0, 0.0]  # when the running one started, the longest
-
-    def collected(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            collections[0] = time.perf_counter()
-        else:
-            collections[1] = max(collections[1], time.perf_counter() - collections[0])
-
-    gc.callbacks.append(collected)
-
-    async def one(sdk: AsyncAgentBay, cid: str, op: str, local: str, remote: str) -> None:
-        first: list[float] = []
-
-        def progress(*numbers: int) -> None:
-            if not first:
-                first.append(time.perf_counter())
-
-        gc.collect()
-        collections[1] = 0.0  # not the collection just made
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
-        if op == "down":
-            call = sdk.context.download_folder(cid, remote, local, progress=progress)
-        else:
-            call = sdk.context.upload_folder(cid, local, remote, progress=progress)
-        result, lag = await _lag_beside(call)
-        seconds = time.perf_counter() - started
-        _check(result.success, (op, result.error_message))
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        numbers = {
-            "seconds": seconds,
-            "first": (first or [math.nan])[0] - started,
-            "wait": lag.wait,
-            "step": lag.step,
-            "rss": (peak - before) * 1024.0,
-            "moved": float(len(result.transferred)),
-            "gc": collections[1],
-        }
-        print(json.dumps(numbers), flush=True)
-
-    async def run() -> None:
-        sdk = AsyncAgentBay(API_KEY, _config(endpoint))
-        try:
-            cid = (await sdk.context.get(name="bench-l", create=True)).context_id
-            for index in range(0, len(calls), 3):
-                await one(sdk, cid, *calls[index : index + 3])
-        finally:
-            await sdk.aclose()
-
-    asyncio.run(run())
-
-
 def _scale_calls(endpoint: str, calls: list[tuple[str, Path, str]]) -> list[dict[str, float]]:
     """The numbers of ``calls`` (``(op, local, remote)``), all in one client process."""
-    code = "import sys; from benchmarks.bench import _scale_child; _scale_child(*sys.argv[1:])"
+    code = "import sys; from benchmarks.lag import scale_child; scale_child(*sys.argv[1:])"
     args = [str(part) for call in calls for part in call]
     out = subprocess.run(
         [sys.executable, "-c", code, endpoint, *args],
@@ -1447,7 +1349,7 @@ def scenario_scale(table: Table, cfg: Settings) -> None:
     small, large = cfg.scale_files
     measured: dict[tuple[str, int, str], dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="agentbay-bench-l-") as tmp, running_emulator() as url:
-        for shape in ("flat", "deep"):
+        for shape in cfg.scale_shapes:
             for size in (small, large):
                 tree = Path(tmp) / f"{shape}-{size}"
                 _write_scale_tree(tree, size, shape == "deep")
@@ -1463,7 +1365,7 @@ def scenario_scale(table: Table, cfg: Settings) -> None:
                 shutil.rmtree(tree)
                 shutil.rmtree(Path(tmp) / f"{shape}-{size}-copy")
     label = f"L {large:,}/{small:,}"
-    for shape in ("flat", "deep"):
+    for shape in cfg.scale_shapes:
         for op, name in SCALE_OPS:
             low, high = measured[shape, small, op], measured[shape, large, op]
             per_low, per_high = low["seconds"] / small, high["seconds"] / large
@@ -1478,7 +1380,9 @@ def scenario_scale(table: Table, cfg: Settings) -> None:
                 f"{wait * 1e3:.0f} ms ({'ok' if wait <= LAG_BUDGET else 'MISS'} <=25 ms; "
                 f"longest loop step {step * 1e3:.1f} ms of CPU, longest garbage collection "
                 f"{collection * 1e3:.1f} ms); peak RSS "
-                f"+{low['rss'] / MIB:.1f} -> +{high['rss'] / MIB:.1f} MiB"
+                f"+{low['rss'] / MIB:.1f} -> +{high['rss'] / MIB:.1f} MiB, of which the "
+                f"result's lists of paths +{low['result'] / MIB:.1f} -> "
+                f"+{high['result'] / MIB:.1f} MiB"
             )
             row = Row(label, f"{shape} {name}", per_high, _ms(per_high) + "/file", ratio)
             row.goal, row.note = _goal(ratio, "<=", 1.3), note
@@ -1742,6 +1646,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", default=",".join(SCENARIOS), help="comma list of A-I,K,L (A includes A0)"
     )
     parser.add_argument("--scale-files", type=int, default=None, help="the large size of L (50000)")
+    parser.add_argument(
+        "--scale-shapes", default=None, help="the tree shapes of L, comma list (flat,deep)"
+    )
     parser.add_argument("--transfer-mib", type=int, default=None, help="size of D (1024)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write rows here")
     args = parser.parse_args(argv)
@@ -1761,6 +1668,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.transfer_bytes = args.transfer_mib * MIB
     if args.scale_files is not None:
         cfg.scale_files = (cfg.scale_files[0], args.scale_files)
+    if args.scale_shapes is not None:
+        shapes = tuple(shape.strip() for shape in args.scale_shapes.split(",") if shape.strip())
+        if not shapes or set(shapes) - {"flat", "deep"}:
+            parser.error(f"--scale-shapes takes flat and/or deep, got {args.scale_shapes!r}")
+        cfg.scale_shapes = shapes
     wanted = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     if wanted - set(SCENARIOS):
         parser.error(f"unknown scenarios: {sorted(wanted - set(SCENARIOS))}")

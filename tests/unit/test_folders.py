@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import re
@@ -808,9 +809,26 @@ def test_scan_folder_reads_one_folder_only(tmp_path: Path) -> None:
     (tmp_path / "sub" / "deeper" / "no.txt").write_bytes(b"")
     scan = _folders.scan_folder(str(tmp_path), "sub")
     assert scan is not None
-    assert list(scan.files) == ["sub/a.txt"] and scan.files["sub/a.txt"].size == 3
-    assert scan.folders == ["sub/deeper"] and scan.problems == {}
+    assert list(scan.files) == ["sub/a.txt"] and scan.files["sub/a.txt"][0] == 3
+    assert scan.folders == ["sub/deeper"] and scan.problems == {} and scan.size == 3
     assert _folders.scan_folder(str(tmp_path), "missing") is None
+
+
+def test_scan_records_leave_the_garbage_collector(tmp_path: Path) -> None:
+    """A scanned file is a plain tuple of numbers, which a collection stops tracking (a named
+    tuple stays tracked): a folder of many files does not lengthen every full collection."""
+    for name in ("a", "b"):
+        (tmp_path / name).write_bytes(b"xy")
+    scan = _folders.scan_folder(str(tmp_path), "")
+    assert scan is not None and scan.size == 4
+    gc.collect()
+    assert not any(gc.is_tracked(record) for record in scan.files.values())
+    assert gc.is_tracked(_folders.LocalFile(2, 0))  # what a named record would cost
+    # the plans read plain records and named ones alike
+    plain = _folders.plan_upload(scan.files, {}, only_changed=True, delete_extra=False)
+    named = {path: _folders.LocalFile(*record) for path, record in scan.files.items()}
+    assert plain == _folders.plan_upload(named, {}, only_changed=True, delete_extra=False)
+    assert plain.transfer == ["a", "b"] and plain.total_bytes == 4
 
 
 def test_progress_reports_discovery_to_a_callback_that_takes_it() -> None:
@@ -836,3 +854,54 @@ def test_progress_reports_discovery_to_a_callback_that_takes_it() -> None:
         (0, 20, 0, 2, "transferring", 3, 30),
     ]
     assert plain == [(0, 0, 0, 0), (0, 20, 0, 2)]
+
+
+@given(st.lists(st.text(max_size=3), max_size=60), st.integers(min_value=1, max_value=8))
+def test_sorted_in_steps_is_sorted(items: list[str], step: int) -> None:
+    """The sort made of small sorts and a merge (so a worker thread lets the loop run) gives
+    what ``sorted`` gives, whatever the step."""
+    original = _folders.plan.SORT_STEP
+    _folders.plan.SORT_STEP = step
+    try:
+        assert _folders.sorted_in_steps(iter(items)) == sorted(items)
+    finally:
+        _folders.plan.SORT_STEP = original
+
+
+def test_sorted_in_steps_past_one_step() -> None:
+    items = [f"f{(i * 7919) % 5000:05d}" for i in range(5000)]  # > SORT_STEP, shuffled
+    assert _folders.sorted_in_steps(items) == sorted(items)
+    assert _folders.sorted_in_steps([(2, "b"), (1, "a")]) == [(1, "a"), (2, "b")]
+
+
+_NAMES = st.sampled_from(["", ".", "..", "a", "b", "a b", "ü"])
+
+
+@given(st.lists(_NAMES, max_size=4), st.lists(_NAMES, max_size=5), st.booleans())
+def test_relative_remote_quick_path_agrees(root: list[str], below: list[str], rooted: bool) -> None:
+    """The quick path of ``relative_remote`` (a path that starts with the folder, then plain
+    names) gives what the names, compared one by one, give: the same path or the same error."""
+    folder = ("/" if rooted else "") + "/".join(root)
+    path = "/" + "/".join(root + below)
+
+    def by_names() -> str:
+        names, top = _folders.paths.segments(path), _folders.paths.segments(folder)
+        if len(names) <= len(top) or names[: len(top)] != top:
+            raise _folders.UnsafePathError("not below")
+        return "/".join(names[len(top) :])
+
+    try:
+        expected: str | type[Exception] = by_names()
+    except _folders.UnsafePathError:
+        expected = _folders.UnsafePathError
+    try:
+        got: str | type[Exception] = _folders.relative_remote(folder, path)
+    except _folders.UnsafePathError:
+        got = _folders.UnsafePathError
+    assert got == expected
+
+
+def test_parse_gmt_answers_again_from_its_cache() -> None:
+    first = _folders.parse_gmt("2025-05-29T12:00:00Z")
+    assert first == _folders.parse_gmt("2025-05-29T12:00:00Z") == 1748520000.0
+    assert _folders.parse_gmt(None) is None and _folders.parse_gmt("soon") is None

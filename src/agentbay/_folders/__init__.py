@@ -59,7 +59,14 @@ from .paths import (
     remote_path,
     safe_local_path,
 )
-from .plan import Plan, download_mtime_ns, plan_download, plan_upload, stamp_download
+from .plan import (
+    Plan,
+    download_mtime_ns,
+    plan_download,
+    plan_upload,
+    sorted_in_steps,
+    stamp_download,
+)
 from .progress import Aborted, FileProgress, FolderProgress, FolderProgressCallback
 from .remote import (
     RemoteFile,
@@ -98,6 +105,7 @@ __all__ = [
     "remote_path",
     "safe_local_path",
     "scan_folder",
+    "sorted_in_steps",
     "stamp_download",
     "walk_local",
 ]

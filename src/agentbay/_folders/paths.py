@@ -7,6 +7,7 @@ Example: ``safe_local_path("out", relative_remote("/data", "/data/a/b.txt"))`` i
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -138,6 +139,13 @@ def remote_path(remote_folder: str, relative: str) -> str:
     return "/" + "/".join(segments(remote_folder) + segments(relative))
 
 
+@functools.lru_cache(maxsize=64)
+def _folder_prefix(remote_folder: str) -> str:
+    """``remote_folder`` as ``"/a/b/"`` (``"/"`` for the root): a path that starts with it
+    and goes on with plain names lies below it (UnsafePathError for a ``..``)."""
+    return "/" + "".join(name + "/" for name in segments(remote_folder))
+
+
 def relative_remote(remote_folder: str, file_path: str) -> str:
     """The posix path of ``file_path`` relative to ``remote_folder``.
 
@@ -145,6 +153,12 @@ def relative_remote(remote_folder: str, file_path: str) -> str:
 
     Example: ``relative_remote("/a", "/a/b/c")`` is ``"b/c"``; ``"/ab/c"`` raises.
     """
+    prefix = _folder_prefix(remote_folder)
+    if file_path.startswith(prefix):  # the common case, quicker: each listed entry comes here
+        rest = file_path[len(prefix) :]
+        parts = rest.split("/")
+        if "" not in parts and "." not in parts and ".." not in parts:
+            return rest
     folder, names = segments(remote_folder), segments(file_path)
     if len(names) <= len(folder) or names[: len(folder)] != folder:
         raise UnsafePathError(f"Refused {file_path!r}: not below {remote_path(remote_folder, '')}")

@@ -162,6 +162,8 @@ class FileProgress:
     file passes the most it had reached (``done``): the folder's count never goes back.
     """
 
+    __slots__ = ("_finished", "_folder", "done")  # one a file in flight: no dict each
+
     def __init__(self, folder: FolderProgress) -> None:
         self._folder = folder
         self._finished = False

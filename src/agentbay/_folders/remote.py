@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import functools
 import re
 from typing import NamedTuple
 
@@ -26,7 +27,8 @@ _ISO_TIME = re.compile(
 
 class RemoteFile(NamedTuple):
     """A file of a context: its size and modification time (epoch seconds), either unknown.
-    A tuple, like :class:`~agentbay._folders.walk.LocalFile`."""
+    A named tuple, like :class:`~agentbay._folders.walk.LocalFile` (a folder transfer holds
+    plain tuples of its fields, which the garbage collector stops tracking)."""
 
     size: int | None
     modified: float | None
@@ -36,12 +38,16 @@ def parse_gmt(value: str | None) -> float | None:
     """Epoch seconds of an ISO 8601 time as the service sends it, None if it is not one.
 
     Accepted: ``T`` or a space between date and time, optional seconds and fraction, and ``Z``,
-    ``+08:00``, ``+0800``, ``+08`` or no zone (read as UTC).
+    ``+08:00``, ``+0800``, ``+08`` or no zone (read as UTC). The last 256 answers are kept: a
+    listing names the same second many times, and each page is read on the loop.
 
     Example: ``parse_gmt("2025-05-29T12:00:00Z")`` is ``1748520000.0``.
     """
-    if value is None:
-        return None
+    return None if value is None else _parse_gmt(value)
+
+
+@functools.lru_cache(maxsize=256)  # about 50 KB: pages list neighbours, of near times
+def _parse_gmt(value: str) -> float | None:
     match = _ISO_TIME.fullmatch(value.strip())
     if match is None:
         return None

@@ -19,8 +19,10 @@ from .._errors import AgentBayError
 
 
 class LocalFile(NamedTuple):
-    """A regular local file: its size and mtime (nanoseconds since the epoch). A tuple: the
-    smallest record, and one the garbage collector stops tracking (a folder holds many)."""
+    """A regular local file: its size and mtime (nanoseconds since the epoch). A folder
+    transfer holds plain tuples of the same fields instead (:class:`Scan`): the garbage
+    collector stops tracking a plain tuple of numbers, never a named one, and every object it
+    tracks lengthens each full collection, which stops the event loop."""
 
     size: int
     mtime_ns: int
@@ -38,11 +40,15 @@ def _io_message(exc: OSError) -> str:
 @attrs.define
 class Scan:
     """One local folder, read (not its sub-folders): its regular files, its sub-folders and
-    what could not be read, all keyed by relative path below the walk's root."""
+    what could not be read, all keyed by relative path below the walk's root, and ``size``,
+    the files' sizes added up (counted while reading, so the event loop need not). A file is
+    a plain tuple ``(size, mtime_ns)``, a :class:`LocalFile`'s fields: a folder of 50,000
+    files then adds nothing to the garbage collector's full passes."""
 
-    files: dict[str, LocalFile] = attrs.Factory(dict)
+    files: dict[str, tuple[int, int]] = attrs.Factory(dict)
     folders: list[str] = attrs.Factory(list)
     problems: dict[str, str] = attrs.Factory(dict)
+    size: int = 0
 
 
 def scan_folder(
@@ -59,7 +65,7 @@ def scan_folder(
     problem of the scan. Symbolic links are skipped unless ``follow_symlinks``; then a link to
     one of ``ancestors`` (``(st_dev, st_ino)`` of the folders above) is a problem.
 
-    Example: ``scan_folder("photos", "2025").files`` is ``{"2025/a.jpg": LocalFile(...)}``.
+    Example: ``scan_folder("photos", "2025").files`` is ``{"2025/a.jpg": (size, mtime_ns)}``.
     """
     folder = os.path.join(root, *relative.split("/")) if relative else root
     prefix = relative + "/" if relative else ""
@@ -84,7 +90,8 @@ def scan_folder(
                 scan.problems[path] = _io_message(exc)
                 continue
             if stat.S_ISREG(status.st_mode):
-                scan.files[path] = LocalFile(status.st_size, status.st_mtime_ns)
+                scan.files[path] = (status.st_size, status.st_mtime_ns)
+                scan.size += status.st_size
             elif stat.S_ISDIR(status.st_mode):
                 if (status.st_dev, status.st_ino) in ancestors:
                     scan.problems[path] = "A symbolic link loop: the folder contains itself"
@@ -124,7 +131,7 @@ def walk_local(
     pending = [(top, frozenset({(status.st_dev, status.st_ino)}))]
     while pending:
         scan, ancestors = pending.pop()
-        files.update(scan.files)
+        files.update((path, LocalFile(*file)) for path, file in scan.files.items())
         problems.update(scan.problems)
         for relative in scan.folders:
             try:

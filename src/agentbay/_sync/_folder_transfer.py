@@ -46,6 +46,7 @@ from .._folders import (
     remote_path,
     safe_local_path,
     scan_folder,
+    sorted_in_steps,
     stamp_download,
     walk_local,
 )
@@ -141,10 +142,10 @@ def _remote_root(remote_folder: object) -> str:
 def _finished(result: FolderTransferResult) -> FolderTransferResult:
     """``result`` with its lists sorted, and ``success`` and ``error_message`` saying whether
     anything failed."""
-    result.transferred.sort()
-    result.skipped.sort()
-    result.deleted.sort()
-    result.failed = dict(sorted(result.failed.items()))
+    result.transferred = sorted_in_steps(result.transferred)  # a sort holds the GIL: in steps
+    result.skipped = sorted_in_steps(result.skipped)
+    result.deleted = sorted_in_steps(result.deleted)
+    result.failed = dict(sorted_in_steps(result.failed.items()))
     result.success = not result.failed
     if result.failed:
         path, message = next(iter(result.failed.items()))
@@ -164,6 +165,15 @@ class _Apply(Protocol):
     def __call__(self) -> None: ...
 
 
+_Record = tuple[int | None, float | None]
+"""A remote file's ``(size, modified)``: a plain tuple, which the garbage collector stops
+tracking (a named :class:`RemoteFile` stays tracked, and every tracked object lengthens each
+full collection, which stops the loop)."""
+
+_Move = tuple[str, int, _Record | None]
+"""A file to move: ``(relative, size, remote record or None)``."""
+
+
 @attrs.define
 class _Folder:
     """A folder being read: its local side (a scan) and its remote side (listed pages)."""
@@ -172,25 +182,29 @@ class _Folder:
     key: str
     scanned: bool = False
     listed: bool = False
+    queued: bool = False
     scan: Scan | None = None
     local_failed: bool = False
     listing_failed: bool = False
-    remote: dict[str, RemoteFile] = attrs.Factory(dict)
+    remote: dict[str, _Record] = attrs.Factory(dict)
     remote_folders: list[str] = attrs.Factory(list)
 
 
 @attrs.frozen
 class _Planned:
     """A folder's plan: files to move ``(relative, size, remote)``, skipped and refused remote
-    paths, relative paths to delete, sub-folders to read ``(relative, list, scan)``, and how
-    many source files the folder holds."""
+    paths, relative paths to delete, sub-folders to read ``(relative, list, scan)``, how
+    many source files the folder holds, the size of the files to move and, for a dry run,
+    their remote paths: all made off the loop, so that the loop only adds them up."""
 
-    transfer: list[tuple[str, int, RemoteFile | None]]
+    transfer: list[_Move]
     skip: list[str]
     refused: dict[str, str]
     delete: list[str]
     children: list[tuple[str, bool, bool]]
     sources: int
+    size: int
+    named: list[str]
 
 
 def _parent(relative: str) -> str:
@@ -230,6 +244,7 @@ class _Transfer:
         self.remote, self.context_id = remote, context_id
         self.options, self.upload = options, upload
         self.local_root, self.remote_root = local_root, remote_root
+        self.prefix = remote_root.rstrip("/") + "/"
         phase = "walking" if upload else "listing"
         self.progress = FolderProgress(None if options.dry_run else callback, phase=phase)
         self.result = FolderTransferResult()
@@ -237,12 +252,17 @@ class _Transfer:
         self.folders: dict[str, _Folder] = {}
         self.scans: collections.deque[_Folder] = collections.deque()
         self.plans: collections.deque[_Folder] = collections.deque()
-        self.moves: collections.deque[tuple[str, int, RemoteFile | None]] = collections.deque()
+        self.moves: collections.deque[_Move] = collections.deque()
         self.deletes: collections.deque[str] = collections.deque()
         self.held: list[str] = []
         self.scanning = 0
         self.planning = 0
         self.source_files = 0
+
+    def _remote(self, relative: str) -> str:
+        """The remote path of ``relative`` (a normalised relative path: a scan's, a listing's
+        or ``""``), joined without splitting it again: the loop does it for every file."""
+        return self.prefix + relative if relative else self.remote_root
 
     # What to do next
 
@@ -271,11 +291,18 @@ class _Transfer:
         folder = _Folder(relative, key, scanned=not scan_local, listed=not list_remote)
         self.folders[key] = folder
         if scan_local:
-            self.scans.append(folder)
             self.scanning += 1
         self._ready(folder)
 
     def _ready(self, folder: _Folder) -> None:
+        """Scan a folder once it is listed (a scan is quick and a listing slow: scans made
+        first would wait, held in memory, for listings, and a deep tree's whole frontier
+        would be held); plan it once both sides are read."""
+        if folder.listed and not folder.scanned:
+            if not folder.queued:
+                folder.queued = True
+                self.scans.append(folder)
+            return
         if not (folder.scanned and folder.listed):
             return
         del self.folders[folder.key]
@@ -312,7 +339,7 @@ class _Transfer:
         plan = self._plan_upload if self.upload else self._plan_download
         return functools.partial(self._planned, run_blocking(plan, folder))
 
-    def _move(self, relative: str, size: int, remote: RemoteFile | None) -> _Apply:
+    def _move(self, relative: str, size: int, remote: _Record | None) -> _Apply:
         tracker = self.progress.file()
         try:
             if self.upload:
@@ -328,7 +355,7 @@ class _Transfer:
     def _delete(self, relative: str) -> _Apply:
         try:
             if self.upload:
-                path = remote_path(self.remote_root, relative)
+                path = self._remote(relative)
                 outcome = self.remote.delete_file(self.context_id, path)
                 if not outcome.success:
                     raise AgentBayError(outcome.error_message)
@@ -340,17 +367,17 @@ class _Transfer:
 
     def _send(self, relative: str, tracker: _local.ProgressCallback) -> int:
         local = os.path.join(self.local_root, *relative.split("/"))
-        path = remote_path(self.remote_root, relative)
+        path = self._remote(relative)
         outcome = self.remote.upload_file(self.context_id, path, local, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
         return int(outcome.data or 0)
 
     def _fetch(
-        self, relative: str, remote: RemoteFile | None, tracker: _local.ProgressCallback
+        self, relative: str, remote: _Record | None, tracker: _local.ProgressCallback
     ) -> int:
         target = run_blocking(prepare_download_path, self.local_root, relative)
-        path = remote_path(self.remote_root, relative)
+        path = self._remote(relative)
         outcome = self.remote.download_file(self.context_id, path, target, progress=tracker)
         if not outcome.success:
             raise AgentBayError(outcome.error_message)
@@ -390,14 +417,8 @@ class _Transfer:
                 and _parent(child) == folder.relative
                 and child not in scan.problems
             ]
-        return _Planned(
-            [(path, scan.files[path].size, None) for path in plan.transfer],
-            [remote_path(self.remote_root, path) for path in plan.skip],
-            {},
-            plan.delete,
-            children,
-            0,
-        )
+        transfer: list[_Move] = [(path, scan.files[path][0], None) for path in plan.transfer]
+        return self._made(transfer, plan.skip, {}, plan.delete, children, 0)
 
     def _plan_download(self, folder: _Folder) -> _Planned:
         options = self.options
@@ -411,16 +432,16 @@ class _Transfer:
             and not folder.local_failed
             and not folder.listing_failed,
         )
-        transfer: list[tuple[str, int, RemoteFile | None]] = []
+        transfer: list[_Move] = []
         refused: dict[str, str] = {}
         for path in plan.transfer:
             try:
                 safe_local_path(self.local_root, path)
             except AgentBayError as exc:
-                refused[remote_path(self.remote_root, path)] = exc.message
+                refused[self._remote(path)] = exc.message
                 continue
             file = folder.remote[path]
-            transfer.append((path, file.size or 0, file))
+            transfer.append((path, file[0] or 0, file))
         delete = list(plan.delete)
         listed = set(folder.remote_folders)
         if options.delete_extra and not folder.local_failed and not folder.listing_failed:
@@ -429,8 +450,23 @@ class _Transfer:
                     delete += self._files_below(child)
         scan_local = options.only_changed or options.delete_extra
         children = [(child, True, scan_local) for child in folder.remote_folders]
-        skip = [remote_path(self.remote_root, path) for path in plan.skip]
-        return _Planned(transfer, skip, refused, delete, children, len(folder.remote))
+        return self._made(transfer, plan.skip, refused, delete, children, len(folder.remote))
+
+    def _made(
+        self,
+        transfer: list[_Move],
+        skip: list[str],
+        refused: dict[str, str],
+        delete: list[str],
+        children: list[tuple[str, bool, bool]],
+        sources: int,
+    ) -> _Planned:
+        """The plan, with what the loop would otherwise work out file by file: the remote
+        paths of the skipped files (and of the files to move, in a dry run), and the size."""
+        named = [self._remote(path) for path, _, _ in transfer] if self.options.dry_run else []
+        size = sum(item[1] for item in transfer)
+        skipped = [self._remote(path) for path in skip]
+        return _Planned(transfer, skipped, refused, delete, children, sources, size, named)
 
     def _files_below(self, relative: str) -> list[str]:
         """The local files below the local folder ``relative`` (none if it cannot be read)."""
@@ -453,7 +489,7 @@ class _Transfer:
         for entry in entries:
             kind, path, info = classify(self.remote_root, entry)
             if isinstance(info, RemoteFile):
-                folder.remote[path] = info
+                folder.remote[path] = (info.size, info.modified)  # a plain tuple: untracked
                 found, size = found + 1, size + (info.size or 0)
             elif kind == "folder":
                 if below(entry.file_path, key) is not None:
@@ -485,13 +521,13 @@ class _Transfer:
             folder.local_failed = True
         if self.upload:
             if problem is not None:
-                self.result.failed[remote_path(self.remote_root, folder.relative)] = problem
+                self.result.failed[self._remote(folder.relative)] = problem
                 self.source_files += 1
             if scan is not None:
                 for path, why in scan.problems.items():
-                    self.result.failed[remote_path(self.remote_root, path)] = why
+                    self.result.failed[self._remote(path)] = why
                 self.source_files += len(scan.files) + len(scan.problems)
-                self.progress.found(len(scan.files), sum(f.size for f in scan.files.values()))
+                self.progress.found(len(scan.files), scan.size)
             self._release()
         self._ready(folder)
         self._phase()
@@ -501,15 +537,12 @@ class _Transfer:
         self.source_files += planned.sources
         self.result.skipped += planned.skip
         self.result.failed.update(planned.refused)
-        size = sum(item[1] for item in planned.transfer)
         if self.options.dry_run:
-            self.result.transferred += [
-                remote_path(self.remote_root, p) for p, _, _ in planned.transfer
-            ]
-            self.result.bytes_transferred += size
+            self.result.transferred += planned.named
+            self.result.bytes_transferred += planned.size
         else:
             self.moves += planned.transfer
-            self.progress.grow(len(planned.transfer), size)
+            self.progress.grow(len(planned.transfer), planned.size)
         if self.source_files or self.options.allow_empty_source:
             self._delete_later(planned.delete)
         else:
@@ -526,19 +559,19 @@ class _Transfer:
 
     def _delete_later(self, relative: list[str]) -> None:
         if self.options.dry_run:
-            self.result.deleted += [remote_path(self.remote_root, path) for path in relative]
+            self.result.deleted += [self._remote(path) for path in relative]
         else:
             self.deletes += relative
 
     def _moved(self, relative: str, size: int) -> None:
-        self.result.transferred.append(remote_path(self.remote_root, relative))
+        self.result.transferred.append(self._remote(relative))
         self.result.bytes_transferred += size
 
     def _failed(self, relative: str, message: str) -> None:
-        self.result.failed[remote_path(self.remote_root, relative)] = message
+        self.result.failed[self._remote(relative)] = message
 
     def _deleted(self, relative: str) -> None:
-        self.result.deleted.append(remote_path(self.remote_root, relative))
+        self.result.deleted.append(self._remote(relative))
 
     # The whole transfer
 
@@ -584,40 +617,39 @@ def _make_folder(path: str) -> None:
         raise AgentBayError(f"Cannot create folder {path}: {exc.strerror or exc}") from None
 
 
-def upload_folder(
+def _transferred(
     remote: Remote,
     context_id: str,
-    local_folder: str | os.PathLike[str],
-    remote_folder: str,
+    source: str | os.PathLike[str],
+    destination: str | os.PathLike[str],
     options: Options,
     callback: FolderProgressCallback | None,
+    *,
+    upload: bool,
 ) -> FolderTransferResult:
-    """Mirror ``local_folder`` onto ``remote_folder`` of the context (see the service's
-    ``upload_folder``)."""
+    """Mirror ``source`` onto ``destination``: a local folder onto a folder of the context
+    (``upload``), or the other way round. The remote side is listed when a download or
+    ``only_changed`` / ``delete_extra`` need it, the local side scanned likewise."""
     _checks.check_text("context_id", context_id)
+    local_folder, remote_folder = (source, destination) if upload else (destination, source)
     local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
     _local.check_progress(callback)
-    run_blocking(_check_root, local_root)
-    transfer = _Transfer(remote, context_id, local_root, remote_root, options, callback, True)
-    transfer.start("", options.only_changed or options.delete_extra, True)
-    return transfer.run()
-
-
-def download_folder(
-    remote: Remote,
-    context_id: str,
-    remote_folder: str,
-    local_folder: str | os.PathLike[str],
-    options: Options,
-    callback: FolderProgressCallback | None,
-) -> FolderTransferResult:
-    """Mirror ``remote_folder`` of the context into ``local_folder`` (see the service's
-    ``download_folder``)."""
-    _checks.check_text("context_id", context_id)
-    local_root, remote_root = _local_root(local_folder), _remote_root(remote_folder)
-    _local.check_progress(callback)
-    if not options.dry_run:
+    if upload:
+        run_blocking(_check_root, local_root)
+    elif not options.dry_run:
         run_blocking(_make_folder, local_root)
-    transfer = _Transfer(remote, context_id, local_root, remote_root, options, callback, False)
-    transfer.start("", True, options.only_changed or options.delete_extra)
+    transfer = _Transfer(remote, context_id, local_root, remote_root, options, callback, upload)
+    compared = options.only_changed or options.delete_extra
+    transfer.start("", compared or not upload, compared or upload)
     return transfer.run()
+
+
+upload_folder = functools.partial(_transferred, upload=True)
+"""``upload_folder(remote, context_id, local_folder, remote_folder, options, callback)``:
+mirror ``local_folder`` onto ``remote_folder`` of the context (see the service's
+``upload_folder``)."""
+
+download_folder = functools.partial(_transferred, upload=False)
+"""``download_folder(remote, context_id, remote_folder, local_folder, options, callback)``:
+mirror ``remote_folder`` of the context into ``local_folder`` (see the service's
+``download_folder``)."""

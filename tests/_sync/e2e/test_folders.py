@@ -699,6 +699,35 @@ def test_a_transfer_starts_before_the_listing_has_finished(
     assert first < events.index(("listed", "/c/a/b/c/d/e/"))  # the deepest folder, listed last
 
 
+def test_a_folder_is_scanned_only_once_its_listing_has_ended(
+    agent_bay: AgentBay, context_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scans are quick and listings slow: a folder scanned before its listing ends would wait
+    in memory, and in a deep tree the whole frontier would. So each folder's scan follows its
+    listing, in an unchanged upload as in a download that compares."""
+    from agentbay._sync import _folder_transfer
+
+    source = write_tree(tmp_path / "t", CHAIN)
+    assert (agent_bay.context.upload_folder(context_id, source, "/c")).success
+    events: list[tuple[Any, ...]] = []
+    log_listing(agent_bay, monkeypatch, events)
+    real = _folder_transfer.scan_folder
+
+    def scanning(root: str, relative: str) -> Any:
+        events.append(
+            ("scanned", "/c/" + "".join(name + "/" for name in relative.split("/") if name))
+        )
+        return real(root, relative)
+
+    monkeypatch.setattr(_folder_transfer, "scan_folder", scanning)
+    result = agent_bay.context.upload_folder(context_id, source, "/c")
+    assert result.success and len(result.skipped) == len(CHAIN)
+    scanned = [event[1] for event in events if event[0] == "scanned"]
+    assert len(scanned) == 6  # the top and the chain of five
+    for folder in scanned:
+        assert events.index(("listed", folder)) < events.index(("scanned", folder))
+
+
 @pytest.mark.parametrize("direction", ["up", "down"])
 def test_a_tree_of_many_small_folders_is_listed_concurrently(
     agent_bay: AgentBay,
