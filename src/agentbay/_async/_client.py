@@ -1,7 +1,6 @@
 """AsyncAgentBay: the client. It owns the transport (through its channel) and the services."""
 
 import os
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .._config import DEFAULT_REGION, Config, resolve_api_key
@@ -82,10 +81,5 @@ class AsyncAgentBay:
     async def __aenter__(self) -> "AsyncAgentBay":
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()

@@ -2,7 +2,6 @@
 """AgentBay: the client. It owns the transport (through its channel) and the services."""
 
 import os
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .._config import DEFAULT_REGION, Config, resolve_api_key
@@ -83,10 +82,5 @@ class AgentBay:
     def __enter__(self) -> "AgentBay":
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()

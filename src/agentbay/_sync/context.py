@@ -450,6 +450,8 @@ class ContextService:
         Example::
 
             result = agent_bay.context.download_file(ctx_id, "/data/a.bin", "a.bin")
+            if not result.success:
+                print(result.code, result.error_message)
         """
         job = self._file_job(self.get_file_download_url, context_id, file_path, progress, timeout)
         return _file_transfer.download(job, destination, progress)
