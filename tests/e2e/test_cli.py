@@ -27,11 +27,18 @@ from click.testing import CliRunner, Result
 from rich.console import Console
 
 from agentbay._cli_progress import TransferBar, shorten
-from agentbay.cli import cli, redact
+from agentbay.cli import build, cli, redact
 from agentbay_emulator import running
 
 DATA = os.urandom(2 * 1024 * 1024 + 7)
 Run = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs a command tree of its own, made by ``build()``: under mutmut, the
+    mutants of the code that builds the tree are live only in one built during a test."""
+    monkeypatch.setattr(sys.modules[__name__], "cli", build())
 
 
 @pytest.fixture(scope="module")
