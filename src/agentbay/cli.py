@@ -738,11 +738,12 @@ def _stack(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return apply
 
 
-def _group(parent: click.Group, name: str, *examples: str) -> click.Group:
-    """A subgroup ``name`` of ``parent``, its help (its function's docstring) closing with
+def _group(
+    parent: click.Group, name: str, callback: Callable[[], None], *examples: str
+) -> click.Group:
+    """A subgroup ``name`` of ``parent``, its help (``callback``'s docstring) closing with
     ``examples``."""
-    callbacks = {"context": context_group, "file": file_group, "folder": folder_group}
-    group: click.Group = parent.group(name, epilog=_examples(*examples))(callbacks[name])
+    group: click.Group = parent.group(name, epilog=_examples(*examples))(callback)
     return group
 
 
@@ -781,7 +782,9 @@ def build() -> click.Group:
         click.pass_context,
     )(_root)
 
-    contexts = _group(root, "context", "agentbay context list", "agentbay context create reports")
+    contexts = _group(
+        root, "context", context_group, "agentbay context list", "agentbay context create reports"
+    )
     _command(contexts, "list", ["agentbay context list", "agentbay --json context list"])(
         context_list
     )
@@ -814,7 +817,9 @@ def build() -> click.Group:
     clear_examples = ["agentbay context clear reports --timeout 2.5"]
     _command(contexts, "clear", clear_examples, click.argument("name"), timeout)(context_clear)
 
-    files = _group(root, "file", "agentbay file ls reports /2025", "agentbay file put -h")
+    files = _group(
+        root, "file", file_group, "agentbay file ls reports /2025", "agentbay file put -h"
+    )
     in_context = click.argument("context_ref", metavar="CONTEXT")
     ls_examples = [
         "agentbay file ls reports /2025",
@@ -877,7 +882,11 @@ def build() -> click.Group:
     _command(files, "url", url_examples, in_context, click.argument("remote"), upload)(file_url)
 
     folders = _group(
-        root, "folder", "agentbay folder put reports ./src /src", "agentbay folder get -h"
+        root,
+        "folder",
+        folder_group,
+        "agentbay folder put reports ./src /src",
+        "agentbay folder get -h",
     )
     local_dir = "LOCAL_DIR"
     _command(
