@@ -971,6 +971,12 @@ def connect(url: str, api_key: str) -> list[str]:
     return [sys.executable, "-m", "agentbay", "--endpoint", url, "--api-key", api_key]
 
 
+def default_sigint() -> None:
+    """In the child, before it runs Python: SIGINT as a terminal delivers it, even when this
+    process ignores it (mutmut's workers do, and a child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 @pytest.mark.timeout(60)
 def test_ctrl_c_during_file_put_exits_130(api_key: str) -> None:
@@ -983,6 +989,7 @@ def test_ctrl_c_during_file_put_exits_130(api_key: str) -> None:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=default_sigint,
         )
         connection, _ = silent.accept()  # the command is waiting for its first answer
         child.send_signal(signal.SIGINT)
@@ -1005,6 +1012,7 @@ def test_ctrl_c_during_folder_put_says_what_landed(tmp_path: Path, api_key: str)
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=default_sigint,
         )
         listing = [*command, "--json", "file", "ls", "box", "/tree"]
         deadline = time.monotonic() + 60
