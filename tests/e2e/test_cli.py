@@ -1193,3 +1193,75 @@ def test_the_folder_bar_counts_failed_files_apart_and_starts_blank() -> None:
     assert "listing…" in first and "?" not in first and "0/" not in first
     assert "8/10 files, 2 failed" in last and "8.0/10.0 MiB" in last
     assert bar.files == (8, 2, 10, 10)
+
+
+# --------------------------------------------------------------------------- found by mutmut
+
+
+def test_context_delete_says_what_it_deleted_and_why_it_could_not(
+    run: Run, api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentbay import ContextService
+    from agentbay._models import OperationResult
+
+    context_id = json.loads(ok(run("context", "create", "gone", json_output=True)))["id"]
+    assert ok(run("context", "delete", "gone")) == f"Deleted {context_id} (gone)\n"
+    ok(run("context", "create", "kept"))
+    refused = OperationResult(success=False, error_message="the context is in use")
+    monkeypatch.setattr(ContextService, "delete", lambda *_: refused)
+    message = failed(run("context", "delete", "kept"), api_key)
+    assert message == "Error: Cannot delete context 'kept': the context is in use"
+
+
+def test_file_get_makes_a_folder_named_through_dot_dot(run: Run, tmp_path: Path) -> None:
+    ok(run("context", "create", "box"))
+    ok(run("file", "put", "box", "-", "/a.txt", input=b"abc"))
+    target = f"{tmp_path}/new/../out/"  # os.makedirs meets new/.. as a folder that exists
+    ok(run("file", "get", "box", "/a.txt", target))
+    assert (tmp_path / "out" / "a.txt").read_bytes() == b"abc"
+
+
+def test_file_get_into_a_folder_it_cannot_make_says_why(
+    run: Run, api_key: str, tmp_path: Path
+) -> None:
+    ok(run("context", "create", "box"))
+    ok(run("file", "put", "box", "-", "/a.txt", input=b"abc"))
+    (tmp_path / "plain.txt").write_bytes(b"")
+    target = f"{tmp_path}/plain.txt/sub/"
+    message = failed(run("file", "get", "box", "/a.txt", target), api_key)
+    assert message == f"Error: Cannot create folder {target}: Not a directory"
+
+
+def test_the_emulator_command_without_the_emulator_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class NotInstalled:
+        def find_spec(self, name: str, *_: object) -> None:
+            if name == "agentbay_emulator":
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+    for name in ("agentbay_emulator", "agentbay_emulator.__main__"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NotInstalled(), *sys.meta_path])
+    result = CliRunner().invoke(cli, ["emulator", "--port", "0"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    expected = "Error: the emulator is a distribution of its own: pip install agentbay-emulator\n"
+    assert result.stderr == expected
+
+
+def test_the_emulator_command_does_not_hide_a_dependency_the_emulator_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "agentbay_emulator.__main__", None)  # a part is missing
+    result = CliRunner().invoke(cli, ["emulator", "--port", "0"])
+    assert isinstance(result.exception, ModuleNotFoundError), result.output
+    assert result.exception.name == "agentbay_emulator.__main__"
+
+
+def test_main_names_the_command_agentbay(capsys: pytest.CaptureFixture[str]) -> None:
+    from agentbay.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["context", "-h"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("Usage: agentbay context [OPTIONS] COMMAND")

@@ -38,6 +38,7 @@ def test_an_interrupted_folder_transfer_says_what_it_did(files: Any, line: str) 
         ("https://h.test:8765/", None, "http://h.test:8765"),
         (" h.test:8765 ", None, "http://h.test:8765"),
         ("https://h.test/a://b", None, "http://h.test/a://b"),
+        ("https://PROXY.TEST/X/", None, "http://PROXY.TEST/X"),  # only the slash goes
         (None, "https://env.test:1/", "http://env.test:1"),
         (None, None, f"http://{DEFAULT_ENDPOINT}"),  # a host: the cloud's
     ],
