@@ -54,8 +54,10 @@ def api_key() -> str:
 
 
 @pytest.fixture
-def run(emulator: str, api_key: str, monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Run ``agentbay --endpoint <emulator> --api-key <key> ARGS...``; stdin from ``input``."""
+def run(emulator: str, api_key: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
+    """Run ``agentbay --endpoint <emulator> --api-key <key> ARGS...``; stdin from ``input``;
+    in the test's own folder (what a broken command writes lands there, not in the checkout)."""
+    monkeypatch.chdir(tmp_path)
     for name in ("AGENTBAY_ENDPOINT", "AGENTBAY_API_KEY", "AGENTBAY_TIMEOUT_MS"):
         monkeypatch.delenv(name, raising=False)
 
