@@ -1215,14 +1215,6 @@ def test_context_delete_says_what_it_deleted_and_why_it_could_not(
     assert message == "Error: Cannot delete context 'kept': the context is in use"
 
 
-def test_file_get_makes_a_folder_named_through_dot_dot(run: Run, tmp_path: Path) -> None:
-    ok(run("context", "create", "box"))
-    ok(run("file", "put", "box", "-", "/a.txt", input=b"abc"))
-    target = f"{tmp_path}/new/../out/"  # os.makedirs meets new/.. as a folder that exists
-    ok(run("file", "get", "box", "/a.txt", target))
-    assert (tmp_path / "out" / "a.txt").read_bytes() == b"abc"
-
-
 def test_file_get_into_a_folder_it_cannot_make_says_why(
     run: Run, api_key: str, tmp_path: Path
 ) -> None:
@@ -1267,3 +1259,16 @@ def test_main_names_the_command_agentbay(capsys: pytest.CaptureFixture[str]) -> 
         main(["context", "-h"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("Usage: agentbay context [OPTIONS] COMMAND")
+
+
+def test_ctrl_c_in_a_command_is_one_line_on_stderr_and_status_130(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentbay import ContextService
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ContextService, "iter_contexts", interrupted)
+    result = run("context", "list")
+    assert (result.exit_code, result.stdout, result.stderr) == (130, "", "Interrupted.\n")
