@@ -768,7 +768,7 @@ def build() -> click.Group:
     """
     root: click.Group = _stack(
         click.group(
-            "cli",
+            "agentbay",
             cls=_Group,
             context_settings={"help_option_names": ["-h", "--help"]},
             epilog=_examples(

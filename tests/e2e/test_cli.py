@@ -1272,3 +1272,8 @@ def test_ctrl_c_in_a_command_is_one_line_on_stderr_and_status_130(
     monkeypatch.setattr(ContextService, "iter_contexts", interrupted)
     result = run("context", "list")
     assert (result.exit_code, result.stdout, result.stderr) == (130, "", "Interrupted.\n")
+
+
+def test_the_command_tree_is_named_agentbay_without_a_program_name() -> None:
+    result = CliRunner().invoke(cli, ["context", "-h"])  # no prog_name: the tree's own name
+    assert result.stdout.startswith("Usage: agentbay context [OPTIONS] COMMAND [ARGS]...")
