@@ -1277,3 +1277,14 @@ def test_ctrl_c_in_a_command_is_one_line_on_stderr_and_status_130(
 def test_the_command_tree_is_named_agentbay_without_a_program_name() -> None:
     result = CliRunner().invoke(cli, ["context", "-h"])  # no prog_name: the tree's own name
     assert result.stdout.startswith("Usage: agentbay context [OPTIONS] COMMAND [ARGS]...")
+
+
+@pytest.mark.parametrize(
+    ("words", "kind"),
+    [(["file", "put", "box"], "file"), (["file", "get", "box", "/a.txt"], "file")],
+)
+def test_the_shell_completes_a_local_path_with_files(words: list[str], kind: str) -> None:
+    from click.shell_completion import ShellComplete
+
+    completer = ShellComplete(cli, {}, "agentbay", "_AGENTBAY_COMPLETE")
+    assert [item.type for item in completer.get_completions(words, "")] == [kind]
