@@ -118,35 +118,23 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
 def _global_options() -> list[click.Parameter]:
     """The options every command takes, before or after its name."""
     return [
-        click.Option(
-            ["--endpoint"],
-            metavar="URL",
-            expose_value=False,
-            callback=_remember,
-            help="A host (HTTPS) or a full URL. Default: $AGENTBAY_ENDPOINT, else the cloud.",
+        _global_option(
+            "--endpoint",
+            "URL",
+            "A host (HTTPS) or a full URL. Default: $AGENTBAY_ENDPOINT, else the cloud.",
         ),
-        click.Option(
-            ["--api-key"],
-            metavar="KEY",
-            expose_value=False,
-            callback=_remember,
-            help="Default: $AGENTBAY_API_KEY.",
-        ),
-        click.Option(
-            ["--timeout-ms"],
-            metavar="MS",
+        _global_option("--api-key", "KEY", "Default: $AGENTBAY_API_KEY."),
+        _global_option(
+            "--timeout-ms",
+            "MS",
+            "Per-request timeout. Default: $AGENTBAY_TIMEOUT_MS, else 60000.",
             type=click.IntRange(min=1),
-            expose_value=False,
-            callback=_remember,
-            help="Per-request timeout. Default: $AGENTBAY_TIMEOUT_MS, else 60000.",
         ),
-        click.Option(
-            ["--max-retries"],
-            metavar="N",
+        _global_option(
+            "--max-retries",
+            "N",
+            "Retries of a request or transfer that failed transiently. Default: 3.",
             type=click.IntRange(min=0),
-            expose_value=False,
-            callback=_remember,
-            help="Retries of a request or transfer that failed transiently. Default: 3.",
         ),
         click.Option(
             ["--json", "as_json"],
@@ -156,6 +144,15 @@ def _global_options() -> list[click.Parameter]:
             help="Print machine-readable JSON on stdout.",
         ),
     ]
+
+
+def _global_option(
+    flag: str, metavar: str, help_text: str, *, type: click.ParamType[Any] | None = None
+) -> click.Option:
+    """One global option taking a value: stored by :func:`_remember`, not passed to commands."""
+    return click.Option(
+        [flag], metavar=metavar, type=type, expose_value=False, callback=_remember, help=help_text
+    )
 
 
 def _examples(*lines: str) -> str:
@@ -299,19 +296,7 @@ def _find(agent_bay: AgentBay, context_id: str, path: str) -> ContextFileEntry |
 # --------------------------------------------------------------------------- commands
 
 
-@click.group(
-    cls=_Group,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    epilog=_examples(
-        "agentbay context create reports",
-        "agentbay file put reports ./q1.pdf /2025/",
-        "agentbay folder get reports /2025 ./2025 --dry-run",
-        "agentbay --json context list",
-    ),
-)
-@click.version_option(__version__, prog_name="agentbay")
-@click.pass_context
-def cli(ctx: click.Context) -> None:
+def _root(ctx: click.Context) -> None:
     """Manage AgentBay contexts and their files.
 
     The options work before or after the command: `agentbay context list --json`. CONTEXT
@@ -321,15 +306,10 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(_State)
 
 
-@cli.group(
-    epilog=_examples("agentbay context list", "agentbay context create reports"),
-)
-def context() -> None:
+def context_group() -> None:
     """Create, list, rename, clear and delete contexts (NAME: a name or a ctx- id)."""
 
 
-@context.command("list", epilog=_examples("agentbay context list", "agentbay --json context list"))
-@click.pass_obj
 def context_list(state: _State) -> None:
     """List every context (times in UTC, to the minute; --json has them in full)."""
     contexts = list(state.agent_bay().context.iter_contexts(page_size=100))
@@ -339,20 +319,12 @@ def context_list(state: _State) -> None:
     state.show([attrs.asdict(c) for c in contexts], text)
 
 
-@context.command(
-    "get", epilog=_examples("agentbay context get reports", "agentbay context get ctx-0123abcd")
-)
-@click.argument("name")
-@click.pass_obj
 def context_get(state: _State, name: str) -> None:
     """Show one context."""
     found = _resolve(state.agent_bay(), name)
     state.show(attrs.asdict(found), _fields(found))
 
 
-@context.command("create", epilog=_examples("agentbay context create reports"))
-@click.argument("name")
-@click.pass_obj
 def context_create(state: _State, name: str) -> None:
     """Create a context named NAME; if one exists, say so and show it (status 0).
 
@@ -375,10 +347,6 @@ def context_create(state: _State, name: str) -> None:
     state.show({**attrs.asdict(result.context), "created": True}, _fields(result.context))
 
 
-@context.command("rename", epilog=_examples("agentbay context rename reports reports-2025"))
-@click.argument("name")
-@click.argument("new_name")
-@click.pass_obj
 def context_rename(state: _State, name: str, new_name: str) -> None:
     """Rename a context to NEW_NAME (which may not start with ctx- nor name:)."""
     _check_new_name(new_name)
@@ -389,9 +357,6 @@ def context_rename(state: _State, name: str, new_name: str) -> None:
     state.show(attrs.asdict(found), f"Renamed {found.id} from {old_name!r} to {new_name!r}")
 
 
-@context.command("delete", epilog=_examples("agentbay context delete reports"))
-@click.argument("name")
-@click.pass_obj
 def context_delete(state: _State, name: str) -> None:
     """Delete a context and all its files, without asking."""
     agent_bay = state.agent_bay()
@@ -401,16 +366,6 @@ def context_delete(state: _State, name: str) -> None:
     state.show(payload, f"Deleted {found.id} ({found.name})")
 
 
-@context.command("clear", epilog=_examples("agentbay context clear reports --timeout 2.5"))
-@click.argument("name")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for the wipe (fractions allowed).",
-)
-@click.pass_obj
 def context_clear(state: _State, name: str, timeout: float) -> None:
     """Delete every file of a context and wait until it is available again."""
     agent_bay = state.agent_bay()
@@ -422,23 +377,10 @@ def context_clear(state: _State, name: str, timeout: float) -> None:
     state.show(payload, f"Cleared {found.id} ({found.name})")
 
 
-@cli.group("file", epilog=_examples("agentbay file ls reports /2025", "agentbay file put -h"))
 def file_group() -> None:
     """List, upload, download and delete the files of a context (CONTEXT: a name or an id)."""
 
 
-@file_group.command(
-    "ls",
-    epilog=_examples(
-        "agentbay file ls reports /2025",
-        "agentbay file ls reports / --recursive --bytes",
-    ),
-)
-@click.argument("context_ref", metavar="CONTEXT")
-@click.argument("folder", default="/")
-@click.option("-r", "--recursive", is_flag=True, help="Every file below FOLDER, at any depth.")
-@click.option("--bytes", "exact", is_flag=True, help="Sizes in bytes, not in KiB, MiB, GiB.")
-@click.pass_obj
 def file_ls(state: _State, context_ref: str, folder: str, recursive: bool, exact: bool) -> None:
     """List the files and folders directly under FOLDER (default /); a FOLDER that does not
     exist is an error (status 1); a file is listed alone."""
@@ -465,17 +407,6 @@ def _file_row(entry: ContextFileEntry, exact: bool) -> tuple[str, str, str, str]
     return entry.file_type or "-", size, _when(entry.gmt_modified), entry.file_path
 
 
-@file_group.command(
-    "put",
-    epilog=_examples(
-        "agentbay file put reports ./q1.pdf /2025/      # lands as /2025/q1.pdf",
-        "tar cz src | agentbay file put reports - /backup/src.tgz",
-    ),
-)
-@click.argument("context_ref", metavar="CONTEXT")
-@click.argument("local", type=click.Path(allow_dash=True))
-@click.argument("remote")
-@click.pass_obj
 def file_put(state: _State, context_ref: str, local: str, remote: str) -> None:
     """Upload the file LOCAL ('-' for stdin) to REMOTE (into it, if it ends with '/')."""
     if local != "-" and os.path.isdir(local):
@@ -498,18 +429,6 @@ def file_put(state: _State, context_ref: str, local: str, remote: str) -> None:
     state.show(payload, text)
 
 
-@file_group.command(
-    "get",
-    epilog=_examples(
-        "agentbay file get reports /2025/q1.pdf ./q1-copy.pdf",
-        "agentbay file get reports /2025/q1.pdf ./downloads/   # creates the folder",
-        "agentbay file get reports /backup/src.tgz - | tar xz",
-    ),
-)
-@click.argument("context_ref", metavar="CONTEXT")
-@click.argument("remote")
-@click.argument("local", type=click.Path(allow_dash=True))
-@click.pass_obj
 def file_get(state: _State, context_ref: str, remote: str, local: str) -> None:
     """Download REMOTE to the file LOCAL ('-' for stdout); into LOCAL if it is a folder, or
     ends with '/' (then it is created if missing, and removed again if the download fails)."""
@@ -551,17 +470,6 @@ def _make_folders(path: str) -> list[str]:
     return missing[::-1]
 
 
-@file_group.command(
-    "rm",
-    epilog=_examples(
-        "agentbay file rm reports /2025/q1.pdf",
-        "agentbay file rm reports /2025 --recursive   # and every file below it",
-    ),
-)
-@click.argument("context_ref", metavar="CONTEXT")
-@click.argument("remote")
-@click.option("-r", "--recursive", is_flag=True, help="Delete a folder and every file below it.")
-@click.pass_obj
 def file_rm(state: _State, context_ref: str, remote: str, recursive: bool) -> None:
     """Delete the file REMOTE; a folder only with --recursive (file by file, then counted)."""
     agent_bay = state.agent_bay()
@@ -597,17 +505,6 @@ def file_rm(state: _State, context_ref: str, remote: str, recursive: bool) -> No
         raise click.exceptions.Exit(1)
 
 
-@file_group.command(
-    "url",
-    epilog=_examples(
-        "agentbay file url reports /2025/q1.pdf",
-        'curl -T big.iso "$(agentbay file url reports /isos/big.iso --upload)"',
-    ),
-)
-@click.argument("context_ref", metavar="CONTEXT")
-@click.argument("remote")
-@click.option("--upload", is_flag=True, help="A URL to PUT to, instead of one to GET from.")
-@click.pass_obj
 def file_url(state: _State, context_ref: str, remote: str, upload: bool) -> None:
     """Print a presigned URL of REMOTE (to download it, or with --upload to upload it)."""
     agent_bay = state.agent_bay()
@@ -621,17 +518,13 @@ def file_url(state: _State, context_ref: str, remote: str, upload: bool) -> None
     state.show({"url": result.url, "expire_time": result.expire_time}, result.url)
 
 
-@cli.group(
-    "folder",
-    epilog=_examples("agentbay folder put reports ./src /src", "agentbay folder get -h"),
-)
 def folder_group() -> None:
     """Mirror whole folders between this machine and a context (CONTEXT: a name or an id)."""
 
 
-def _folder_options(command: Any) -> Any:
-    """The options ``folder put`` and ``folder get`` share."""
-    options = [
+def _folder_options() -> list[Callable[[Any], Any]]:
+    """The options ``folder put`` and ``folder get`` share, as decorators."""
+    return [
         click.option(
             "--concurrency",
             type=click.IntRange(min=1),
@@ -651,9 +544,6 @@ def _folder_options(command: Any) -> Any:
         ),
         click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 def _symlinks(root: str) -> list[str]:
@@ -717,18 +607,6 @@ def _moving(
         raise click.exceptions.Exit(INTERRUPTED) from None
 
 
-@folder_group.command(
-    "put",
-    epilog=_examples(
-        "agentbay folder put reports ./src /src",
-        "agentbay folder put reports ./src /src --delete --dry-run",
-    ),
-)
-@click.argument("context_ref", metavar="CONTEXT")
-@click.argument("local", metavar="LOCAL_DIR", type=click.Path(exists=True, file_okay=False))
-@click.argument("remote", metavar="REMOTE_DIR")
-@_folder_options
-@click.pass_obj
 def folder_put(
     state: _State,
     context_ref: str,
@@ -750,18 +628,6 @@ def folder_put(
     report.show("upload", f"to {found.name}:{remote}", _symlinks(local), lambda path: path)
 
 
-@folder_group.command(
-    "get",
-    epilog=_examples(
-        "agentbay folder get reports /src ./src-copy",
-        "agentbay folder get reports /src ./src-copy --delete --dry-run",
-    ),
-)
-@click.argument("context_ref", metavar="CONTEXT")
-@click.argument("remote", metavar="REMOTE_DIR")
-@click.argument("local", metavar="LOCAL_DIR", type=click.Path(file_okay=False))
-@_folder_options
-@click.pass_obj
 def folder_get(
     state: _State,
     context_ref: str,
@@ -844,13 +710,6 @@ class _FolderReport:
             raise click.exceptions.Exit(1)
 
 
-@cli.command(
-    cls=click.Command,  # the emulator's own options (its --api-key is not the client's)
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    add_help_option=False,
-)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-@click.pass_context
 def emulator(ctx: click.Context, args: tuple[str, ...]) -> None:
     """Run the local emulator; takes the options of agentbay-emulator (see -h).
 
@@ -866,6 +725,210 @@ def emulator(ctx: click.Context, args: tuple[str, ...]) -> None:
         ) from None
 
     ctx.exit(run_emulator(list(args)))
+
+
+def _stack(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The ``decorators`` as one, applied as if written in this order above a function."""
+
+    def apply(function: Any) -> Any:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+def _group(
+    parent: click.Group, name: str, callback: Callable[[], None], *examples: str
+) -> click.Group:
+    """A subgroup ``name`` of ``parent``, its help (``callback``'s docstring) closing with
+    ``examples``."""
+    group: click.Group = parent.group(name, epilog=_examples(*examples))(callback)
+    return group
+
+
+def _command(
+    group: click.Group, name: str, examples: Sequence[str], *decorators: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    """A decorator that adds a command ``name`` to ``group``: its help closes with
+    ``examples``, ``decorators`` add its arguments and options, and it is passed the
+    :class:`_State`."""
+    return _stack(group.command(name, epilog=_examples(*examples)), *decorators, click.pass_obj)
+
+
+def build() -> click.Group:
+    """A fresh ``agentbay`` command tree (the console script runs :data:`cli`, built by this
+    once, at import; tests build their own).
+
+    Example::
+
+        from click.testing import CliRunner
+
+        CliRunner().invoke(build(), ["--version"])
+    """
+    root: click.Group = _stack(
+        click.group(
+            "agentbay",
+            cls=_Group,
+            context_settings={"help_option_names": ["-h", "--help"]},
+            epilog=_examples(
+                "agentbay context create reports",
+                "agentbay file put reports ./q1.pdf /2025/",
+                "agentbay folder get reports /2025 ./2025 --dry-run",
+                "agentbay --json context list",
+            ),
+        ),
+        click.version_option(__version__, prog_name="agentbay"),
+        click.pass_context,
+    )(_root)
+
+    contexts = _group(
+        root, "context", context_group, "agentbay context list", "agentbay context create reports"
+    )
+    _command(contexts, "list", ["agentbay context list", "agentbay --json context list"])(
+        context_list
+    )
+    _command(
+        contexts,
+        "get",
+        ["agentbay context get reports", "agentbay context get ctx-0123abcd"],
+        click.argument("name"),
+    )(context_get)
+    _command(contexts, "create", ["agentbay context create reports"], click.argument("name"))(
+        context_create
+    )
+    _command(
+        contexts,
+        "rename",
+        ["agentbay context rename reports reports-2025"],
+        click.argument("name"),
+        click.argument("new_name"),
+    )(context_rename)
+    _command(contexts, "delete", ["agentbay context delete reports"], click.argument("name"))(
+        context_delete
+    )
+    timeout = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=60.0,
+        show_default=True,
+        help="Seconds to wait for the wipe (fractions allowed).",
+    )
+    clear_examples = ["agentbay context clear reports --timeout 2.5"]
+    _command(contexts, "clear", clear_examples, click.argument("name"), timeout)(context_clear)
+
+    files = _group(
+        root, "file", file_group, "agentbay file ls reports /2025", "agentbay file put -h"
+    )
+    in_context = click.argument("context_ref", metavar="CONTEXT")
+    ls_examples = [
+        "agentbay file ls reports /2025",
+        "agentbay file ls reports / --recursive --bytes",
+    ]
+    _command(
+        files,
+        "ls",
+        ls_examples,
+        in_context,
+        click.argument("folder", default="/"),
+        click.option(
+            "-r", "--recursive", is_flag=True, help="Every file below FOLDER, at any depth."
+        ),
+        click.option(
+            "--bytes", "exact", is_flag=True, help="Sizes in bytes, not in KiB, MiB, GiB."
+        ),
+    )(file_ls)
+    put_examples = [
+        "agentbay file put reports ./q1.pdf /2025/      # lands as /2025/q1.pdf",
+        "tar cz src | agentbay file put reports - /backup/src.tgz",
+    ]
+    stream = click.Path(allow_dash=True)
+    _command(
+        files,
+        "put",
+        put_examples,
+        in_context,
+        click.argument("local", type=stream),
+        click.argument("remote"),
+    )(file_put)
+    get_examples = [
+        "agentbay file get reports /2025/q1.pdf ./q1-copy.pdf",
+        "agentbay file get reports /2025/q1.pdf ./downloads/   # creates the folder",
+        "agentbay file get reports /backup/src.tgz - | tar xz",
+    ]
+    _command(
+        files,
+        "get",
+        get_examples,
+        in_context,
+        click.argument("remote"),
+        click.argument("local", type=stream),
+    )(file_get)
+    rm_examples = [
+        "agentbay file rm reports /2025/q1.pdf",
+        "agentbay file rm reports /2025 --recursive   # and every file below it",
+    ]
+    recursive = click.option(
+        "-r", "--recursive", is_flag=True, help="Delete a folder and every file below it."
+    )
+    _command(files, "rm", rm_examples, in_context, click.argument("remote"), recursive)(file_rm)
+    url_examples = [
+        "agentbay file url reports /2025/q1.pdf",
+        'curl -T big.iso "$(agentbay file url reports /isos/big.iso --upload)"',
+    ]
+    upload = click.option(
+        "--upload", is_flag=True, help="A URL to PUT to, instead of one to GET from."
+    )
+    _command(files, "url", url_examples, in_context, click.argument("remote"), upload)(file_url)
+
+    folders = _group(
+        root,
+        "folder",
+        folder_group,
+        "agentbay folder put reports ./src /src",
+        "agentbay folder get -h",
+    )
+    local_dir = "LOCAL_DIR"
+    _command(
+        folders,
+        "put",
+        [
+            "agentbay folder put reports ./src /src",
+            "agentbay folder put reports ./src /src --delete --dry-run",
+        ],
+        in_context,
+        click.argument("local", metavar=local_dir, type=click.Path(exists=True, file_okay=False)),
+        click.argument("remote", metavar="REMOTE_DIR"),
+        *_folder_options(),
+    )(folder_put)
+    _command(
+        folders,
+        "get",
+        [
+            "agentbay folder get reports /src ./src-copy",
+            "agentbay folder get reports /src ./src-copy --delete --dry-run",
+        ],
+        in_context,
+        click.argument("remote", metavar="REMOTE_DIR"),
+        click.argument("local", metavar=local_dir, type=click.Path(file_okay=False)),
+        *_folder_options(),
+    )(folder_get)
+
+    _stack(
+        root.command(
+            "emulator",
+            cls=click.Command,  # the emulator's own options (its --api-key is not the client's)
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+            add_help_option=False,
+        ),
+        click.argument("args", nargs=-1, type=click.UNPROCESSED),
+        click.pass_context,
+    )(emulator)
+    return root
+
+
+cli = build()
+"""The ``agentbay`` command tree that :func:`main` runs."""
 
 
 def main(args: Sequence[str] | None = None) -> None:

@@ -27,11 +27,18 @@ from click.testing import CliRunner, Result
 from rich.console import Console
 
 from agentbay._cli_progress import TransferBar, shorten
-from agentbay.cli import cli, redact
+from agentbay.cli import build, cli, redact
 from agentbay_emulator import running
 
 DATA = os.urandom(2 * 1024 * 1024 + 7)
 Run = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs a command tree of its own, made by ``build()``: under mutmut, the
+    mutants of the code that builds the tree are live only in one built during a test."""
+    monkeypatch.setattr(sys.modules[__name__], "cli", build())
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +54,10 @@ def api_key() -> str:
 
 
 @pytest.fixture
-def run(emulator: str, api_key: str, monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Run ``agentbay --endpoint <emulator> --api-key <key> ARGS...``; stdin from ``input``."""
+def run(emulator: str, api_key: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
+    """Run ``agentbay --endpoint <emulator> --api-key <key> ARGS...``; stdin from ``input``;
+    in the test's own folder (what a broken command writes lands there, not in the checkout)."""
+    monkeypatch.chdir(tmp_path)
     for name in ("AGENTBAY_ENDPOINT", "AGENTBAY_API_KEY", "AGENTBAY_TIMEOUT_MS"):
         monkeypatch.delenv(name, raising=False)
 
@@ -964,6 +973,12 @@ def connect(url: str, api_key: str) -> list[str]:
     return [sys.executable, "-m", "agentbay", "--endpoint", url, "--api-key", api_key]
 
 
+def default_sigint() -> None:
+    """In the child, before it runs Python: SIGINT as a terminal delivers it, even when this
+    process ignores it (mutmut's workers do, and a child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 @pytest.mark.timeout(60)
 def test_ctrl_c_during_file_put_exits_130(api_key: str) -> None:
@@ -976,6 +991,7 @@ def test_ctrl_c_during_file_put_exits_130(api_key: str) -> None:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=default_sigint,
         )
         connection, _ = silent.accept()  # the command is waiting for its first answer
         child.send_signal(signal.SIGINT)
@@ -998,6 +1014,7 @@ def test_ctrl_c_during_folder_put_says_what_landed(tmp_path: Path, api_key: str)
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=default_sigint,
         )
         listing = [*command, "--json", "file", "ls", "box", "/tree"]
         deadline = time.monotonic() + 60
@@ -1178,3 +1195,96 @@ def test_the_folder_bar_counts_failed_files_apart_and_starts_blank() -> None:
     assert "listing…" in first and "?" not in first and "0/" not in first
     assert "8/10 files, 2 failed" in last and "8.0/10.0 MiB" in last
     assert bar.files == (8, 2, 10, 10)
+
+
+# --------------------------------------------------------------------------- found by mutmut
+
+
+def test_context_delete_says_what_it_deleted_and_why_it_could_not(
+    run: Run, api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentbay import ContextService
+    from agentbay._models import OperationResult
+
+    context_id = json.loads(ok(run("context", "create", "gone", json_output=True)))["id"]
+    assert ok(run("context", "delete", "gone")) == f"Deleted {context_id} (gone)\n"
+    ok(run("context", "create", "kept"))
+    refused = OperationResult(success=False, error_message="the context is in use")
+    monkeypatch.setattr(ContextService, "delete", lambda *_: refused)
+    message = failed(run("context", "delete", "kept"), api_key)
+    assert message == "Error: Cannot delete context 'kept': the context is in use"
+
+
+def test_file_get_into_a_folder_it_cannot_make_says_why(
+    run: Run, api_key: str, tmp_path: Path
+) -> None:
+    ok(run("context", "create", "box"))
+    ok(run("file", "put", "box", "-", "/a.txt", input=b"abc"))
+    (tmp_path / "plain.txt").write_bytes(b"")
+    target = f"{tmp_path}/plain.txt/sub/"
+    message = failed(run("file", "get", "box", "/a.txt", target), api_key)
+    assert message == f"Error: Cannot create folder {target}: Not a directory"
+
+
+def test_the_emulator_command_without_the_emulator_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class NotInstalled:
+        def find_spec(self, name: str, *_: object) -> None:
+            if name == "agentbay_emulator":
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+    for name in ("agentbay_emulator", "agentbay_emulator.__main__"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NotInstalled(), *sys.meta_path])
+    result = CliRunner().invoke(cli, ["emulator", "--port", "0"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    expected = "Error: the emulator is a distribution of its own: pip install agentbay-emulator\n"
+    assert result.stderr == expected
+
+
+def test_the_emulator_command_does_not_hide_a_dependency_the_emulator_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "agentbay_emulator.__main__", None)  # a part is missing
+    result = CliRunner().invoke(cli, ["emulator", "--port", "0"])
+    assert isinstance(result.exception, ModuleNotFoundError), result.output
+    assert result.exception.name == "agentbay_emulator.__main__"
+
+
+def test_main_names_the_command_agentbay(capsys: pytest.CaptureFixture[str]) -> None:
+    from agentbay.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["context", "-h"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("Usage: agentbay context [OPTIONS] COMMAND")
+
+
+def test_ctrl_c_in_a_command_is_one_line_on_stderr_and_status_130(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentbay import ContextService
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ContextService, "iter_contexts", interrupted)
+    result = run("context", "list")
+    assert (result.exit_code, result.stdout, result.stderr) == (130, "", "Interrupted.\n")
+
+
+def test_the_command_tree_is_named_agentbay_without_a_program_name() -> None:
+    result = CliRunner().invoke(cli, ["context", "-h"])  # no prog_name: the tree's own name
+    assert result.stdout.startswith("Usage: agentbay context [OPTIONS] COMMAND [ARGS]...")
+
+
+@pytest.mark.parametrize(
+    ("words", "kind"),
+    [(["file", "put", "box"], "file"), (["file", "get", "box", "/a.txt"], "file")],
+)
+def test_the_shell_completes_a_local_path_with_files(words: list[str], kind: str) -> None:
+    from click.shell_completion import ShellComplete
+
+    completer = ShellComplete(cli, {}, "agentbay", "_AGENTBAY_COMPLETE")
+    assert [item.type for item in completer.get_completions(words, "")] == [kind]

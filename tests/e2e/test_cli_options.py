@@ -9,6 +9,7 @@ assert what it changes. The tests of the options that had none are below."""
 from __future__ import annotations
 
 import ast
+import sys
 import threading
 import time
 import uuid
@@ -21,7 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from agentbay._sync.context import ContextService
-from agentbay.cli import _global_options, cli
+from agentbay.cli import _global_options, build, cli
 from agentbay_emulator import running
 
 TESTS = Path(__file__).parent
@@ -49,6 +50,13 @@ EFFECTS: dict[tuple[str, str], str] = {
     ("folder put", "dry_run"): "test_folder_json_dry_run_and_delete",
     ("folder get", "dry_run"): "test_folder_json_dry_run_and_delete",
 }
+
+
+@pytest.fixture(autouse=True)
+def fresh_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs a command tree of its own, made by ``build()``: under mutmut, the
+    mutants of the code that builds the tree are live only in one built during a test."""
+    monkeypatch.setattr(sys.modules[__name__], "cli", build())
 
 
 def every_option() -> dict[tuple[str, str], list[str]]:

@@ -3,11 +3,20 @@ a key pasted where a context name goes is not printed back."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from click.testing import CliRunner
 
-from agentbay.cli import cli
+from agentbay.cli import build, cli
 from tests.e2e.test_cli import echo_server
+
+
+@pytest.fixture(autouse=True)
+def fresh_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs a command tree of its own, made by ``build()``: under mutmut, the
+    mutants of the code that builds the tree are live only in one built during a test."""
+    monkeypatch.setattr(sys.modules[__name__], "cli", build())
 
 
 @pytest.mark.parametrize("via", ["option", "environment"])

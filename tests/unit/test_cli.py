@@ -38,6 +38,7 @@ def test_an_interrupted_folder_transfer_says_what_it_did(files: Any, line: str) 
         ("https://h.test:8765/", None, "http://h.test:8765"),
         (" h.test:8765 ", None, "http://h.test:8765"),
         ("https://h.test/a://b", None, "http://h.test/a://b"),
+        ("https://PROXY.TEST/X/", None, "http://PROXY.TEST/X"),  # only the slash goes
         (None, "https://env.test:1/", "http://env.test:1"),
         (None, None, f"http://{DEFAULT_ENDPOINT}"),  # a host: the cloud's
     ],
@@ -110,3 +111,31 @@ def test_a_progress_column_never_wraps() -> None:
     assert (column.no_wrap, column.overflow) == (True, "ellipsis")
     assert shorten("/2025/reports/q1.pdf", 10) == "…ts/q1.pdf"
     assert shorten("/short", 10) == "/short"
+
+
+def test_shorten_keeps_a_text_that_fits_exactly() -> None:
+    assert shorten("/a/b.txt", 8) == "/a/b.txt"
+    assert shorten("/a/b.txt", 7) == "…/b.txt"
+
+
+def test_the_label_keeps_eight_characters_on_a_narrow_terminal() -> None:
+    from rich.console import Console
+    from rich.progress import Task
+
+    from agentbay._cli_progress import _LabelColumn
+
+    narrow = Console(width=12)  # a third of it is 4: the label keeps 8 all the same
+    task = Task(0, "/reports/2025/q1.pdf", None, 0, _get_time=lambda: 0.0)
+    assert _LabelColumn(narrow).render(task).plain == "…/q1.pdf"
+
+
+def test_the_bytes_and_the_rate_show_nothing_before_they_are_known() -> None:
+    from rich.progress import Task
+
+    from agentbay._cli_progress import _BytesColumn, _RateColumn
+
+    listing = Task(0, "/photos", None, 0, _get_time=lambda: 0.0)  # no total, no byte yet
+    assert _BytesColumn(binary_units=True).render(listing).plain == ""
+    assert _RateColumn().render(listing).plain == ""
+    started = Task(0, "/photos", 2048, 1024, _get_time=lambda: 0.0)
+    assert _BytesColumn(binary_units=True).render(started).plain == "1.0/2.0 KiB"
