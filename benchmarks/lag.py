@@ -71,13 +71,32 @@ def _result_bytes(result: Any) -> int:
     return sum(sys.getsizeof(names) + sum(map(sys.getsizeof, names)) for names in lists)
 
 
+def _status_bytes(field: str) -> int:
+    """A size from ``/proc/self/status`` (``VmRSS``, ``VmHWM``), in bytes; 0 when absent."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _peak_from_here() -> int:
+    """Start the process's peak RSS again from its current RSS (Linux: ``clear_refs`` 5) and
+    return that RSS. ``ru_maxrss`` cannot serve: Linux keeps it across ``exec``, so a child
+    started by the big benchmark process begins with the parent's peak, and grows never show."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:  # not Linux, or not allowed: the peak then counts from the start
+        pass
+    return _status_bytes("VmRSS")
+
+
 def scale_child(endpoint: str, *calls: str) -> None:
     """Calls of row L in this process, ``op local remote`` each: prints, one JSON line a call,
     its seconds, the seconds to the first progress report, the ticker's longest wait and
     longest loop step, the longest garbage collection (it stops every thread), and the growth
     of the process's peak RSS."""
-    import resource
-
     collections = [0.0, 0.0]  # when the running one started, the longest
 
     def collected(phase: str, info: dict[str, int]) -> None:
@@ -97,7 +116,7 @@ def scale_child(endpoint: str, *calls: str) -> None:
 
         gc.collect()
         collections[1] = 0.0  # not the collection just made
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before = _peak_from_here()
         started = time.perf_counter()
         if op == "down":
             call = sdk.context.download_folder(cid, remote, local, progress=progress)
@@ -107,13 +126,13 @@ def scale_child(endpoint: str, *calls: str) -> None:
         seconds = time.perf_counter() - started
         if not result.success:
             raise SystemExit(f"{op}: {result.error_message}")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = _status_bytes("VmHWM")
         numbers = {
             "seconds": seconds,
             "first": (first or [math.nan])[0] - started,
             "wait": lag.wait,
             "step": lag.step,
-            "rss": (peak - before) * 1024.0,
+            "rss": float(peak - before),
             "moved": float(len(result.transferred)),
             "gc": collections[1],
             "result": float(_result_bytes(result)),

@@ -39,7 +39,7 @@ from .._redact import without_query_of
 from .._transports.errors import Kind, TransportError
 from .._transports.http import Response, content_length, content_range
 from .._transports.timing import Deadline
-from ._io import WriteBehind, open_blocking, run_blocking, run_to_end, sleep
+from ._io import open_blocking, run_blocking, run_to_end, sleep
 
 if TYPE_CHECKING:
     from ._channel import AsyncChannel
@@ -251,7 +251,7 @@ class Download(_Transfer):
         their CRC-64 matches storage's. A mismatch drops what was written: the next attempt
         starts over."""
         resumable = self._resumable
-        response = await resumable.receive(self._channel, url.url, deadline)
+        response = await self._channel.download(url.url, resumable.headers(), resumable, deadline)
         ended = resumable.ended(url, response)
         if ended.result.success:
             size = self._destination.written
@@ -282,18 +282,6 @@ class _Resumable:
         self._total: int | None = None
         self._resume = True
         self._asked = 0  # the offset the current attempt asked for
-        self._writes = WriteBehind()
-
-    async def receive(self, channel: AsyncChannel, url: str, deadline: Deadline | None) -> Response:
-        """One attempt: GET ``url`` (or the rest of it) into the destination; every chunk is
-        written, and reported, before this returns or raises."""
-        self._writes = writes = WriteBehind()
-        try:
-            return await channel.download(url, self.headers(), self, deadline)
-        finally:
-            written = await writes.finish()
-            if written:
-                self._progress.advance(written)
 
     def headers(self) -> dict[str, str]:
         """The headers of the next attempt: a Range from what the destination has, if anything."""
@@ -337,11 +325,9 @@ class _Resumable:
         self._progress.start(self._total)
 
     async def write(self, chunk: bytes) -> None:
-        """Write one chunk and add it to the CRC (off the event loop, or behind the socket's
-        next read in the sync flavour); report what is written."""
-        written = await self._writes.submit(_write_chunk, self._destination, self.crc, chunk)
-        if written:
-            self._progress.advance(written)
+        """Write one chunk and add it to the CRC (off the event loop); report it."""
+        await run_blocking(_write_chunk, self._destination, self.crc, chunk)
+        self._progress.advance(len(chunk))
 
     def start_over(self) -> None:
         """The next attempt asks for the whole file (what was written is not to be trusted)."""
@@ -377,12 +363,11 @@ def _next_chunk(source: _local.OpenedSource, crc: _crc64.Crc64 | None) -> bytes:
 
 def _write_chunk(
     destination: _local.OpenedDestination, crc: _crc64.Crc64 | None, chunk: bytes
-) -> int:
-    """Write ``chunk``, then add it to ``crc`` (blocking: in the writing thread); its size."""
+) -> None:
+    """Write ``chunk``, then add it to ``crc`` (blocking: in the writing thread)."""
     destination.write(chunk)
     if crc is not None:
         crc.update(chunk)
-    return len(chunk)
 
 
 async def upload(

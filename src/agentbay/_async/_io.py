@@ -73,31 +73,6 @@ async def run_blocking(fn: Callable[..., R], *args: Any) -> R:
     return await asyncio.to_thread(fn, *args)
 
 
-class WriteBehind:
-    """Runs a download's blocking steps (write a chunk, add it to its CRC) in order, each
-    awaited off the event loop, which serves the socket meanwhile. The sync flavour's runs them
-    one step behind its caller instead, in a thread of its own. A step returns a count (of bytes
-    written): :meth:`submit` gives back the finished step's, :meth:`finish` the last one's.
-
-    Example::
-
-        writes = WriteBehind()
-        try:
-            for chunk in chunks:
-                report(await writes.submit(write, chunk))
-        finally:
-            report(await writes.finish())
-    """
-
-    async def submit(self, fn: Callable[..., int], *args: Any) -> int:
-        """Run ``fn(*args)`` off the event loop; its count."""
-        return await run_blocking(fn, *args)
-
-    async def finish(self) -> int:
-        """Nothing is left running here: 0."""
-        return 0
-
-
 async def _settled(job: asyncio.Future[Any]) -> None:
     """Wait until ``job`` ends, holding back any cancellation of the caller until then (it is
     raised once the job has ended)."""

@@ -61,55 +61,6 @@ def run_blocking(fn: Callable[..., R], *args: Any) -> R:
     return fn(*args)
 
 
-class WriteBehind:
-    """Runs a download's blocking steps (write a chunk, add it to its CRC) in order, one step
-    behind the caller: the first in the calling thread, the others in a thread of its own, so
-    that reading the next chunk from the socket overlaps writing the last (both release the
-    GIL). A step returns a count (of bytes written): :meth:`submit` gives back the finished
-    step's, :meth:`finish` the last one's.
-
-    Example::
-
-        writes = WriteBehind()
-        try:
-            for chunk in chunks:
-                report(writes.submit(write, chunk))
-        finally:
-            report(writes.finish())
-    """
-
-    def __init__(self) -> None:
-        self._thread: ThreadPoolExecutor | None = None
-        self._pending: Future[int] | None = None
-        self._started = False
-
-    def submit(self, fn: Callable[..., int], *args: Any) -> int:
-        """Wait for the step before (raising its error), then start ``fn(*args)``; the count
-        of the step that finished (the first step runs here and now: a one-chunk download
-        starts no thread)."""
-        done = self._settle()
-        if not self._started:
-            self._started = True
-            return done + fn(*args)
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="agentbay-write")
-        self._pending = self._thread.submit(fn, *args)
-        return done
-
-    def finish(self) -> int:
-        """Wait for the last step and stop the thread; its count (raising its error)."""
-        try:
-            return self._settle()
-        finally:
-            if self._thread is not None:
-                self._thread.shutdown(wait=True)
-                self._thread = None
-
-    def _settle(self) -> int:
-        pending, self._pending = self._pending, None
-        return 0 if pending is None else pending.result()
-
-
 def run_to_end(fn: Callable[..., R], *args: Any) -> R:
     """``fn(*args)``, right here (the async flavour shields such cleanup from cancellation).
 
