@@ -802,7 +802,7 @@ async def _fleet_worker(endpoint: str, calls: int, concurrency: int) -> dict[str
             nonlocal left
             while left > 0:
                 left -= 1
-                result = await bay.context.get(name="bench-g")
+                result = await bay.context.get(name="bench-h")
                 if not result.success:
                     failures[result.error_message[:60]] += 1
 

@@ -165,7 +165,7 @@ class AdaptiveRate:
         while (wait := rate.delay(turn)) > 0:
             sleep(min(wait, PACE_RECHECK_S))
         ...  # send, then:
-        rate.answered(sent_at, ok=reply.ok, throttled=..., retry_after=reply.retry_after)
+        rate.answered(sent_at, admitted=..., throttled=..., retry_after=reply.retry_after)
     """
 
     BETA = 0.7  # multiplicative decrease
@@ -191,7 +191,7 @@ class AdaptiveRate:
         self._first_throttle = 0.0
         self._answered: collections.deque[float] = collections.deque(maxlen=100_000)
         self._recent: collections.deque[tuple[float, bool, bool]] = collections.deque()
-        self._recent_ok = self._recent_throttled = 0
+        self._recent_admitted = self._recent_throttled = 0
 
     def _position(self, now: float) -> float:
         turn, at = self._turn_at
@@ -223,30 +223,33 @@ class AdaptiveRate:
             return max(0.0, (turn - self._position(now)) / self.rate)
 
     def answered(
-        self, sent_at: float, *, ok: bool, throttled: bool, retry_after: float | None = None
+        self, sent_at: float, *, admitted: bool, throttled: bool, retry_after: float | None = None
     ) -> None:
-        """Learn from the answer to a call sent at ``sent_at`` (a reading of the clock)."""
+        """Learn from the answer to a call sent at ``sent_at`` (a reading of the clock).
+        ``admitted``: the service took the call, whatever it answered (a success, or a refusal
+        of its own such as NotFound: anything but throttling and answers that are not the
+        service's). A client whose calls fail that way still grows back after a drop."""
         with self._lock:
             now = self._clock()
-            self._count(now, ok, throttled)
+            self._count(now, admitted, throttled)
             if self._calibrating_until is not None:
                 self._answered.append(now)
             if throttled:
                 self._throttled(now, sent_at, retry_after)
-            elif ok and self.enabled and self._calibrated(now):
+            elif admitted and self.enabled and self._calibrated(now):
                 grown = self.SCALE * (now - self._dropped_at - self._k) ** 3 + self._max_rate
                 grown = min(grown, 2 * max(len(self._recent), 1))  # answers/s: the rate sent
                 self._set_rate(grown, now)
 
-    def _count(self, now: float, ok: bool, throttled: bool) -> None:
+    def _count(self, now: float, admitted: bool, throttled: bool) -> None:
         """Keep the answers of the last second and how many were admitted, or throttled."""
         recent = self._recent
-        recent.append((now, ok, throttled))
-        self._recent_ok += ok
+        recent.append((now, admitted, throttled))
+        self._recent_admitted += admitted
         self._recent_throttled += throttled
         while recent[0][0] < now - 1.0:
-            _, was_ok, was_throttled = recent.popleft()
-            self._recent_ok -= was_ok
+            _, was_admitted, was_throttled = recent.popleft()
+            self._recent_admitted -= was_admitted
             self._recent_throttled -= was_throttled
 
     def _overloaded(self) -> bool:
@@ -301,7 +304,7 @@ class AdaptiveRate:
         if sent_at >= self._hold_until and self._overloaded():
             # W_max: the rate that was throttled, or the rate the service admitted in the last
             # second if lower (the client's share of the quota).
-            self._max_rate = min(self.rate, max(float(self._recent_ok), self.MIN_RATE))
+            self._max_rate = min(self.rate, max(float(self._recent_admitted), self.MIN_RATE))
             self._grow_from(self._max_rate * self.BETA, now)
             self._hold_until = now + max(self.HOLD, retry_after or 0.0)
         if retry_after:  # no turn before the server's wait has passed

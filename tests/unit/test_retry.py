@@ -64,3 +64,59 @@ def test_a_gateway_page_is_retryable_and_keeps_retry_after() -> None:
     assert not reply.ok and reply.retryable and reply.retry_after == 1.5
     assert reply.error.startswith("HTTP 503: the response is not JSON")
     assert not reply.from_service and reply.code == "HTTP503"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _paced_answers(rate: _retry.AdaptiveRate, clock: _Clock, seconds: float, **answer: bool) -> int:
+    """Send as the pacer allows for ``seconds``, each call answered at once with ``answer``;
+    how many were sent."""
+    sent, end = 0, clock.now + seconds
+    while clock.now < end and sent < 100_000:
+        turn = rate.take()
+        clock.now += rate.delay(turn)
+        rate.answered(clock.now, **answer)
+        sent += 1
+    return sent
+
+
+def _overrun(rate: _retry.AdaptiveRate, clock: _Clock) -> None:
+    """A second of 100 admitted calls, then a quota's burst of throttling answers."""
+    for _ in range(100):
+        clock.now += 0.01
+        rate.answered(clock.now, admitted=True, throttled=False)
+    for _ in range(60):
+        clock.now += 0.001
+        rate.answered(clock.now, admitted=False, throttled=True)
+
+
+def test_pacing_starts_only_when_a_quota_is_overrun() -> None:
+    clock = _Clock()
+    rate = _retry.AdaptiveRate(clock)
+    for _ in range(4):  # a few throttling answers among many: noise, not a quota
+        rate.answered(clock.now, admitted=False, throttled=True)
+    assert rate.take() is None and not rate.enabled
+    _overrun(rate, clock)
+    assert rate.enabled and rate.delay(rate.take()) > 0  # the hold: no call at once
+
+
+@pytest.mark.parametrize("admitted", [True, False])
+def test_refusals_that_are_not_throttling_grow_the_rate_back_as_successes_do(
+    admitted: bool,
+) -> None:
+    clock = _Clock()
+    rate = _retry.AdaptiveRate(clock)
+    _overrun(rate, clock)
+    _paced_answers(rate, clock, 2.0, admitted=admitted, throttled=False)
+    low = rate.rate
+    sent = _paced_answers(rate, clock, 10.0, admitted=admitted, throttled=False)
+    if admitted:  # the service took them (NotFound, say): the client may send faster
+        assert rate.rate > 2 * low and sent > 300
+    else:  # no answer of the service's (a gateway page, no answer): nothing learnt
+        assert rate.rate == low

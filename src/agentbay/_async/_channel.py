@@ -70,8 +70,9 @@ class AsyncChannel:
             sent_at = time.monotonic()
             reply = await self._attempt(action, body, headers, timeout)
             throttled = not reply.ok and _retry.is_throttling(reply.code, reply.http_status)
+            admitted = reply.ok or (reply.from_service and not throttled)
             self._pace.answered(
-                sent_at, ok=reply.ok, throttled=throttled, retry_after=reply.retry_after
+                sent_at, admitted=admitted, throttled=throttled, retry_after=reply.retry_after
             )
             retryable = not reply.ok and reply.retryable
             delay = schedule.next_delay(retryable, reply.retry_after, throttled)

@@ -113,3 +113,30 @@ def test_http_status_code_is_the_body_s_else_the_http_status(
             with pytest.raises(AgentBayError) as raised:
                 client.context.clear("ctx-1", timeout=1)
     assert raised.value.http_status_code == reported
+
+
+@pytest.mark.parametrize(
+    ("answer", "admitted", "throttled"),
+    [
+        (ok(CONTEXT_DATA), True, False),
+        (slow_down("InvalidParameter", 400), True, False),  # the service's own refusal
+        (slow_down("Throttling.User", 400), False, True),
+        (httpx.Response(502, text="<html>bad gateway</html>"), False, False),  # not the service
+    ],
+)
+def test_the_pacer_learns_which_answers_the_service_took(
+    answer: httpx.Response, admitted: bool, throttled: bool
+) -> None:
+    learnt: list[tuple[bool, bool]] = []
+    with respx.mock(base_url=ENDPOINT) as api:
+        api.post("/").mock(return_value=answer)
+        cfg = Config(endpoint=ENDPOINT, timeout_ms=5000, max_retries=0)
+        with mocked(cfg) as client:
+            pace = client.channel._pace  # the pacer is what is observed
+
+            def answered(sent_at: float, *, admitted: bool, throttled: bool, **_: object) -> None:
+                learnt.append((admitted, throttled))
+
+            pace.answered = answered  # type: ignore[method-assign]
+            client.context.get(name="a")
+    assert learnt == [(admitted, throttled)]
