@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,71 @@ def test_cfg_wins_over_the_environment(
     assert client.config.base_url == "http://cfg.example/"
     assert client.region_id == "r"
     assert client_class(API_KEY).config.base_url == "http://env.example/"
+
+
+def test_an_unknown_region_is_named_in_a_warning_with_the_known_ones(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from agentbay._config import region_endpoint
+
+    with caplog.at_level("WARNING", logger="agentbay"):
+        assert region_endpoint("xx-north-9") == ("xx-north-9", "agentbay.xx-north-9.aliyuncs.com")
+        assert region_endpoint("pre-xx-north-9") == (
+            "xx-north-9",
+            "agentbay-pre.xx-north-9.aliyuncs.com",
+        )
+        region_endpoint("cn-hangzhou")  # known: no warning
+    assert caplog.messages == [
+        "Unknown region 'xx-north-9': using agentbay.xx-north-9.aliyuncs.com"
+        " (known: cn-hangzhou, ap-southeast-1, us-east-1)",
+        "Unknown pre-release region 'pre-xx-north-9': using agentbay-pre.xx-north-9.aliyuncs.com"
+        " (known: pre-cn-hangzhou, pre-ap-southeast-1)",
+    ]
+
+
+def test_a_missing_or_bad_key_says_how_to_give_one() -> None:
+    from agentbay._config import resolve_api_key
+
+    with pytest.raises(AgentBayError) as missing:
+        resolve_api_key("")
+    assert str(missing.value) == (
+        "No API key: pass api_key=... or set the AGENTBAY_API_KEY environment variable"
+    )
+    for bad in ("key\r", "ke\ny", "\0key"):
+        with pytest.raises(AgentBayError) as control:
+            resolve_api_key(bad)
+        assert str(control.value) == "The API key contains a control character"
+    assert resolve_api_key("X key") == "X key"  # an X is no control character
+
+
+def test_a_named_env_file_that_is_missing_is_said_and_the_nearest_one_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from agentbay._config import load_env_file
+
+    (tmp_path / ".env").write_text("AGENTBAY_TEST_DOTENV=1234\nAGENTBAY_REGION_ID=us-east-1\n")
+    monkeypatch.setenv("AGENTBAY_TEST_DOTENV", "")  # so that the test's end removes it
+    monkeypatch.delenv("AGENTBAY_TEST_DOTENV")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AGENTBAY_REGION_ID", "cn-hangzhou")  # already set: kept
+    missing = tmp_path / "nowhere.env"
+    with caplog.at_level("WARNING", logger="agentbay"):
+        loaded = load_env_file(missing)
+    assert loaded is not None and loaded.resolve() == (tmp_path / ".env").resolve()
+    assert caplog.messages == [f"The .env file {missing} does not exist; looking for one upward"]
+    assert os.environ["AGENTBAY_TEST_DOTENV"] == "1234"
+    assert os.environ["AGENTBAY_REGION_ID"] == "cn-hangzhou"
+
+
+def test_an_env_file_that_cannot_be_read_is_said_and_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from agentbay._config import load_env_file
+
+    broken = tmp_path / "broken.env"
+    broken.write_bytes(b"AGENTBAY_TEST_DOTENV=\xff\xfe\n")
+    with caplog.at_level("WARNING", logger="agentbay"):
+        assert load_env_file(broken) is None
+    assert len(caplog.messages) == 1
+    assert caplog.messages[0].startswith(f"Cannot load the .env file {broken}: ")
+    assert "codec can't decode" in caplog.messages[0]
