@@ -73,3 +73,16 @@ def test_the_command_in_an_environment_of_its_own_says_nothing(
     with pytest.raises(SystemExit):
         cli.main(["--version"])
     assert capsys.readouterr().err == ""
+
+
+def test_the_warning_names_every_other_owner_and_what_to_do(site: Path) -> None:
+    _fake_distribution(site, "wuying-agentbay-sdk", "0.22.3", ["agentbay/__init__.py"])
+    _fake_distribution(site, "agentbay", "0.0.1", ["agentbay/__main__.py"])
+    _fake_distribution(site, "Agentbay_Contexts", "0.0.9", ["agentbay/x.py"])  # ours, renamed
+    assert shared_package_warning([str(site)]) == (
+        "agentbay: warning: agentbay 0.0.1, wuying-agentbay-sdk 0.22.3 also installs the agentbay"
+        " package here, so `import agentbay` may load its files instead of agentbay-contexts's;"
+        " use one environment per agentbay distribution (pip uninstall agentbay"
+        " wuying-agentbay-sdk agentbay-contexts, then install one; agentbay-emulator installs"
+        " beside either)"
+    )
