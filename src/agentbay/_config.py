@@ -4,6 +4,7 @@ client given no ``cfg`` reads ``AGENTBAY_*`` variables after loading a ``.env`` 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -63,16 +64,18 @@ DEFAULT_ENDPOINT = region_endpoint(DEFAULT_REGION)[1]
 
 def _int_at_least(lowest: int, optional: bool = False) -> Callable[[Any, Any, Any], None]:
     """An attrs validator: the value is an int >= ``lowest`` (or None when ``optional``)."""
+    return functools.partial(_check_int, lowest, optional)
 
-    def check(instance: Config, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None and optional:
-            return
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise AgentBayError(f"Config.{attribute.name} must be an int, got {value!r}")
-        if value < lowest:
-            raise AgentBayError(f"Config.{attribute.name} must be >= {lowest}, got {value}")
 
-    return check
+def _check_int(
+    lowest: int, optional: bool, instance: Config, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AgentBayError(f"Config.{attribute.name} must be an int, got {value!r}")
+    if value < lowest:
+        raise AgentBayError(f"Config.{attribute.name} must be >= {lowest}, got {value}")
 
 
 def _text_or_none(instance: Config, attribute: attrs.Attribute[str | None], value: object) -> None:

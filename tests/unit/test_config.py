@@ -178,3 +178,29 @@ def test_an_env_file_that_cannot_be_read_is_said_and_skipped(
     assert len(caplog.messages) == 1
     assert caplog.messages[0].startswith(f"Cannot load the .env file {broken}: ")
     assert "codec can't decode" in caplog.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"timeout_ms": 0}, "Config.timeout_ms must be >= 1, got 0"),
+        ({"timeout_ms": True}, "Config.timeout_ms must be an int, got True"),
+        ({"timeout_ms": 1.5}, "Config.timeout_ms must be an int, got 1.5"),
+        ({"max_retries": -1}, "Config.max_retries must be >= 0, got -1"),
+        ({"max_retries": None}, "Config.max_retries must be an int, got None"),
+        ({"max_connections": 0}, "Config.max_connections must be >= 1, got 0"),
+        ({"verify_crc": 1}, "Config.verify_crc must be a bool, got 1"),
+    ],
+)
+def test_a_bad_setting_is_named_with_what_it_must_be(
+    fields: dict[str, object], message: str
+) -> None:
+    with pytest.raises(AgentBayError) as raised:
+        Config(**fields)  # type: ignore[arg-type]
+    assert str(raised.value) == message
+
+
+def test_the_lowest_allowed_settings_are_accepted() -> None:
+    config = Config(timeout_ms=1, max_retries=0, max_connections=1, verify_crc=False)
+    assert (config.timeout_ms, config.max_retries, config.max_connections) == (1, 0, 1)
+    assert Config(timeout_ms=None).timeout_ms is None
