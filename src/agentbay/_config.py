@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +61,11 @@ def region_endpoint(region_id: str) -> tuple[str, str]:
 DEFAULT_ENDPOINT = region_endpoint(DEFAULT_REGION)[1]
 
 
-def _int_at_least(lowest: int, optional: bool = False) -> Callable[[Any, Any, Any], None]:
-    """An attrs validator: the value is an int >= ``lowest`` (or None when ``optional``)."""
-    return functools.partial(_check_int, lowest, optional)
-
-
 def _check_int(
     lowest: int, optional: bool, instance: Config, attribute: attrs.Attribute[Any], value: object
 ) -> None:
+    """An attrs validator, given its first two arguments with ``functools.partial``: the value
+    is an int >= ``lowest`` (or None when ``optional``)."""
     if value is None and optional:
         return
     if isinstance(value, bool) or not isinstance(value, int):
@@ -111,11 +107,17 @@ class Config:
         agent_bay = AgentBay(api_key="key", cfg=local)
     """
 
-    timeout_ms: int | None = attrs.field(default=None, validator=_int_at_least(1, optional=True))
+    timeout_ms: int | None = attrs.field(
+        default=None, validator=functools.partial(_check_int, 1, True)
+    )
     region_id: str | None = attrs.field(default=None, validator=_text_or_none)
     endpoint: str | None = attrs.field(default=None, validator=_text_or_none)
-    max_retries: int = attrs.field(default=3, validator=_int_at_least(0), kw_only=True)
-    max_connections: int = attrs.field(default=100, validator=_int_at_least(1), kw_only=True)
+    max_retries: int = attrs.field(
+        default=3, validator=functools.partial(_check_int, 0, False), kw_only=True
+    )
+    max_connections: int = attrs.field(
+        default=100, validator=functools.partial(_check_int, 1, False), kw_only=True
+    )
     verify_crc: bool = attrs.field(default=True, validator=_bool, kw_only=True)
 
     @classmethod

@@ -204,3 +204,16 @@ def test_the_lowest_allowed_settings_are_accepted() -> None:
     config = Config(timeout_ms=1, max_retries=0, max_connections=1, verify_crc=False)
     assert (config.timeout_ms, config.max_retries, config.max_connections) == (1, 0, 1)
     assert Config(timeout_ms=None).timeout_ms is None
+
+
+def test_an_endpoint_beside_a_region_in_the_environment_is_said_to_be_ignored(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("AGENTBAY_REGION_ID", "ap-southeast-1")
+    monkeypatch.setenv("AGENTBAY_ENDPOINT", "http://127.0.0.1:9")
+    with caplog.at_level("WARNING", logger="agentbay"):
+        config = Config.from_env()
+    assert config.endpoint is None and config.region_id == "ap-southeast-1"
+    assert caplog.messages == [
+        "AGENTBAY_ENDPOINT is ignored: AGENTBAY_REGION_ID='ap-southeast-1' names the endpoint"
+    ]

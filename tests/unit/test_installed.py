@@ -86,3 +86,11 @@ def test_the_warning_names_every_other_owner_and_what_to_do(site: Path) -> None:
         " wuying-agentbay-sdk agentbay-contexts, then install one; agentbay-emulator installs"
         " beside either)"
     )
+
+
+def test_a_distribution_without_a_name_is_no_owner(site: Path) -> None:
+    info = site / "nameless-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nVersion: 1.0\n")
+    (info / "RECORD").write_text("agentbay/__init__.py,sha256=x,1\n")
+    assert other_owners([str(site)]) == []
