@@ -52,6 +52,14 @@ async def _stored(client: AsyncAgentBay, path: str, data: bytes) -> str:
     return context_id
 
 
+async def _seeded(tmp_path: Path, transport: str = "default") -> str:
+    """Store DATA as /f.bin in an emulator kept in ``tmp_path / "data"``, to be started again
+    with faults; the context's id."""
+    with running(tmp_path / "data") as url:
+        async with connect(url, transport) as client:
+            return await _stored(client, "/f.bin", DATA)
+
+
 # --------------------------------------------------------------------------- the emulator
 
 
@@ -60,9 +68,7 @@ async def test_every_corrupted_download_is_caught_and_the_destination_kept(
     transport: str, tmp_path: Path
 ) -> None:
     target = tmp_path / "out.bin"
-    with running(tmp_path / "data") as url:
-        async with connect(url, transport) as client:
-            context_id = await _stored(client, "/f.bin", DATA)
+    context_id = await _seeded(tmp_path, transport)
     with running(tmp_path / "data", faults="transfer_corrupt=1") as url:
         async with connect(url, transport, max_retries=0) as client:
             for attempt in range(100):
@@ -77,9 +83,7 @@ async def test_every_corrupted_download_is_caught_and_the_destination_kept(
 
 
 async def test_a_corrupted_download_into_a_file_object_is_dropped(tmp_path: Path) -> None:
-    with running(tmp_path / "data") as url:
-        async with connect(url, "default") as client:
-            context_id = await _stored(client, "/f.bin", DATA)
+    context_id = await _seeded(tmp_path)
     with running(tmp_path / "data", faults="transfer_corrupt=1") as url:
         async with connect(url, "default", max_retries=1) as client:
             sink = io.BytesIO()
@@ -93,9 +97,7 @@ async def test_a_corrupted_download_is_retried_until_it_verifies(
     transport: str, tmp_path: Path
 ) -> None:
     target = tmp_path / "out.bin"
-    with running(tmp_path / "data") as url:
-        async with connect(url, transport) as client:
-            context_id = await _stored(client, "/f.bin", DATA)
+    context_id = await _seeded(tmp_path, transport)
     with running(tmp_path / "data", faults="transfer_corrupt=0.5,seed=3") as url:
         async with connect(url, transport, max_retries=10) as client:
             for _ in range(4):
@@ -157,9 +159,7 @@ async def test_folder_transfers_are_checked_file_by_file(tmp_path: Path) -> None
 
 
 async def test_with_checking_off_nothing_is_checked(tmp_path: Path) -> None:
-    with running(tmp_path / "data") as url:
-        async with connect(url, "default") as client:
-            context_id = await _stored(client, "/f.bin", DATA)
+    context_id = await _seeded(tmp_path)
     with running(tmp_path / "data", faults="transfer_corrupt=1,put_corrupt=1") as url:
         async with connect(url, "default", max_retries=0, verify=False) as client:
             sink = io.BytesIO()

@@ -53,6 +53,14 @@ def _stored(client: AgentBay, path: str, data: bytes) -> str:
     return context_id
 
 
+def _seeded(tmp_path: Path, transport: str = "default") -> str:
+    """Store DATA as /f.bin in an emulator kept in ``tmp_path / "data"``, to be started again
+    with faults; the context's id."""
+    with running(tmp_path / "data") as url:
+        with connect(url, transport) as client:
+            return _stored(client, "/f.bin", DATA)
+
+
 # --------------------------------------------------------------------------- the emulator
 
 
@@ -61,9 +69,7 @@ def test_every_corrupted_download_is_caught_and_the_destination_kept(
     transport: str, tmp_path: Path
 ) -> None:
     target = tmp_path / "out.bin"
-    with running(tmp_path / "data") as url:
-        with connect(url, transport) as client:
-            context_id = _stored(client, "/f.bin", DATA)
+    context_id = _seeded(tmp_path, transport)
     with running(tmp_path / "data", faults="transfer_corrupt=1") as url:
         with connect(url, transport, max_retries=0) as client:
             for attempt in range(100):
@@ -78,9 +84,7 @@ def test_every_corrupted_download_is_caught_and_the_destination_kept(
 
 
 def test_a_corrupted_download_into_a_file_object_is_dropped(tmp_path: Path) -> None:
-    with running(tmp_path / "data") as url:
-        with connect(url, "default") as client:
-            context_id = _stored(client, "/f.bin", DATA)
+    context_id = _seeded(tmp_path)
     with running(tmp_path / "data", faults="transfer_corrupt=1") as url:
         with connect(url, "default", max_retries=1) as client:
             sink = io.BytesIO()
@@ -94,9 +98,7 @@ def test_a_corrupted_download_is_retried_until_it_verifies(
     transport: str, tmp_path: Path
 ) -> None:
     target = tmp_path / "out.bin"
-    with running(tmp_path / "data") as url:
-        with connect(url, transport) as client:
-            context_id = _stored(client, "/f.bin", DATA)
+    context_id = _seeded(tmp_path, transport)
     with running(tmp_path / "data", faults="transfer_corrupt=0.5,seed=3") as url:
         with connect(url, transport, max_retries=10) as client:
             for _ in range(4):
@@ -158,9 +160,7 @@ def test_folder_transfers_are_checked_file_by_file(tmp_path: Path) -> None:
 
 
 def test_with_checking_off_nothing_is_checked(tmp_path: Path) -> None:
-    with running(tmp_path / "data") as url:
-        with connect(url, "default") as client:
-            context_id = _stored(client, "/f.bin", DATA)
+    context_id = _seeded(tmp_path)
     with running(tmp_path / "data", faults="transfer_corrupt=1,put_corrupt=1") as url:
         with connect(url, "default", max_retries=0, verify=False) as client:
             sink = io.BytesIO()
